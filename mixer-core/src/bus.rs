@@ -1,0 +1,119 @@
+//! The bus graph: fixed bus slots, each with a parent and a ramped gain.
+//!
+//! Voices add into their bus's buffer; buses are then folded children-first into their parents,
+//! and root buses (Master, or any bus with no parent) into the output. Bus 0 is Master and always
+//! exists. The [`Controller`](crate::Controller) rejects routing cycles before they reach the
+//! renderer, so the fold order is a simple depth sort.
+
+use crate::QUANTUM;
+use crate::id::BusId;
+use crate::smooth::Ramp;
+
+/// One bus slot of the renderer.
+#[derive(Debug, Clone)]
+pub(crate) struct Bus {
+    pub live: bool,
+    pub parent: Option<BusId>,
+    pub gain: Ramp,
+    /// Whether anything was added to the buffers in this segment.
+    pub touched: bool,
+    pub left: [f32; QUANTUM],
+    pub right: [f32; QUANTUM],
+}
+
+impl Bus {
+    pub const fn new(live: bool) -> Self {
+        Self {
+            live,
+            parent: None,
+            gain: Ramp::at(1.0),
+            touched: false,
+            left: [0.0; QUANTUM],
+            right: [0.0; QUANTUM],
+        }
+    }
+}
+
+/// The depth of `bus` below its root, following parents (bounded by the table size).
+pub(crate) fn depth<const B: usize>(buses: &[Bus; B], bus: usize) -> usize {
+    let mut depth = 0;
+    let mut at = bus;
+    while let Some(parent) = buses[at].parent {
+        let p = parent.index();
+        if p >= B || !buses[p].live || depth >= B {
+            break;
+        }
+        depth += 1;
+        at = p;
+    }
+    depth
+}
+
+/// Live buses ordered deepest first, so every child folds into its parent before the parent
+/// folds onward. Ties keep index order, so the order (and the float sums) are deterministic.
+pub(crate) fn fold_order<const B: usize>(buses: &[Bus; B]) -> heapless::Vec<u8, B> {
+    let mut order: heapless::Vec<(usize, u8), B> = heapless::Vec::new();
+    for (i, bus) in buses.iter().enumerate() {
+        if bus.live {
+            // Cannot fail: at most B entries.
+            let _ = order.push((depth(buses, i), i as u8));
+        }
+    }
+    // Insertion sort, stable, by depth descending (B is small).
+    for i in 1..order.len() {
+        let mut j = i;
+        while j > 0 && order[j - 1].0 < order[j].0 {
+            order.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    order.iter().map(|&(_, i)| i).collect()
+}
+
+/// Add `src * gain` (ramping) into `dst`, advancing the ramp by `n` frames.
+pub(crate) fn fold(src: (&[f32], &[f32]), dst: (&mut [f32], &mut [f32]), gain: &mut Ramp) {
+    let n = src.0.len();
+    if gain.is_settled() {
+        let g = gain.value;
+        for (d, s) in dst.0[..n].iter_mut().zip(src.0) {
+            *d += s * g;
+        }
+        for (d, s) in dst.1[..n].iter_mut().zip(src.1) {
+            *d += s * g;
+        }
+    } else {
+        let k = n.min(gain.left as usize);
+        let mut g = gain.value;
+        for i in 0..k {
+            dst.0[i] += src.0[i] * g;
+            dst.1[i] += src.1[i] * g;
+            g += gain.step;
+        }
+        gain.value = g;
+        gain.left -= k as u32;
+        if gain.left == 0 {
+            gain.jump(gain.target);
+        }
+        let g = gain.value;
+        for i in k..n {
+            dst.0[i] += src.0[i] * g;
+            dst.1[i] += src.1[i] * g;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tests that children fold before their parents, whatever their indices.
+    #[test]
+    fn children_fold_first() {
+        let mut buses: [Bus; 4] = core::array::from_fn(|_| Bus::new(true));
+        buses[1].parent = Some(BusId(3));
+        buses[3].parent = Some(BusId(0));
+        buses[2].parent = Some(BusId(0));
+        let order = fold_order(&buses);
+        assert_eq!(order.as_slice(), &[1, 2, 3, 0]);
+    }
+}

@@ -1,0 +1,55 @@
+//! Commands from the [`Controller`](crate::Controller) to the [`Renderer`](crate::Renderer).
+//!
+//! Commands travel in one FIFO and the renderer applies them, in order, at the start of the next
+//! `render` call, before it renders the first frame. An offline driver that calls `render` up to
+//! an event's frame, issues the event's calls and renders on therefore applies every command at
+//! an exact frame, whatever block size it uses; that is what makes renders bit-identical.
+
+use crate::id::{BusId, VoiceId};
+
+/// How a voice starts: everything is already resolved to linear gains and frames.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct VoiceStart {
+    /// Linear gain (dB already converted, floor applied).
+    pub gain: f32,
+    /// Balance pan in `[-1, 1]`.
+    pub pan: f32,
+    /// Resampling ratio in `[MIN_PITCH, MAX_PITCH]`.
+    pub pitch: f32,
+    /// Restart at the end, indefinitely.
+    pub looping: bool,
+    /// First frame to play, in the sound's own frames (already wrapped for loops).
+    pub start_frame: u32,
+    /// Destination bus.
+    pub bus: BusId,
+}
+
+/// One command. Voice commands carry the full generational id; the renderer ignores those
+/// whose generation is not the one in the slot.
+#[derive(Debug)]
+pub(crate) enum Command<H> {
+    /// Start `sound` in the id's slot.
+    Play {
+        id: VoiceId,
+        sound: H,
+        start: VoiceStart,
+    },
+    /// Fade out and end.
+    Stop(VoiceId),
+    /// Fade out and hold the cursor.
+    Pause(VoiceId),
+    /// Continue from the held cursor, fading in.
+    Resume(VoiceId),
+    /// New linear gain and pan, ramped.
+    SetMix { id: VoiceId, gain: f32, pan: f32 },
+    /// New pitch, ramped.
+    SetPitch { id: VoiceId, pitch: f32 },
+    /// Create or change a bus: its parent (`None` writes to the output) and linear gain.
+    SetBus {
+        bus: BusId,
+        parent: Option<BusId>,
+        gain: f32,
+    },
+    /// Remove a bus; its voices and child buses are re-homed to its parent (or Master).
+    RemoveBus(BusId),
+}

@@ -1,0 +1,66 @@
+//! The only place the core calls floating-point functions.
+//!
+//! Every transcendental goes through [`libm`], a pure-Rust implementation, so the same inputs
+//! give the same bits on x86_64, aarch64 and a Cortex-M4F alike. Method-syntax math (`x.sin()`)
+//! is banned in this crate by `clippy.toml`: with `std` linked it would call the platform's libm,
+//! whose results differ in the last bit from target to target.
+
+/// `sin(x)` in single precision.
+#[inline]
+pub fn sin(x: f32) -> f32 {
+    libm::sinf(x)
+}
+
+/// `cos(x)` in single precision.
+#[inline]
+pub fn cos(x: f32) -> f32 {
+    libm::cosf(x)
+}
+
+/// `base^exp` in single precision.
+#[inline]
+pub fn powf(base: f32, exp: f32) -> f32 {
+    libm::powf(base, exp)
+}
+
+/// `log10(x)` in single precision.
+#[inline]
+pub fn log10(x: f32) -> f32 {
+    libm::log10f(x)
+}
+
+/// `sqrt(x)` in single precision.
+#[inline]
+pub fn sqrt(x: f32) -> f32 {
+    libm::sqrtf(x)
+}
+
+/// The remainder of `x / y` in double precision (for cursor arithmetic, never per sample).
+#[inline]
+pub fn fmod(x: f64, y: f64) -> f64 {
+    libm::fmod(x, y)
+}
+
+/// `x` clamped to `[lo, hi]`; a NaN `x` gives `lo`, so NaN never escapes a clamp.
+#[inline]
+pub fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
+    if x >= lo {
+        if x <= hi { x } else { hi }
+    } else {
+        lo
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tests that clamp maps NaN to the lower bound and keeps infinities inside the range.
+    #[test]
+    fn clamp_handles_nan_and_infinities() {
+        assert_eq!(clamp(f32::NAN, -1.0, 1.0), -1.0);
+        assert_eq!(clamp(f32::INFINITY, -1.0, 1.0), 1.0);
+        assert_eq!(clamp(f32::NEG_INFINITY, -1.0, 1.0), -1.0);
+        assert_eq!(clamp(0.25, -1.0, 1.0), 0.25);
+    }
+}

@@ -1,0 +1,311 @@
+//! The audio-thread half: applies commands and renders blocks.
+//!
+//! `render` works in segments that never cross a multiple of [`QUANTUM`] frames of the
+//! renderer's own frame counter. Per-segment work (bus folds, and per-block parameter work as
+//! it is added) therefore lands on the same absolute frames whatever block sizes the caller
+//! asks for, which keeps the output bit-identical across block sizes.
+
+use core::cell::Cell;
+use core::marker::PhantomData;
+use core::ops::Deref;
+
+use crate::QUANTUM;
+use crate::bus::{self, Bus};
+use crate::command::Command;
+use crate::config::Config;
+use crate::id::BusId;
+use crate::shared::Shared;
+use crate::source::SoundData;
+use crate::voice::{Outcome, State, Voice};
+
+/// The audio-thread half of a mixer. See the [crate documentation](crate) for an example.
+///
+/// `render` never allocates, frees, locks or blocks, and never panics on any input.
+#[derive(Debug)]
+pub struct Renderer<H, S, const V: usize, const B: usize>
+where
+    S: Deref<Target = Shared<H, V>>,
+{
+    shared: S,
+    voices: [Voice<H>; V],
+    buses: [Bus; B],
+    order: heapless::Vec<u8, B>,
+    out_left: [f32; QUANTUM],
+    out_right: [f32; QUANTUM],
+    config: Config,
+    limit: usize,
+    frame: u64,
+    retiring: usize,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usize>
+    Renderer<H, S, V, B>
+{
+    pub(crate) fn new(shared: S, config: Config, limit: usize) -> Self {
+        let mut buses: [Bus; B] = core::array::from_fn(|_| Bus::new(false));
+        buses[0].live = true;
+        let order = bus::fold_order(&buses);
+        Self {
+            shared,
+            voices: core::array::from_fn(|_| Voice::idle()),
+            buses,
+            order,
+            out_left: [0.0; QUANTUM],
+            out_right: [0.0; QUANTUM],
+            config,
+            limit,
+            frame: 0,
+            retiring: 0,
+            _not_sync: PhantomData,
+        }
+    }
+
+    /// The configuration this renderer runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Frames rendered since the renderer was made.
+    pub fn frames_rendered(&self) -> u64 {
+        self.frame
+    }
+
+    /// Apply pending commands, then render `out.len() / channels` frames, interleaved.
+    ///
+    /// A trailing partial frame of `out` is set to silence. An empty `out` only applies
+    /// commands.
+    pub fn render(&mut self, out: &mut [f32]) {
+        self.apply_commands();
+        if self.retiring > 0 {
+            self.retry_retire();
+        }
+        let ch = (self.config.channels as usize).max(1);
+        let frames = out.len() / ch;
+        let mut done = 0;
+        while done < frames {
+            let into_quantum = (self.frame % QUANTUM as u64) as usize;
+            let n = (frames - done).min(QUANTUM - into_quantum);
+            self.render_segment(n);
+            self.write_out(&mut out[done * ch..(done + n) * ch], ch);
+            done += n;
+            self.frame += n as u64;
+        }
+        out[frames * ch..].fill(0.0);
+        self.publish();
+    }
+
+    fn render_segment(&mut self, n: usize) {
+        for bus in self.buses.iter_mut().filter(|b| b.live) {
+            bus.left[..n].fill(0.0);
+            bus.right[..n].fill(0.0);
+            bus.touched = false;
+        }
+        let interp = self.config.interpolation;
+        for i in 0..self.limit {
+            let voice = &mut self.voices[i];
+            if !matches!(
+                voice.state,
+                State::Playing | State::Pausing | State::Stopping
+            ) {
+                continue;
+            }
+            let b = voice.bus.index();
+            let b = if b < B && self.buses[b].live { b } else { 0 };
+            let bus = &mut self.buses[b];
+            bus.touched = true;
+            if voice.mix(&mut bus.left[..n], &mut bus.right[..n], interp) == Outcome::Ended {
+                self.retire(i);
+            }
+        }
+        self.out_left[..n].fill(0.0);
+        self.out_right[..n].fill(0.0);
+        for k in 0..self.order.len() {
+            let i = self.order[k] as usize;
+            let parent = self.buses[i]
+                .parent
+                .map(BusId::index)
+                .filter(|&p| p < B && p != i && self.buses[p].live);
+            let (src, dst) = match parent {
+                Some(p) if p < i => {
+                    let (lo, hi) = self.buses.split_at_mut(i);
+                    (&mut hi[0], (&mut lo[p].left, &mut lo[p].right, &mut lo[p].touched))
+                }
+                Some(p) => {
+                    let (lo, hi) = self.buses.split_at_mut(p);
+                    (&mut lo[i], (&mut hi[0].left, &mut hi[0].right, &mut hi[0].touched))
+                }
+                None => (
+                    &mut self.buses[i],
+                    (&mut self.out_left, &mut self.out_right, &mut false),
+                ),
+            };
+            if src.touched {
+                *dst.2 = true;
+                bus::fold(
+                    (&src.left[..n], &src.right[..n]),
+                    (&mut dst.0[..n], &mut dst.1[..n]),
+                    &mut src.gain,
+                );
+            } else {
+                src.gain.advance(n as u32);
+            }
+        }
+    }
+
+    fn write_out(&self, out: &mut [f32], ch: usize) {
+        let (l, r) = (&self.out_left, &self.out_right);
+        match ch {
+            1 => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = 0.5 * (l[i] + r[i]);
+                }
+            }
+            2 => {
+                for (i, o) in out.chunks_exact_mut(2).enumerate() {
+                    o[0] = l[i];
+                    o[1] = r[i];
+                }
+            }
+            _ => {
+                for (i, o) in out.chunks_exact_mut(ch).enumerate() {
+                    o[0] = l[i];
+                    o[1] = r[i];
+                    o[2..].fill(0.0);
+                }
+            }
+        }
+    }
+
+    fn apply_commands(&mut self) {
+        let fade = self.config.smoothing_frames;
+        let rate = self.config.sample_rate;
+        // SAFETY: the renderer is the only consumer of the command queue.
+        while let Some(cmd) = unsafe { self.shared.commands.pop() } {
+            match cmd {
+                Command::Play { id, sound, start } => {
+                    let slot = id.slot() as usize;
+                    if slot >= V {
+                        // Unreachable: the controller only issues slots below V. The handle
+                        // must not be dropped here, so it is leaked (memory-safe).
+                        core::mem::forget(sound);
+                        continue;
+                    }
+                    let voice = &mut self.voices[slot];
+                    if voice.state != State::Idle {
+                        // Unreachable: the controller reuses a slot only after its previous
+                        // voice was published as ended, which happens after it went idle.
+                        if let Some(old) = voice.sound.take() {
+                            core::mem::forget(old);
+                        }
+                    }
+                    voice.start(id.generation(), sound, start, rate);
+                }
+                Command::Stop(id) => {
+                    if let Some(v) = self.voice_mut(id) {
+                        v.stop(fade);
+                    }
+                }
+                Command::Pause(id) => {
+                    if let Some(v) = self.voice_mut(id) {
+                        v.pause(fade);
+                    }
+                }
+                Command::Resume(id) => {
+                    if let Some(v) = self.voice_mut(id) {
+                        v.resume(fade);
+                    }
+                }
+                Command::SetMix { id, gain, pan } => {
+                    if let Some(v) = self.voice_mut(id) {
+                        v.set_mix(gain, pan, fade);
+                    }
+                }
+                Command::SetPitch { id, pitch } => {
+                    if let Some(v) = self.voice_mut(id) {
+                        v.set_pitch(pitch, fade, rate);
+                    }
+                }
+                Command::SetBus { bus, parent, gain } => {
+                    let Some(b) = self.buses.get_mut(bus.index()) else {
+                        continue;
+                    };
+                    if b.live {
+                        b.gain.set(gain, fade);
+                    } else {
+                        b.gain.jump(gain);
+                        b.live = true;
+                    }
+                    b.parent = parent;
+                    self.order = bus::fold_order(&self.buses);
+                }
+                Command::RemoveBus(bus) => {
+                    let i = bus.index();
+                    if i == 0 || i >= B {
+                        continue;
+                    }
+                    let heir = self.buses[i].parent.unwrap_or(BusId::MASTER);
+                    for b in self.buses.iter_mut() {
+                        if b.parent == Some(bus) {
+                            b.parent = Some(heir);
+                        }
+                    }
+                    for v in self.voices.iter_mut() {
+                        if v.bus == bus {
+                            v.bus = heir;
+                        }
+                    }
+                    self.buses[i].live = false;
+                    self.order = bus::fold_order(&self.buses);
+                }
+            }
+        }
+    }
+
+    fn voice_mut(&mut self, id: crate::VoiceId) -> Option<&mut Voice<H>> {
+        let v = self.voices.get_mut(id.slot() as usize)?;
+        (v.generation == id.generation() && v.state != State::Idle).then_some(v)
+    }
+
+    /// Hand the ended voice's sound back to the game thread and publish the end.
+    fn retire(&mut self, i: usize) {
+        let voice = &mut self.voices[i];
+        voice.state = State::Retiring;
+        let Some(sound) = voice.sound.take() else {
+            voice.state = State::Idle;
+            self.shared.status[i].publish_ended(voice.generation);
+            return;
+        };
+        // SAFETY: the renderer is the only producer of the retired queue.
+        match unsafe { self.shared.retired.push(sound) } {
+            Ok(()) => {
+                voice.state = State::Idle;
+                self.shared.status[i].publish_ended(voice.generation);
+            }
+            Err(sound) => {
+                voice.sound = Some(sound);
+                self.retiring += 1;
+            }
+        }
+    }
+
+    fn retry_retire(&mut self) {
+        self.retiring = 0;
+        for i in 0..V {
+            if self.voices[i].state == State::Retiring {
+                self.retire(i);
+            }
+        }
+    }
+
+    fn publish(&self) {
+        for (voice, status) in self.voices[..self.limit]
+            .iter()
+            .zip(self.shared.status.iter())
+        {
+            if !matches!(voice.state, State::Idle | State::Retiring) {
+                status.publish_position(voice.generation, voice.position());
+            }
+        }
+    }
+}

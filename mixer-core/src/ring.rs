@@ -1,0 +1,221 @@
+//! A bounded, wait-free single-producer single-consumer queue over inline storage.
+//!
+//! [`Spsc`] is the transport between the game thread and the audio thread: commands one way,
+//! retired sounds the other. It needs no allocation (the slots live inline, so a `static` works
+//! on a microcontroller) and its `push`/`pop` take `&self`, so both halves can reach it through a
+//! shared handle (`Arc` on desktop, `&'static` on a board).
+//!
+//! `push` and `pop` are `unsafe`: the caller promises that at most one thread pushes and at most
+//! one thread pops at any time. The crate keeps that promise by construction: the only callers
+//! are the single [`Controller`](crate::Controller) and the single
+//! [`Renderer`](crate::Renderer) that [`split`](crate::split) hands out once per
+//! [`Shared`](crate::Shared).
+//!
+//! ```
+//! use mixer_core::ring::Spsc;
+//! let q: Spsc<u32, 4> = Spsc::new();
+//! // SAFETY: this thread is the only producer and the only consumer.
+//! unsafe {
+//!     assert!(q.push(1).is_ok());
+//!     assert_eq!(q.pop(), Some(1));
+//!     assert_eq!(q.pop(), None);
+//! }
+//! ```
+
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// A bounded SPSC queue holding up to `N` items.
+pub struct Spsc<T, const N: usize> {
+    /// Index of the next slot to read, in range `0 .. 2 * N`. Written only by the consumer.
+    head: AtomicUsize,
+    /// Index of the next slot to write, in range `0 .. 2 * N`. Written only by the producer.
+    tail: AtomicUsize,
+    slots: [UnsafeCell<MaybeUninit<T>>; N],
+}
+
+// SAFETY: items move from the producer's thread to the consumer's, so `T: Send` suffices; each
+// slot is accessed by one side at a time, handed over through the Release/Acquire pair on
+// `head`/`tail`.
+unsafe impl<T: Send, const N: usize> Sync for Spsc<T, N> {}
+
+impl<T, const N: usize> Spsc<T, N> {
+    /// An empty queue. `N` must be at least 1.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        const { assert!(N > 0 && N < usize::MAX / 4, "capacity out of range") };
+        Self {
+            head: AtomicUsize::new(0),
+            tail: AtomicUsize::new(0),
+            slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
+        }
+    }
+
+    /// The number of items the queue holds when full.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// The number of items queued now (a snapshot).
+    pub fn len(&self) -> usize {
+        let head = self.head.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Acquire);
+        distance(head, tail, N)
+    }
+
+    /// Whether nothing is queued now (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends `item`, or gives it back if the queue is full.
+    ///
+    /// # Safety
+    ///
+    /// The caller must make sure that no other thread calls `push` at the same time.
+    pub unsafe fn push(&self, item: T) -> Result<(), T> {
+        let tail = self.tail.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Acquire);
+        if distance(head, tail, N) == N {
+            return Err(item);
+        }
+        let slot = &self.slots[tail % N];
+        // SAFETY: the slot at `tail` is empty (the consumer released it through `head`), and this
+        // thread is the only producer, so nothing else touches it until `tail` moves past it.
+        unsafe { (*slot.get()).write(item) };
+        self.tail.store(increment(tail, N), Ordering::Release);
+        Ok(())
+    }
+
+    /// Removes the oldest item, or `None` if the queue is empty.
+    ///
+    /// # Safety
+    ///
+    /// The caller must make sure that no other thread calls `pop` at the same time.
+    pub unsafe fn pop(&self) -> Option<T> {
+        let head = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Acquire);
+        if head == tail {
+            return None;
+        }
+        let slot = &self.slots[head % N];
+        // SAFETY: the slot at `head` was initialised by the producer before it released `tail`
+        // past it, and this thread is the only consumer, so it reads the item exactly once.
+        let item = unsafe { (*slot.get()).assume_init_read() };
+        self.head.store(increment(head, N), Ordering::Release);
+        Some(item)
+    }
+}
+
+impl<T, const N: usize> Drop for Spsc<T, N> {
+    fn drop(&mut self) {
+        // `&mut self`: no other thread can be using the queue.
+        // SAFETY: exclusive access makes this thread both the only producer and consumer.
+        while unsafe { self.pop() }.is_some() {}
+    }
+}
+
+impl<T, const N: usize> fmt::Debug for Spsc<T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spsc")
+            .field("len", &self.len())
+            .field("capacity", &N)
+            .finish()
+    }
+}
+
+/// Items between `head` and `tail`, both in `0 .. 2 * n`.
+#[inline]
+fn distance(head: usize, tail: usize, n: usize) -> usize {
+    if tail >= head {
+        tail - head
+    } else {
+        tail + 2 * n - head
+    }
+}
+
+/// The index after `i`, wrapping at `2 * n`.
+#[inline]
+fn increment(i: usize, n: usize) -> usize {
+    if i + 1 == 2 * n { 0 } else { i + 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::boxed::Box;
+    use std::sync::Arc;
+    use std::thread;
+
+    /// Tests FIFO order, the full outcome handing the item back, and wrap-around.
+    #[test]
+    fn fifo_full_and_wrap() {
+        let q: Spsc<u32, 3> = Spsc::new();
+        // SAFETY: single-threaded test: one producer, one consumer.
+        unsafe {
+            for round in 0..10u32 {
+                assert!(q.push(round).is_ok());
+                assert!(q.push(round + 100).is_ok());
+                assert!(q.push(round + 200).is_ok());
+                assert_eq!(q.push(999), Err(999));
+                assert_eq!(q.len(), 3);
+                assert_eq!(q.pop(), Some(round));
+                assert_eq!(q.pop(), Some(round + 100));
+                assert_eq!(q.pop(), Some(round + 200));
+                assert_eq!(q.pop(), None);
+            }
+        }
+    }
+
+    /// Tests that items left in the queue are dropped with it (no leak under Miri).
+    #[test]
+    fn drop_with_leftovers() {
+        let q: Spsc<Box<u32>, 4> = Spsc::new();
+        // SAFETY: single-threaded test.
+        unsafe {
+            q.push(Box::new(1)).unwrap();
+            q.push(Box::new(2)).unwrap();
+        }
+        drop(q);
+    }
+
+    /// Tests that a producer thread and a consumer thread pass every item, in order.
+    #[test]
+    fn threaded_fifo() {
+        let count: u32 = if cfg!(miri) { 200 } else { 100_000 };
+        let q: Arc<Spsc<Box<u32>, 8>> = Arc::new(Spsc::new());
+        let producer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                for i in 0..count {
+                    let mut item = Box::new(i);
+                    loop {
+                        // SAFETY: this thread is the only producer.
+                        match unsafe { q.push(item) } {
+                            Ok(()) => break,
+                            Err(back) => {
+                                item = back;
+                                thread::yield_now();
+                            }
+                        }
+                    }
+                }
+            })
+        };
+        let mut next = 0;
+        while next < count {
+            // SAFETY: this thread is the only consumer.
+            match unsafe { q.pop() } {
+                Some(v) => {
+                    assert_eq!(*v, next);
+                    next += 1;
+                }
+                None => thread::yield_now(),
+            }
+        }
+        producer.join().unwrap();
+    }
+}

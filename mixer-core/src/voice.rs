@@ -1,0 +1,353 @@
+//! One voice: a sound, a cursor into it, and its state machine.
+//!
+//! ```text
+//!   Play ──▶ Playing ──pause──▶ Pausing ──(fade done)──▶ Paused ──resume──▶ Playing
+//!               │                  │                        │
+//!             stop               stop                     stop
+//!               ▼                  ▼                        ▼
+//!            Stopping ──(fade done)──────────────────────▶ ended ◀── one-shot ran out
+//! ```
+//! Every transition that changes what is heard ramps (see [`smooth`](crate::smooth)); the
+//! first frame of a new voice already has its gain, pan and pitch.
+
+use crate::command::VoiceStart;
+use crate::id::BusId;
+use crate::resample::{self, Interpolation, Pcm, cubic, fraction, frame, frame_at_edge, linear};
+use crate::smooth::Ramp;
+use crate::source::{Channels, Samples, SoundData};
+use crate::spatial::balance;
+
+/// Where a voice is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    /// The slot holds no voice.
+    Idle,
+    /// Rendering.
+    Playing,
+    /// Fading out to `Paused`.
+    Pausing,
+    /// Holding its cursor, silent.
+    Paused,
+    /// Fading out to the end.
+    Stopping,
+    /// Ended; its sound waits for room in the retired queue.
+    Retiring,
+}
+
+/// What a call to [`Voice::mix`] left the voice as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Still playing, paused or fading.
+    Live,
+    /// Ended in this block; the caller retires it.
+    Ended,
+}
+
+/// The cursor and mix state of a voice (everything but the sound handle).
+#[derive(Debug, Clone)]
+struct Cursor {
+    /// Read position, 32.32 fixed point in the sound's frames.
+    pos: u64,
+    /// Added to `pos` per output frame.
+    step: u64,
+    step_target: u64,
+    step_delta: i64,
+    step_left: u32,
+    looping: bool,
+    sound_rate: u32,
+    /// The requested linear gain and pan (the targets while playing).
+    gain: f32,
+    pan: f32,
+    left: Ramp,
+    right: Ramp,
+}
+
+/// A voice slot of the renderer's pool.
+#[derive(Debug)]
+pub(crate) struct Voice<H> {
+    pub sound: Option<H>,
+    pub generation: u32,
+    pub state: State,
+    pub bus: BusId,
+    cursor: Cursor,
+}
+
+impl<H: SoundData> Voice<H> {
+    /// An idle slot.
+    pub fn idle() -> Self {
+        Self {
+            sound: None,
+            generation: 0,
+            state: State::Idle,
+            bus: BusId::MASTER,
+            cursor: Cursor {
+                pos: 0,
+                step: resample::ONE,
+                step_target: resample::ONE,
+                step_delta: 0,
+                step_left: 0,
+                looping: false,
+                sound_rate: 1,
+                gain: 0.0,
+                pan: 0.0,
+                left: Ramp::at(0.0),
+                right: Ramp::at(0.0),
+            },
+        }
+    }
+
+    /// Start `sound` as generation `generation`, already at its gain, pan and pitch.
+    pub fn start(&mut self, generation: u32, sound: H, start: VoiceStart, output_rate: u32) {
+        let (pl, pr) = balance(start.pan);
+        let step = resample::step_for(sound.sample_rate(), output_rate, start.pitch);
+        self.cursor = Cursor {
+            pos: (start.start_frame as u64) << 32,
+            step,
+            step_target: step,
+            step_delta: 0,
+            step_left: 0,
+            looping: start.looping,
+            sound_rate: sound.sample_rate(),
+            gain: start.gain,
+            pan: start.pan,
+            left: Ramp::at(start.gain * pl),
+            right: Ramp::at(start.gain * pr),
+        };
+        self.sound = Some(sound);
+        self.generation = generation;
+        self.bus = start.bus;
+        self.state = State::Playing;
+    }
+
+    /// The cursor in whole frames of the sound.
+    pub fn position(&self) -> u32 {
+        (self.cursor.pos >> 32) as u32
+    }
+
+    /// Fade out, then end. A paused voice ends at once.
+    pub fn stop(&mut self, fade: u32) {
+        match self.state {
+            State::Playing | State::Pausing => {
+                self.cursor.left.set(0.0, fade);
+                self.cursor.right.set(0.0, fade);
+                self.state = State::Stopping;
+            }
+            State::Paused => self.state = State::Stopping,
+            _ => {}
+        }
+    }
+
+    /// Fade out, then hold the cursor.
+    pub fn pause(&mut self, fade: u32) {
+        if self.state == State::Playing {
+            self.cursor.left.set(0.0, fade);
+            self.cursor.right.set(0.0, fade);
+            self.state = State::Pausing;
+        }
+    }
+
+    /// Continue from the held cursor, fading back in.
+    pub fn resume(&mut self, fade: u32) {
+        if matches!(self.state, State::Paused | State::Pausing) {
+            self.state = State::Playing;
+            self.ramp_to_mix(fade);
+        }
+    }
+
+    /// New gain and pan; ramped while playing, remembered while paused.
+    pub fn set_mix(&mut self, gain: f32, pan: f32, fade: u32) {
+        if matches!(self.state, State::Stopping | State::Retiring | State::Idle) {
+            return;
+        }
+        self.cursor.gain = gain;
+        self.cursor.pan = pan;
+        if self.state == State::Playing {
+            self.ramp_to_mix(fade);
+        }
+    }
+
+    /// New pitch, ramped over `fade` frames.
+    pub fn set_pitch(&mut self, pitch: f32, fade: u32, output_rate: u32) {
+        let c = &mut self.cursor;
+        let target = resample::step_for(c.sound_rate, output_rate, pitch);
+        c.step_target = target;
+        if fade == 0 || target == c.step {
+            c.step = target;
+            c.step_left = 0;
+        } else {
+            c.step_delta = (target as i64 - c.step as i64) / fade as i64;
+            c.step_left = fade;
+        }
+    }
+
+    fn ramp_to_mix(&mut self, fade: u32) {
+        let (pl, pr) = balance(self.cursor.pan);
+        self.cursor.left.set(self.cursor.gain * pl, fade);
+        self.cursor.right.set(self.cursor.gain * pr, fade);
+    }
+
+    /// Add this voice's next `out_l.len()` frames into the two planar buffers.
+    pub fn mix(&mut self, out_l: &mut [f32], out_r: &mut [f32], interp: Interpolation) -> Outcome {
+        let n = match self.state {
+            State::Playing => out_l.len(),
+            State::Pausing | State::Stopping => out_l.len().min(self.cursor.left.left as usize),
+            _ => return Outcome::Live,
+        };
+        let Some(sound) = self.sound.as_ref() else {
+            return Outcome::Ended;
+        };
+        let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
+        let c = &mut self.cursor;
+        let ran_out = match (sound.samples(), sound.channels(), interp) {
+            (Samples::I16(d), Channels::Mono, Interpolation::Linear) => {
+                c.run::<i16, 1, false>(d, out_l, out_r)
+            }
+            (Samples::I16(d), Channels::Stereo, Interpolation::Linear) => {
+                c.run::<i16, 2, false>(d, out_l, out_r)
+            }
+            (Samples::F32(d), Channels::Mono, Interpolation::Linear) => {
+                c.run::<f32, 1, false>(d, out_l, out_r)
+            }
+            (Samples::F32(d), Channels::Stereo, Interpolation::Linear) => {
+                c.run::<f32, 2, false>(d, out_l, out_r)
+            }
+            (Samples::I16(d), Channels::Mono, Interpolation::Cubic) => {
+                c.run::<i16, 1, true>(d, out_l, out_r)
+            }
+            (Samples::I16(d), Channels::Stereo, Interpolation::Cubic) => {
+                c.run::<i16, 2, true>(d, out_l, out_r)
+            }
+            (Samples::F32(d), Channels::Mono, Interpolation::Cubic) => {
+                c.run::<f32, 1, true>(d, out_l, out_r)
+            }
+            (Samples::F32(d), Channels::Stereo, Interpolation::Cubic) => {
+                c.run::<f32, 2, true>(d, out_l, out_r)
+            }
+        };
+        if ran_out {
+            return Outcome::Ended;
+        }
+        match self.state {
+            State::Pausing if self.cursor.left.is_settled() => self.state = State::Paused,
+            State::Stopping if self.cursor.left.is_settled() => return Outcome::Ended,
+            _ => {}
+        }
+        Outcome::Live
+    }
+}
+
+impl Cursor {
+    /// Render into `out_l`/`out_r`; `true` if a one-shot ran out of frames.
+    fn run<T: Pcm, const CH: usize, const CUBIC: bool>(
+        &mut self,
+        data: &[T],
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) -> bool {
+        let frames = data.len() / CH;
+        if frames == 0 {
+            return true;
+        }
+        let end = (frames as u64) << 32;
+        let (behind, ahead) = if CUBIC { (1, 2) } else { (0, 1) };
+        let n = out_l.len();
+        let mut done = 0;
+        while done < n {
+            if self.pos >= end {
+                if !self.looping {
+                    return true;
+                }
+                self.pos %= end;
+            }
+            let mut run = n - done;
+            let ramp = !self.left.is_settled();
+            if ramp {
+                run = run.min(self.left.left as usize);
+            }
+            let idx = (self.pos >> 32) as usize;
+            let safe = if self.step_left == 0 && idx >= behind && idx + ahead < frames {
+                let limit = (((frames - 1 - ahead) as u64) << 32) | 0xFFFF_FFFF;
+                ((limit - self.pos) / self.step + 1).min(run as u64) as usize
+            } else {
+                0
+            };
+            let (ol, or) = (&mut out_l[done..], &mut out_r[done..]);
+            if safe > 0 {
+                let fetch = |i: i64| frame::<T, CH>(data, i as usize);
+                if ramp {
+                    self.kernel::<_, CUBIC, true>(fetch, &mut ol[..safe], &mut or[..safe]);
+                } else {
+                    self.kernel::<_, CUBIC, false>(fetch, &mut ol[..safe], &mut or[..safe]);
+                }
+                done += safe;
+            } else {
+                let looping = self.looping;
+                let fetch = |i: i64| frame_at_edge::<T, CH>(data, frames, i, looping);
+                if ramp {
+                    self.kernel::<_, CUBIC, true>(fetch, &mut ol[..1], &mut or[..1]);
+                } else {
+                    self.kernel::<_, CUBIC, false>(fetch, &mut ol[..1], &mut or[..1]);
+                }
+                if self.step_left > 0 {
+                    self.step_left -= 1;
+                    self.step = if self.step_left == 0 {
+                        self.step_target
+                    } else {
+                        self.step.saturating_add_signed(self.step_delta).max(1)
+                    };
+                }
+                done += 1;
+            }
+        }
+        false
+    }
+
+    /// The inner loop: interpolate, apply gains, accumulate, advance. `RAMP` callers keep the
+    /// slice within the gain ramp.
+    #[inline(always)]
+    fn kernel<F: Fn(i64) -> (f32, f32), const CUBIC: bool, const RAMP: bool>(
+        &mut self,
+        fetch: F,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
+        let mut pos = self.pos;
+        let step = self.step;
+        let (mut gl, mut gr) = (self.left.value, self.right.value);
+        let (dl, dr) = (self.left.step, self.right.step);
+        for (ol, or) in out_l.iter_mut().zip(out_r.iter_mut()) {
+            let i = (pos >> 32) as i64;
+            let t = fraction(pos);
+            let (l, r) = if CUBIC {
+                let (am, bm) = fetch(i - 1);
+                let (a0, b0) = fetch(i);
+                let (a1, b1) = fetch(i + 1);
+                let (a2, b2) = fetch(i + 2);
+                (cubic(am, a0, a1, a2, t), cubic(bm, b0, b1, b2, t))
+            } else {
+                let (a0, b0) = fetch(i);
+                let (a1, b1) = fetch(i + 1);
+                (linear(a0, a1, t), linear(b0, b1, t))
+            };
+            *ol += l * gl;
+            *or += r * gr;
+            if RAMP {
+                gl += dl;
+                gr += dr;
+            }
+            pos += step;
+        }
+        self.pos = pos;
+        if RAMP {
+            let k = out_l.len() as u32;
+            self.left.value = gl;
+            self.right.value = gr;
+            self.left.left -= k;
+            self.right.left -= k;
+            if self.left.left == 0 {
+                self.left.jump(self.left.target);
+                self.right.jump(self.right.target);
+            }
+        }
+    }
+}
