@@ -36,6 +36,8 @@ pub(crate) enum Command<H> {
     },
     /// Fade out and end.
     Stop(VoiceId),
+    /// Fade out and end every voice.
+    StopAll,
     /// Fade out and hold the cursor.
     Pause(VoiceId),
     /// Continue from the held cursor, fading in.

@@ -193,6 +193,19 @@ impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usi
         Ok(())
     }
 
+    /// Fade every voice out and end it (one command, whatever the pool size).
+    ///
+    /// # Errors
+    /// [`Error::QueueFull`].
+    pub fn stop_all(&mut self) -> Result<(), Error> {
+        self.collect();
+        self.send(Command::StopAll)?;
+        for slot in self.slots.iter_mut() {
+            slot.stopped = true;
+        }
+        Ok(())
+    }
+
     /// Fade the voice out and hold its cursor. Stale ids: no-op.
     ///
     /// # Errors

@@ -87,7 +87,10 @@ mod tests {
         ];
         for (db, lin) in table {
             let got = db_to_linear(db);
-            assert!((got - lin).abs() <= lin * 1e-5, "{db} dB -> {got}, expected {lin}");
+            assert!(
+                (got - lin).abs() <= lin * 1e-5,
+                "{db} dB -> {got}, expected {lin}"
+            );
         }
     }
 

@@ -72,7 +72,8 @@ pub use source::{Channels, Samples, SoundData, StaticSound};
 pub const QUANTUM: usize = 128;
 
 /// The two halves [`split`] returns.
-pub type Halves<H, S, const V: usize, const B: usize> = (Controller<H, S, V, B>, Renderer<H, S, V, B>);
+pub type Halves<H, S, const V: usize, const B: usize> =
+    (Controller<H, S, V, B>, Renderer<H, S, V, B>);
 
 /// Make the two halves of a mixer with `V` voices and `B` buses over `shared`.
 ///

@@ -35,6 +35,12 @@ pub fn sqrt(x: f32) -> f32 {
     libm::sqrtf(x)
 }
 
+/// The smallest integer not below `x`, in double precision (never per sample).
+#[inline]
+pub fn ceil(x: f64) -> f64 {
+    libm::ceil(x)
+}
+
 /// The remainder of `x / y` in double precision (for cursor arithmetic, never per sample).
 #[inline]
 pub fn fmod(x: f64, y: f64) -> f64 {

@@ -43,12 +43,12 @@ impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usi
     Renderer<H, S, V, B>
 {
     pub(crate) fn new(shared: S, config: Config, limit: usize) -> Self {
-        let mut buses: [Bus; B] = core::array::from_fn(|_| Bus::new(false));
+        let mut buses: [Bus; B] = [const { Bus::new(false) }; B];
         buses[0].live = true;
         let order = bus::fold_order(&buses);
         Self {
             shared,
-            voices: core::array::from_fn(|_| Voice::idle()),
+            voices: [const { Voice::idle() }; V],
             buses,
             order,
             out_left: [0.0; QUANTUM],
@@ -129,11 +129,17 @@ impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usi
             let (src, dst) = match parent {
                 Some(p) if p < i => {
                     let (lo, hi) = self.buses.split_at_mut(i);
-                    (&mut hi[0], (&mut lo[p].left, &mut lo[p].right, &mut lo[p].touched))
+                    (
+                        &mut hi[0],
+                        (&mut lo[p].left, &mut lo[p].right, &mut lo[p].touched),
+                    )
                 }
                 Some(p) => {
                     let (lo, hi) = self.buses.split_at_mut(p);
-                    (&mut lo[i], (&mut hi[0].left, &mut hi[0].right, &mut hi[0].touched))
+                    (
+                        &mut lo[i],
+                        (&mut hi[0].left, &mut hi[0].right, &mut hi[0].touched),
+                    )
                 }
                 None => (
                     &mut self.buses[i],
@@ -203,6 +209,11 @@ impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usi
                 }
                 Command::Stop(id) => {
                     if let Some(v) = self.voice_mut(id) {
+                        v.stop(fade);
+                    }
+                }
+                Command::StopAll => {
+                    for v in self.voices.iter_mut() {
                         v.stop(fade);
                     }
                 }

@@ -21,13 +21,16 @@ pub enum Interpolation {
 
 /// The fixed-point step that plays a `sound_rate` sound at `pitch` on an `output_rate` mixer.
 ///
-/// Computed in `f64`, once per pitch change, never per sample; exact when `pitch` is 1.
+/// Computed once per pitch change, never per sample; exact when the ratio is representable.
+/// Otherwise it rounds up (by less than 2⁻³² of a frame), so a sound never outlasts its true
+/// length: a 44.1 kHz second on a 48 kHz mixer ends after exactly 48 000 frames, not 48 001.
 pub fn step_for(sound_rate: u32, output_rate: u32, pitch: f32) -> u64 {
-    let base = ((sound_rate as u64) << 32) / (output_rate.max(1) as u64);
+    let out = output_rate.max(1) as u64;
+    let base = ((sound_rate as u64) << 32).div_ceil(out);
     let step = if pitch == 1.0 {
         base
     } else {
-        (base as f64 * pitch as f64) as u64
+        crate::math::ceil(base as f64 * pitch as f64) as u64
     };
     step.max(1)
 }

@@ -29,9 +29,12 @@ impl Ramp {
     }
 
     /// Ramp from the current value to `target` over `frames` frames (at once when 0).
+    ///
+    /// A ramp to the value it already holds still runs its `frames` (with a zero step), so
+    /// ramps set together stay in lock-step: the voice's left and right gains share one count.
     pub fn set(&mut self, target: f32, frames: u32) {
         self.target = target;
-        if frames == 0 || self.value == target {
+        if frames == 0 {
             self.jump(target);
         } else {
             self.step = (target - self.value) / frames as f32;
@@ -81,5 +84,16 @@ mod tests {
         assert!(mid > 0.3 && mid < 0.36, "{mid}");
         b.advance(67);
         assert_eq!(b.value, 1.0);
+    }
+
+    /// Tests that a ramp to its own value keeps its frame count, so paired ramps agree.
+    #[test]
+    fn ramp_to_same_value_keeps_count() {
+        let mut a = Ramp::at(1.0);
+        a.set(1.0, 64);
+        assert_eq!((a.left, a.step), (64, 0.0));
+        a.advance(64);
+        assert!(a.is_settled());
+        assert_eq!(a.value, 1.0);
     }
 }

@@ -74,7 +74,7 @@ pub(crate) struct Voice<H> {
 
 impl<H: SoundData> Voice<H> {
     /// An idle slot.
-    pub fn idle() -> Self {
+    pub const fn idle() -> Self {
         Self {
             sound: None,
             generation: 0,
@@ -299,7 +299,9 @@ impl Cursor {
                 done += 1;
             }
         }
-        false
+        // A one-shot whose last frame was just rendered has ended now, not at the next block,
+        // so a device reports it inactive as soon as its last sample is out.
+        !self.looping && self.pos >= end
     }
 
     /// The inner loop: interpolate, apply gains, accumulate, advance. `RAMP` callers keep the
