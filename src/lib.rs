@@ -1,0 +1,57 @@
+//! simvx-audio: an embeddable game-audio engine.
+//!
+//! The facade over the `no_std` [`mixer_core`]: backends chosen by [`make_backend`] (native
+//! device, legacy device, or the silent [`NullPlayback`]), the [`OfflineBackend`] for
+//! deterministic rendering, [`Sound`]s from files or PCM, and [`Scene`] files.
+//!
+//! ```
+//! use simvx_audio::{AudioConfig, OfflineBackend, PlayParams, Playback, Sound};
+//!
+//! let mut mixer = OfflineBackend::new(&AudioConfig::default())?;
+//! let beep = Sound::tone(1000.0, 0.5, 1.0, 44_100, 1)?;
+//! let id = mixer.play_audio(&beep, &PlayParams { volume_db: -6.0206, pan: -0.5, ..Default::default() })?;
+//! let block = mixer.render_frames(480); // interleaved stereo f32
+//! assert!(mixer.is_channel_active(id));
+//! assert!(block.iter().all(|s| s.abs() <= 0.25));
+//! # Ok::<(), simvx_audio::AudioError>(())
+//! ```
+
+#![doc(test(attr(deny(warnings))))]
+
+mod backend;
+mod capability;
+mod config;
+mod error;
+mod forward;
+mod listener;
+mod make_backend;
+mod mixer;
+mod null;
+mod offline;
+mod play;
+mod scene;
+mod sound;
+mod wav;
+
+pub use backend::{
+    BackendInfo, BackendKind, ChannelId, PlayMode, PlayParams, Playback, StreamDraining,
+    StreamPacing, Streaming,
+};
+pub use capability::{Capability, CapabilitySet};
+pub use config::{ALLOW_LEGACY_ENV, AudioConfig, FallbackPolicy};
+pub use error::AudioError;
+pub use listener::Listener;
+pub use make_backend::{Backend, LOG_TARGET, make_backend, null_backend};
+pub use mixer::{DEFAULT_BUSES, MAX_BUSES, MAX_VOICES};
+pub use mixer_core::Interpolation;
+pub use null::NullPlayback;
+pub use offline::OfflineBackend;
+pub use play::{ScenePlayer, render_scene};
+pub use scene::{CALLS, Call, Event, ListenerField, Scene, SceneError, SoundSpec};
+pub use sound::{Container, Sound};
+pub use wav::{RenderStats, WavFormat, to_s16, write_wav};
+
+/// The README's Rust snippets, compiled as doctests so they cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

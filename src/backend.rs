@@ -1,0 +1,279 @@
+//! The facets a backend offers, as traits, and the types their calls take.
+//!
+//! Every backend implements [`Playback`]. The streaming facets ([`Streaming`], [`StreamPacing`],
+//! [`StreamDraining`]) are asked for through [`Backend::streaming`](crate::Backend::streaming)
+//! and friends, which answer `None` where a backend lacks them: a caller probes, it never
+//! downcasts.
+
+use std::fmt;
+use std::num::NonZeroU64;
+
+use crate::capability::CapabilitySet;
+use crate::error::AudioError;
+use crate::sound::Sound;
+
+/// An opaque, non-zero channel id. Ids of ended channels stay inert: controls on them do
+/// nothing and queries report "not active".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChannelId(pub(crate) NonZeroU64);
+
+impl ChannelId {
+    /// The id as a number (for logs and the original's integer ids).
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for ChannelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// How a sound is placed. In modes `2d` and `3d` the caller computes volume, pan and pitch
+/// (the original's players do); `position` and `max_distance` are recorded for the engine-side
+/// spatialisation that builds on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlayMode {
+    /// `non_positional`
+    #[default]
+    NonPositional,
+    /// `2d`
+    TwoD,
+    /// `3d`
+    ThreeD,
+}
+
+impl PlayMode {
+    /// Parse the original's strings: `non_positional`, `2d`, `3d`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "non_positional" => Some(PlayMode::NonPositional),
+            "2d" => Some(PlayMode::TwoD),
+            "3d" => Some(PlayMode::ThreeD),
+            _ => None,
+        }
+    }
+}
+
+/// Arguments of [`Playback::play_audio`], with the original's defaults.
+///
+/// ```
+/// use simvx_audio::PlayParams;
+/// let p = PlayParams { volume_db: -6.0, pan: 0.25, ..PlayParams::default() };
+/// assert_eq!(p.bus, "Master");
+/// assert_eq!(p.pitch, 1.0);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayParams {
+    /// Placement mode.
+    pub mode: PlayMode,
+    /// World position (modes `2d`/`3d`).
+    pub position: [f32; 3],
+    /// Level in dB; −80 and below is silence.
+    pub volume_db: f32,
+    /// Resampling ratio, clamped to `[0.1, 16]`.
+    pub pitch: f32,
+    /// Restart at the end, indefinitely.
+    pub looping: bool,
+    /// Bus name.
+    pub bus: String,
+    /// Distance at which a positional sound fades out.
+    pub max_distance: f32,
+    /// Start offset in seconds of the sound.
+    pub from_position: f64,
+    /// Balance pan in `[-1, 1]`.
+    pub pan: f32,
+    /// Extra level in dB, added to `volume_db`.
+    pub gain_db: f32,
+}
+
+impl Default for PlayParams {
+    fn default() -> Self {
+        Self {
+            mode: PlayMode::NonPositional,
+            position: [0.0; 3],
+            volume_db: 0.0,
+            pitch: 1.0,
+            looping: false,
+            bus: "Master".into(),
+            max_distance: 100.0,
+            from_position: 0.0,
+            pan: 0.0,
+            gain_db: 0.0,
+        }
+    }
+}
+
+/// The playback facet: every backend has it.
+///
+/// Controls on stale or unknown ids are no-ops; NaN parameters are rejected with
+/// [`AudioError::InvalidParameter`] and change nothing; after [`Playback::shutdown`] controls
+/// return [`AudioError::Shutdown`] and queries report nothing active.
+pub trait Playback {
+    /// Start `sound` and return its channel.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`], [`AudioError::UnknownBus`] (mixing backends),
+    /// [`AudioError::NoFreeVoice`], [`AudioError::Busy`], [`AudioError::Shutdown`].
+    fn play_audio(&mut self, sound: &Sound, params: &PlayParams) -> Result<ChannelId, AudioError>;
+    /// End the channel with a short fade.
+    ///
+    /// # Errors
+    /// [`AudioError::Busy`], [`AudioError::Shutdown`].
+    fn stop_audio(&mut self, id: ChannelId) -> Result<(), AudioError>;
+    /// Hold the channel at its cursor.
+    ///
+    /// # Errors
+    /// [`AudioError::Busy`], [`AudioError::Shutdown`].
+    fn pause_audio(&mut self, id: ChannelId) -> Result<(), AudioError>;
+    /// Continue a paused channel from its cursor.
+    ///
+    /// # Errors
+    /// [`AudioError::Busy`], [`AudioError::Shutdown`].
+    fn resume_audio(&mut self, id: ChannelId) -> Result<(), AudioError>;
+    /// Replace the channel's level (`volume_db` alone) and pan, ramped.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`], [`AudioError::Busy`], [`AudioError::Shutdown`].
+    fn update_audio_2d(
+        &mut self,
+        id: ChannelId,
+        volume_db: f32,
+        pan: f32,
+    ) -> Result<(), AudioError>;
+    /// Replace the channel's level, pan and pitch, ramped.
+    ///
+    /// # Errors
+    /// As [`Playback::update_audio_2d`].
+    fn update_audio_3d(
+        &mut self,
+        id: ChannelId,
+        volume_db: f32,
+        pan: f32,
+        pitch: f32,
+    ) -> Result<(), AudioError>;
+    /// Replace the channel's pitch, ramped.
+    ///
+    /// # Errors
+    /// As [`Playback::update_audio_2d`].
+    fn set_pitch(&mut self, id: ChannelId, pitch: f32) -> Result<(), AudioError>;
+    /// The listener's position.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`] for NaN, [`AudioError::Shutdown`].
+    fn set_listener_position(&mut self, position: [f32; 3]) -> Result<(), AudioError>;
+    /// The listener's velocity (units per second).
+    ///
+    /// # Errors
+    /// As [`Playback::set_listener_position`].
+    fn set_listener_velocity(&mut self, velocity: [f32; 3]) -> Result<(), AudioError>;
+    /// The direction the listener faces.
+    ///
+    /// # Errors
+    /// As [`Playback::set_listener_position`].
+    fn set_listener_direction(&mut self, direction: [f32; 3]) -> Result<(), AudioError>;
+    /// The listener's up vector.
+    ///
+    /// # Errors
+    /// As [`Playback::set_listener_position`].
+    fn set_listener_world_up(&mut self, up: [f32; 3]) -> Result<(), AudioError>;
+    /// The channel's cursor in seconds of its sound (loops wrap); 0 for inactive ids.
+    fn get_playback_position(&mut self, id: ChannelId) -> f64;
+    /// Whether the channel is playing or paused (false once finished or stopped).
+    fn is_channel_active(&mut self, id: ChannelId) -> bool;
+    /// Release everything. Idempotent.
+    fn shutdown(&mut self);
+    /// What this backend can do.
+    fn list_capabilities(&self) -> CapabilitySet;
+}
+
+/// The streaming facet: channels fed with PCM by the caller, or decoded by the backend.
+pub trait Streaming {
+    /// Open a streaming channel. `stream` names a file the backend decodes itself; `None`
+    /// opens a ring the caller feeds with [`Streaming::feed_audio_chunk`].
+    ///
+    /// # Errors
+    /// [`AudioError::UnknownBus`], [`AudioError::InvalidStream`], [`AudioError::NoFreeVoice`].
+    fn open_stream(
+        &mut self,
+        volume_db: f32,
+        bus: &str,
+        buffer_seconds: f64,
+        looping: bool,
+        stream: Option<&std::path::Path>,
+    ) -> Result<ChannelId, AudioError>;
+    /// Queue interleaved s16 PCM in [`StreamPacing::stream_format`]; returns the bytes
+    /// accepted (whole frames that fit).
+    ///
+    /// # Errors
+    /// [`AudioError::Shutdown`].
+    fn feed_audio_chunk(&mut self, id: ChannelId, bytes: &[u8]) -> Result<usize, AudioError>;
+}
+
+/// The pacing facet: how much a producer may feed.
+pub trait StreamPacing {
+    /// `(sample_rate, channels)` of fed PCM.
+    fn stream_format(&self) -> (u32, u16);
+    /// Frames writable now: 0 when full, unknown, or backend-decoded.
+    fn frames_available(&mut self, id: ChannelId) -> usize;
+}
+
+/// The draining facet: "no more chunks".
+pub trait StreamDraining {
+    /// The channel plays what is queued, then ends.
+    ///
+    /// # Errors
+    /// [`AudioError::Shutdown`].
+    fn end_of_stream(&mut self, id: ChannelId) -> Result<(), AudioError>;
+}
+
+/// Which backend [`make_backend`](crate::make_backend) chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// The default output device with the small fixed buffer.
+    Native,
+    /// The default output device with the large buffer (about 100 ms).
+    Legacy,
+    /// No device: silent, on a clock the game drives.
+    Null,
+    /// No device, no clock: the caller pulls blocks (tests, the CLI's `render`).
+    Offline,
+}
+
+impl BackendKind {
+    /// `native`, `legacy`, `null` or `offline`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Native => "native",
+            BackendKind::Legacy => "legacy",
+            BackendKind::Null => "null",
+            BackendKind::Offline => "offline",
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a backend reports about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendInfo {
+    /// Which backend this is.
+    pub kind: BackendKind,
+    /// The output device's name (`none` without a device).
+    pub device: String,
+    /// Frames per device callback as granted (`None` without a device).
+    pub buffer_frames: Option<u32>,
+    /// The output latency that buffer costs, in seconds (`None` without a device).
+    pub latency_seconds: Option<f64>,
+    /// Output frames per second.
+    pub sample_rate: u32,
+    /// Output channels.
+    pub channels: u16,
+    /// The device's sample format (`f32` for the null and offline backends).
+    pub sample_format: String,
+}

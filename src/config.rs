@@ -1,0 +1,93 @@
+//! [`AudioConfig`]: what a backend is asked for.
+
+use mixer_core::Interpolation;
+
+use crate::error::AudioError;
+use crate::mixer::MAX_VOICES;
+
+/// The environment variable that, set to `0`, forbids falling back from the native backend.
+pub const ALLOW_LEGACY_ENV: &str = "SIMVX_ALLOW_LEGACY_AUDIO";
+
+/// Whether [`make_backend`](crate::make_backend) may fall back to legacy timing and to null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FallbackPolicy {
+    /// Read `SIMVX_ALLOW_LEGACY_AUDIO` at each call: `0` forbids, anything else allows.
+    #[default]
+    FromEnvironment,
+    /// Always fall back (native → legacy → null).
+    Allow,
+    /// Never fall back: if native fails, fail with
+    /// [`AudioError::BackendUnavailable`].
+    Forbid,
+}
+
+impl FallbackPolicy {
+    /// Whether falling back is allowed now (reads the environment for `FromEnvironment`).
+    pub fn allows_fallback(self) -> bool {
+        match self {
+            FallbackPolicy::Allow => true,
+            FallbackPolicy::Forbid => false,
+            FallbackPolicy::FromEnvironment => {
+                std::env::var(ALLOW_LEGACY_ENV).map_or(true, |v| v.trim() != "0")
+            }
+        }
+    }
+}
+
+/// What a backend is asked for. The defaults are the original's: 48 kHz, stereo.
+///
+/// ```
+/// let c = simvx_audio::AudioConfig::default();
+/// assert_eq!((c.sample_rate, c.channels, c.voices), (48_000, 2, 256));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AudioConfig {
+    /// Output frames per second.
+    pub sample_rate: u32,
+    /// Output channels (1 to 8; buses are stereo, extra channels are silent).
+    pub channels: u16,
+    /// Voices in use at once, 1 to [`MAX_VOICES`].
+    pub voices: usize,
+    /// May `make_backend` fall back?
+    pub fallback: FallbackPolicy,
+    /// How voices read between samples.
+    pub interpolation: Interpolation,
+}
+
+impl Default for AudioConfig {
+    fn default() -> Self {
+        Self {
+            sample_rate: 48_000,
+            channels: 2,
+            voices: 256,
+            fallback: FallbackPolicy::FromEnvironment,
+            interpolation: Interpolation::Linear,
+        }
+    }
+}
+
+impl AudioConfig {
+    /// The core's configuration, after checking the ranges.
+    pub(crate) fn core(&self) -> Result<mixer_core::Config, AudioError> {
+        let bad = |name, reason: String| Err(AudioError::InvalidParameter { name, reason });
+        if !(1..=768_000).contains(&self.sample_rate) {
+            return bad(
+                "sample_rate",
+                format!("{} is outside 1..=768000", self.sample_rate),
+            );
+        }
+        if !(1..=8).contains(&self.channels) {
+            return bad("channels", format!("{} is outside 1..=8", self.channels));
+        }
+        if !(1..=MAX_VOICES).contains(&self.voices) {
+            return bad(
+                "voices",
+                format!("{} is outside 1..={MAX_VOICES}", self.voices),
+            );
+        }
+        let mut core = mixer_core::Config::new(self.sample_rate, self.channels);
+        core.voice_limit = self.voices;
+        core.interpolation = self.interpolation;
+        Ok(core)
+    }
+}

@@ -1,0 +1,120 @@
+//! [`AudioError`]: every way a facade call can fail, typed, with context.
+
+use std::path::PathBuf;
+
+/// Why a call failed. Nothing changed when a call returns an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AudioError {
+    /// No backend could be used and the fallback policy forbids the next one.
+    #[error("audio backend unavailable: {cause}")]
+    BackendUnavailable {
+        /// What failed, and why the chain stopped there.
+        cause: String,
+    },
+    /// A bus name that is not in the layout.
+    #[error(
+        "unknown bus {name:?}; available buses: {}. Add it to the bus layout before using it",
+        available.join(", ")
+    )]
+    UnknownBus {
+        /// The name asked for.
+        name: String,
+        /// The names that exist, sorted.
+        available: Vec<String>,
+    },
+    /// A source that cannot be read, decoded or streamed.
+    #[error("invalid stream: {0}")]
+    InvalidStream(String),
+    /// A file that does not exist.
+    #[error("file not found: {}", .0.display())]
+    FileNotFound(PathBuf),
+    /// The backend lacks a capability the call needs.
+    #[error(
+        "backend {backend} does not support {capability}; it advertises: {}",
+        advertised.join(", ")
+    )]
+    Capability {
+        /// The missing capability's string (e.g. `streaming`).
+        capability: String,
+        /// The backend's kind.
+        backend: String,
+        /// What the backend does advertise, sorted.
+        advertised: Vec<String>,
+    },
+    /// A parameter was NaN (or otherwise unusable); the call was rejected.
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParameter {
+        /// The parameter's name as the API spells it.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Every voice of the pool is in use.
+    #[error("no free voice: all {capacity} voices are in use")]
+    NoFreeVoice {
+        /// The pool size.
+        capacity: usize,
+    },
+    /// The audio thread has not taken commands for a while and the queue is full; retry later.
+    #[error("the command queue to the audio thread is full; retry after it has run")]
+    Busy,
+    /// The backend was shut down.
+    #[error("the audio backend was shut down")]
+    Shutdown,
+    /// A scene file that cannot be used.
+    #[error(transparent)]
+    Scene(#[from] crate::scene::SceneError),
+    /// An I/O error outside decoding (writing a WAV file, reading a scene).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl AudioError {
+    /// Map a core error, naming the pool size and the bus names where they help.
+    pub(crate) fn from_core(e: mixer_core::Error, capacity: usize) -> Self {
+        use mixer_core::Error as E;
+        match e {
+            E::InvalidParameter(p) => AudioError::InvalidParameter {
+                name: p.name(),
+                reason: "NaN".into(),
+            },
+            E::NoFreeVoice => AudioError::NoFreeVoice { capacity },
+            E::QueueFull => AudioError::Busy,
+            E::EmptySound => AudioError::InvalidStream("the sound has no frames".into()),
+            other => AudioError::InvalidParameter {
+                name: "bus",
+                reason: other.to_string(),
+            },
+        }
+    }
+}
+
+/// Reject NaN with [`AudioError::InvalidParameter`].
+pub(crate) fn not_nan(name: &'static str, x: f32) -> Result<f32, AudioError> {
+    if x.is_nan() {
+        Err(AudioError::InvalidParameter {
+            name,
+            reason: "NaN".into(),
+        })
+    } else {
+        Ok(x)
+    }
+}
+
+/// Reject a vector with a NaN component.
+pub(crate) fn vec_not_nan(name: &'static str, v: [f32; 3]) -> Result<[f32; 3], AudioError> {
+    if v.iter().any(|x| x.is_nan()) {
+        Err(AudioError::InvalidParameter {
+            name,
+            reason: "a component is NaN".into(),
+        })
+    } else {
+        Ok(v)
+    }
+}

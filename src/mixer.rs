@@ -1,0 +1,234 @@
+//! The game-thread side of every mixing backend (offline now, the device backends later):
+//! the core's [`Controller`](mixer_core::Controller) plus bus names, the listener and the
+//! shutdown guard.
+
+use std::sync::Arc;
+
+use mixer_core::{BusId, VoiceId};
+
+use crate::backend::{ChannelId, PlayParams, Playback};
+use crate::capability::CapabilitySet;
+use crate::error::{AudioError, not_nan};
+use crate::listener::{Field, Listener};
+use crate::sound::Sound;
+
+/// Voices in a mixer's pool at most (the run-time limit is [`AudioConfig::voices`](crate::AudioConfig)).
+pub const MAX_VOICES: usize = 1024;
+/// Bus slots in a mixer.
+pub const MAX_BUSES: usize = 32;
+/// The default buses: Master and its children.
+pub const DEFAULT_BUSES: [&str; 5] = ["Master", "Music", "SFX", "Voice", "UI"];
+
+pub(crate) type SharedMem = mixer_core::Shared<Sound, MAX_VOICES>;
+pub(crate) type CoreController =
+    mixer_core::Controller<Sound, Arc<SharedMem>, MAX_VOICES, MAX_BUSES>;
+pub(crate) type CoreRenderer = mixer_core::Renderer<Sound, Arc<SharedMem>, MAX_VOICES, MAX_BUSES>;
+
+/// The controller side of a mixing backend.
+#[derive(Debug)]
+pub(crate) struct Mixer {
+    controller: CoreController,
+    bus_names: Vec<Option<String>>,
+    listener: Listener,
+    shut_down: bool,
+}
+
+impl Mixer {
+    /// A mixer and its renderer, with the default buses.
+    pub(crate) fn new(config: mixer_core::Config) -> Result<(Self, Box<CoreRenderer>), AudioError> {
+        let shared = Arc::new(SharedMem::new());
+        let (controller, renderer) =
+            mixer_core::split(shared, config).map_err(|e| AudioError::BackendUnavailable {
+                cause: e.to_string(),
+            })?;
+        let mut mixer = Self {
+            controller,
+            bus_names: vec![None; MAX_BUSES],
+            listener: Listener::default(),
+            shut_down: false,
+        };
+        mixer.bus_names[0] = Some(DEFAULT_BUSES[0].into());
+        for (i, name) in DEFAULT_BUSES.iter().enumerate().skip(1) {
+            let bus = BusId(i as u8);
+            mixer
+                .controller
+                .set_bus(bus, Some(BusId::MASTER), 0.0)
+                .map_err(|e| AudioError::BackendUnavailable {
+                    cause: e.to_string(),
+                })?;
+            mixer.bus_names[i] = Some((*name).into());
+        }
+        Ok((mixer, Box::new(renderer)))
+    }
+
+    /// The bus called `name`.
+    pub(crate) fn bus_id(&self, name: &str) -> Result<BusId, AudioError> {
+        self.bus_names
+            .iter()
+            .position(|n| n.as_deref() == Some(name))
+            .map(|i| BusId(i as u8))
+            .ok_or_else(|| {
+                let mut available: Vec<String> = self.bus_names.iter().flatten().cloned().collect();
+                available.sort();
+                AudioError::UnknownBus {
+                    name: name.into(),
+                    available,
+                }
+            })
+    }
+
+    /// Whether `shutdown` was called.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down
+    }
+
+    /// The listener as last set.
+    pub(crate) fn listener(&self) -> &Listener {
+        &self.listener
+    }
+
+    /// Voices in use at once, at most.
+    pub(crate) fn capacity(&self) -> usize {
+        self.controller.voice_limit()
+    }
+
+    fn live(&mut self) -> Result<&mut CoreController, AudioError> {
+        if self.shut_down {
+            Err(AudioError::Shutdown)
+        } else {
+            Ok(&mut self.controller)
+        }
+    }
+
+    fn err(&self, e: mixer_core::Error) -> AudioError {
+        AudioError::from_core(e, self.controller.voice_limit())
+    }
+
+    fn control(
+        &mut self,
+        id: ChannelId,
+        f: impl FnOnce(&mut CoreController, VoiceId) -> Result<(), mixer_core::Error>,
+    ) -> Result<(), AudioError> {
+        let capacity = self.controller.voice_limit();
+        let controller = self.live()?;
+        match VoiceId::from_bits(id.0) {
+            Some(v) => f(controller, v).map_err(|e| AudioError::from_core(e, capacity)),
+            None => Ok(()),
+        }
+    }
+
+    fn set_listener(&mut self, field: Field, v: [f32; 3]) -> Result<(), AudioError> {
+        self.live()?;
+        self.listener.set(field, v)
+    }
+}
+
+impl Playback for Mixer {
+    fn play_audio(&mut self, sound: &Sound, params: &PlayParams) -> Result<ChannelId, AudioError> {
+        self.live()?;
+        crate::error::vec_not_nan("position", params.position)?;
+        not_nan("max_distance", params.max_distance)?;
+        let bus = self.bus_id(&params.bus)?;
+        let core = mixer_core::PlayParams {
+            volume_db: params.volume_db,
+            gain_db: params.gain_db,
+            pan: params.pan,
+            pitch: params.pitch,
+            looping: params.looping,
+            from_position: params.from_position,
+            bus,
+        };
+        match self.controller.play(sound.clone(), &core) {
+            Ok(v) => Ok(ChannelId(v.to_bits())),
+            Err(e) => Err(self.err(e)),
+        }
+    }
+
+    fn stop_audio(&mut self, id: ChannelId) -> Result<(), AudioError> {
+        self.control(id, |c, v| c.stop(v))
+    }
+
+    fn pause_audio(&mut self, id: ChannelId) -> Result<(), AudioError> {
+        self.control(id, |c, v| c.pause(v))
+    }
+
+    fn resume_audio(&mut self, id: ChannelId) -> Result<(), AudioError> {
+        self.control(id, |c, v| c.resume(v))
+    }
+
+    fn update_audio_2d(
+        &mut self,
+        id: ChannelId,
+        volume_db: f32,
+        pan: f32,
+    ) -> Result<(), AudioError> {
+        not_nan("volume_db", volume_db)?;
+        not_nan("pan", pan)?;
+        self.control(id, |c, v| c.set_mix(v, volume_db, pan))
+    }
+
+    fn update_audio_3d(
+        &mut self,
+        id: ChannelId,
+        volume_db: f32,
+        pan: f32,
+        pitch: f32,
+    ) -> Result<(), AudioError> {
+        not_nan("volume_db", volume_db)?;
+        not_nan("pan", pan)?;
+        not_nan("pitch", pitch)?;
+        self.control(id, |c, v| {
+            c.set_mix(v, volume_db, pan)?;
+            c.set_pitch(v, pitch)
+        })
+    }
+
+    fn set_pitch(&mut self, id: ChannelId, pitch: f32) -> Result<(), AudioError> {
+        not_nan("pitch", pitch)?;
+        self.control(id, |c, v| c.set_pitch(v, pitch))
+    }
+
+    fn set_listener_position(&mut self, v: [f32; 3]) -> Result<(), AudioError> {
+        self.set_listener(Field::Position, v)
+    }
+
+    fn set_listener_velocity(&mut self, v: [f32; 3]) -> Result<(), AudioError> {
+        self.set_listener(Field::Velocity, v)
+    }
+
+    fn set_listener_direction(&mut self, v: [f32; 3]) -> Result<(), AudioError> {
+        self.set_listener(Field::Direction, v)
+    }
+
+    fn set_listener_world_up(&mut self, v: [f32; 3]) -> Result<(), AudioError> {
+        self.set_listener(Field::WorldUp, v)
+    }
+
+    fn get_playback_position(&mut self, id: ChannelId) -> f64 {
+        match VoiceId::from_bits(id.0) {
+            Some(v) if !self.shut_down => self.controller.position(v),
+            _ => 0.0,
+        }
+    }
+
+    fn is_channel_active(&mut self, id: ChannelId) -> bool {
+        self.controller.collect();
+        match VoiceId::from_bits(id.0) {
+            Some(v) if !self.shut_down => self.controller.is_active(v),
+            _ => false,
+        }
+    }
+
+    fn shutdown(&mut self) {
+        if self.shut_down {
+            return;
+        }
+        self.shut_down = true;
+        // Stop everything; the renderer fades the voices out and hands their sounds back.
+        let _ = self.controller.stop_all();
+    }
+
+    fn list_capabilities(&self) -> CapabilitySet {
+        CapabilitySet::MIXER
+    }
+}

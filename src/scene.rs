@@ -1,0 +1,698 @@
+//! Scene files: JSON descriptions of sounds and timed backend calls (SPEC §9).
+//!
+//! [`Scene::parse`] checks the whole file up front; every error names the file, the event
+//! index (or the sound) and the field. Rendering is in [`play`](crate::play).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::backend::{PlayMode, PlayParams};
+use crate::error::AudioError;
+use crate::sound::Sound;
+
+/// Why a scene file cannot be used: the file, where in it, which field, and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SceneError {
+    /// The scene file (or `<scene>` for scenes from a string).
+    pub file: String,
+    /// `event N`, `sound "name"`, or `None` for the top level.
+    pub location: Option<String>,
+    /// The field, where one is at fault.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SceneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = &self.location {
+            write!(f, ": {l}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for SceneError {}
+
+/// How a scene makes a sound.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SoundSpec {
+    /// A sound file, relative to the scene file.
+    File(PathBuf),
+    /// A plain sine.
+    Tone {
+        /// Hz.
+        frequency: f64,
+        /// Peak amplitude.
+        amplitude: f32,
+        /// Length.
+        seconds: f64,
+        /// The sound's own rate.
+        sample_rate: u32,
+        /// 1 or 2.
+        channels: u16,
+    },
+    /// Uniform white noise from a seed.
+    Noise {
+        /// Peak amplitude.
+        amplitude: f32,
+        /// Length.
+        seconds: f64,
+        /// Generator seed.
+        seed: u64,
+        /// The sound's own rate.
+        sample_rate: u32,
+    },
+}
+
+/// A listener vector a call sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerField {
+    /// `set_listener_position`
+    Position,
+    /// `set_listener_velocity`
+    Velocity,
+    /// `set_listener_direction`
+    Direction,
+    /// `set_listener_world_up`
+    WorldUp,
+}
+
+/// One backend call of a scene. Channels are the scene's names for them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    /// `play_audio`
+    PlayAudio {
+        /// Channel name.
+        channel: String,
+        /// Sound name.
+        sound: String,
+        /// The call's arguments.
+        params: PlayParams,
+    },
+    /// `stop_audio`
+    StopAudio(String),
+    /// `pause_audio`
+    PauseAudio(String),
+    /// `resume_audio`
+    ResumeAudio(String),
+    /// `update_audio_2d`
+    UpdateAudio2d {
+        /// Channel name.
+        channel: String,
+        /// Level in dB.
+        volume_db: f32,
+        /// Balance pan.
+        pan: f32,
+    },
+    /// `update_audio_3d`
+    UpdateAudio3d {
+        /// Channel name.
+        channel: String,
+        /// Level in dB.
+        volume_db: f32,
+        /// Balance pan.
+        pan: f32,
+        /// Pitch.
+        pitch: f32,
+    },
+    /// `set_pitch`
+    SetPitch {
+        /// Channel name.
+        channel: String,
+        /// Pitch.
+        pitch: f32,
+    },
+    /// `set_listener_*`
+    SetListener(ListenerField, [f32; 3]),
+}
+
+/// A call at a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The event's index in the file.
+    pub index: usize,
+    /// The time the file gives, in seconds.
+    pub at: f64,
+    /// `round(at · sample_rate)`: the frame the call applies at.
+    pub frame: u64,
+    /// The call.
+    pub call: Call,
+}
+
+/// A parsed scene.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scene {
+    /// The file it came from (`<scene>` for strings).
+    pub file: String,
+    /// The folder `file` sounds are relative to.
+    pub base_dir: PathBuf,
+    /// Output frames per second.
+    pub sample_rate: u32,
+    /// Output channels.
+    pub channels: u16,
+    /// Length in seconds.
+    pub duration: f64,
+    /// Sounds by name.
+    pub sounds: BTreeMap<String, SoundSpec>,
+    /// Events in application order: by frame, then by their order in the file.
+    pub events: Vec<Event>,
+}
+
+/// The calls a scene may make now (the streaming and bus calls join with their facets).
+pub const CALLS: [&str; 11] = [
+    "play_audio",
+    "stop_audio",
+    "pause_audio",
+    "resume_audio",
+    "update_audio_2d",
+    "update_audio_3d",
+    "set_pitch",
+    "set_listener_position",
+    "set_listener_velocity",
+    "set_listener_direction",
+    "set_listener_world_up",
+];
+
+const LATER: [&str; 5] = [
+    "open_stream",
+    "feed_audio_chunk",
+    "end_of_stream",
+    "sync_bus_layout",
+    "buses",
+];
+
+struct Ctx<'a> {
+    file: &'a str,
+    location: Option<String>,
+}
+
+impl Ctx<'_> {
+    fn err(&self, field: Option<&str>, message: impl Into<String>) -> SceneError {
+        SceneError {
+            file: self.file.into(),
+            location: self.location.clone(),
+            field: field.map(Into::into),
+            message: message.into(),
+        }
+    }
+
+    fn check_keys(&self, obj: &Map<String, Value>, allowed: &[&str]) -> Result<(), SceneError> {
+        match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+            Some(k) if LATER.contains(&k.as_str()) => Err(self.err(
+                Some(k),
+                "not supported by this version yet (streams and bus layouts come later)",
+            )),
+            Some(k) => Err(self.err(
+                Some(k),
+                format!("unknown field; expected one of: {}", allowed.join(", ")),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn f64(
+        &self,
+        obj: &Map<String, Value>,
+        key: &str,
+        default: Option<f64>,
+    ) -> Result<f64, SceneError> {
+        match obj.get(key) {
+            None => default.ok_or_else(|| self.err(Some(key), "missing")),
+            Some(v) => v
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| self.err(Some(key), format!("expected a finite number, got {v}"))),
+        }
+    }
+
+    fn f32(
+        &self,
+        obj: &Map<String, Value>,
+        key: &str,
+        default: Option<f32>,
+    ) -> Result<f32, SceneError> {
+        self.f64(obj, key, default.map(f64::from)).map(|x| x as f32)
+    }
+
+    fn uint(
+        &self,
+        obj: &Map<String, Value>,
+        key: &str,
+        default: Option<u64>,
+        max: u64,
+    ) -> Result<u64, SceneError> {
+        match obj.get(key) {
+            None => default.ok_or_else(|| self.err(Some(key), "missing")),
+            Some(v) => v.as_u64().filter(|&x| x >= 1 && x <= max).ok_or_else(|| {
+                self.err(
+                    Some(key),
+                    format!("expected a whole number in 1..={max}, got {v}"),
+                )
+            }),
+        }
+    }
+
+    fn string<'v>(&self, obj: &'v Map<String, Value>, key: &str) -> Result<&'v str, SceneError> {
+        match obj.get(key) {
+            None => Err(self.err(Some(key), "missing")),
+            Some(Value::String(s)) => Ok(s),
+            Some(v) => Err(self.err(Some(key), format!("expected a string, got {v}"))),
+        }
+    }
+
+    fn bool(&self, obj: &Map<String, Value>, key: &str) -> Result<bool, SceneError> {
+        match obj.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(v) => Err(self.err(Some(key), format!("expected true or false, got {v}"))),
+        }
+    }
+
+    fn vec3(&self, obj: &Map<String, Value>, key: &str) -> Result<[f32; 3], SceneError> {
+        let bad = |v: &Value| self.err(Some(key), format!("expected [x, y, z] numbers, got {v}"));
+        match obj.get(key) {
+            None => Err(self.err(Some(key), "missing")),
+            Some(v @ Value::Array(a)) if a.len() == 3 => {
+                let mut out = [0.0; 3];
+                for (o, x) in out.iter_mut().zip(a) {
+                    *o = x.as_f64().filter(|x| x.is_finite()).ok_or_else(|| bad(v))? as f32;
+                }
+                Ok(out)
+            }
+            Some(v) => Err(bad(v)),
+        }
+    }
+}
+
+fn object<'v>(
+    ctx: &Ctx<'_>,
+    v: &'v Value,
+    what: &str,
+) -> Result<&'v Map<String, Value>, SceneError> {
+    v.as_object()
+        .ok_or_else(|| ctx.err(None, format!("{what} must be a JSON object, got {v}")))
+}
+
+impl Scene {
+    /// Read and parse a scene file; `file` sounds resolve relative to its folder.
+    ///
+    /// # Errors
+    /// [`AudioError::FileNotFound`], or [`AudioError::Scene`] naming the event and field.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, AudioError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => AudioError::FileNotFound(path.to_path_buf()),
+            _ => AudioError::Io {
+                context: format!("reading {}", path.display()),
+                source: e,
+            },
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(Self::parse(&text, &path.display().to_string(), base)?)
+    }
+
+    /// Parse scene JSON. `file` names it in errors; `base_dir` resolves `file` sounds.
+    ///
+    /// ```
+    /// let scene = simvx_audio::Scene::parse(
+    ///     r#"{"duration": 1.0,
+    ///         "sounds": {"beep": {"tone": {"frequency": 440, "amplitude": 0.5, "seconds": 0.5}}},
+    ///         "events": [{"at": 0.25, "call": "play_audio", "channel": "a", "sound": "beep"}]}"#,
+    ///     "<doc>",
+    ///     ".".into(),
+    /// ).unwrap();
+    /// assert_eq!(scene.events[0].frame, 12_000);
+    ///
+    /// let err = simvx_audio::Scene::parse(
+    ///     r#"{"duration": 1, "events": [{"at": 0, "call": "stop_audio", "channel": 5}]}"#,
+    ///     "bad.json",
+    ///     ".".into(),
+    /// ).unwrap_err();
+    /// assert_eq!(err.to_string(), "bad.json: event 0: field `channel`: expected a string, got 5");
+    /// ```
+    ///
+    /// # Errors
+    /// A [`SceneError`] naming the event index (or sound) and the field.
+    pub fn parse(text: &str, file: &str, base_dir: PathBuf) -> Result<Self, SceneError> {
+        let top = Ctx {
+            file,
+            location: None,
+        };
+        let root: Value = serde_json::from_str(text)
+            .map_err(|e| top.err(None, format!("not valid JSON: {e}")))?;
+        let root = object(&top, &root, "a scene")?;
+        top.check_keys(
+            root,
+            &[
+                "sample_rate",
+                "channels",
+                "duration",
+                "listener",
+                "sounds",
+                "events",
+            ],
+        )?;
+        let sample_rate = top.uint(root, "sample_rate", Some(48_000), 768_000)? as u32;
+        let channels = top.uint(root, "channels", Some(2), 8)? as u16;
+        let duration = top.f64(root, "duration", None)?;
+        if !(duration > 0.0 && duration <= 24.0 * 3600.0) {
+            return Err(top.err(Some("duration"), "must be in (0, 86400] seconds"));
+        }
+        let mut sounds = BTreeMap::new();
+        if let Some(v) = root.get("sounds") {
+            let obj = v
+                .as_object()
+                .ok_or_else(|| top.err(Some("sounds"), "expected an object of sounds"))?;
+            for (name, spec) in obj {
+                let ctx = Ctx {
+                    file,
+                    location: Some(format!("sound {name:?}")),
+                };
+                sounds.insert(name.clone(), parse_sound(&ctx, spec, sample_rate)?);
+            }
+        }
+        let mut events = Vec::new();
+        let mut calls = Vec::new();
+        if let Some(l) = root.get("listener") {
+            let ctx = Ctx {
+                file,
+                location: Some("listener".into()),
+            };
+            let obj = object(&ctx, l, "listener")?;
+            ctx.check_keys(obj, &["position", "velocity", "direction", "world_up"])?;
+            for (key, field) in LISTENER_KEYS {
+                if obj.contains_key(key) {
+                    calls.push((
+                        0.0,
+                        Call::SetListener(field, ctx.vec3(obj, key)?),
+                        usize::MAX,
+                    ));
+                }
+            }
+        }
+        match root.get("events") {
+            None => {}
+            Some(Value::Array(list)) => {
+                for (i, ev) in list.iter().enumerate() {
+                    let ctx = Ctx {
+                        file,
+                        location: Some(format!("event {i}")),
+                    };
+                    let (at, call) = parse_event(&ctx, ev, &sounds)?;
+                    calls.push((at, call, i));
+                }
+            }
+            Some(v) => return Err(top.err(Some("events"), format!("expected a list, got {v}"))),
+        }
+        // Listener setup first, then events by frame, ties in file order.
+        for (at, call, index) in calls {
+            let frame = (at * sample_rate as f64).round() as u64;
+            events.push(Event {
+                index,
+                at,
+                frame,
+                call,
+            });
+        }
+        events.sort_by_key(|e| (e.frame, e.index != usize::MAX, e.index));
+        check_channels(file, &events)?;
+        Ok(Scene {
+            file: file.into(),
+            base_dir,
+            sample_rate,
+            channels,
+            duration,
+            sounds,
+            events,
+        })
+    }
+
+    /// Output frames: `round(duration · sample_rate)`.
+    pub fn frames(&self) -> u64 {
+        (self.duration * self.sample_rate as f64).round() as u64
+    }
+
+    /// Make every sound (decoding files, synthesising tones and noise).
+    ///
+    /// # Errors
+    /// [`AudioError::Scene`] naming the sound, wrapping the load error.
+    pub fn load_sounds(&self) -> Result<BTreeMap<String, Sound>, AudioError> {
+        let mut out = BTreeMap::new();
+        for (name, spec) in &self.sounds {
+            let made = match spec {
+                SoundSpec::File(p) => Sound::from_file(self.base_dir.join(p)),
+                SoundSpec::Tone {
+                    frequency,
+                    amplitude,
+                    seconds,
+                    sample_rate,
+                    channels,
+                } => Sound::tone(*frequency, *amplitude, *seconds, *sample_rate, *channels),
+                SoundSpec::Noise {
+                    amplitude,
+                    seconds,
+                    seed,
+                    sample_rate,
+                } => Sound::noise(*amplitude, *seconds, *seed, *sample_rate),
+            };
+            let sound = made.map_err(|e| SceneError {
+                file: self.file.clone(),
+                location: Some(format!("sound {name:?}")),
+                field: None,
+                message: e.to_string(),
+            })?;
+            out.insert(name.clone(), sound);
+        }
+        Ok(out)
+    }
+}
+
+const LISTENER_KEYS: [(&str, ListenerField); 4] = [
+    ("position", ListenerField::Position),
+    ("velocity", ListenerField::Velocity),
+    ("direction", ListenerField::Direction),
+    ("world_up", ListenerField::WorldUp),
+];
+
+fn parse_sound(ctx: &Ctx<'_>, spec: &Value, scene_rate: u32) -> Result<SoundSpec, SceneError> {
+    let obj = object(ctx, spec, "a sound")?;
+    ctx.check_keys(obj, &["file", "tone", "noise"])?;
+    if obj.len() != 1 {
+        return Err(ctx.err(None, "a sound is exactly one of file, tone or noise"));
+    }
+    if let Some(Value::String(p)) = obj.get("file") {
+        return Ok(SoundSpec::File(p.into()));
+    }
+    if obj.contains_key("file") {
+        return Err(ctx.err(Some("file"), "expected a path string"));
+    }
+    if let Some(t) = obj.get("tone") {
+        let t = object(ctx, t, "tone")?;
+        ctx.check_keys(
+            t,
+            &[
+                "frequency",
+                "amplitude",
+                "seconds",
+                "sample_rate",
+                "channels",
+            ],
+        )?;
+        return Ok(SoundSpec::Tone {
+            frequency: ctx.f64(t, "frequency", None)?,
+            amplitude: ctx.f32(t, "amplitude", Some(0.5))?,
+            seconds: ctx.f64(t, "seconds", None)?,
+            sample_rate: ctx.uint(t, "sample_rate", Some(scene_rate as u64), 768_000)? as u32,
+            channels: ctx.uint(t, "channels", Some(1), 2)? as u16,
+        });
+    }
+    let n = object(ctx, &obj["noise"], "noise")?;
+    ctx.check_keys(n, &["amplitude", "seconds", "seed", "sample_rate"])?;
+    Ok(SoundSpec::Noise {
+        amplitude: ctx.f32(n, "amplitude", Some(0.5))?,
+        seconds: ctx.f64(n, "seconds", None)?,
+        seed: match n.get("seed") {
+            None => 0,
+            Some(v) => v.as_u64().ok_or_else(|| {
+                ctx.err(Some("seed"), format!("expected a whole number, got {v}"))
+            })?,
+        },
+        sample_rate: ctx.uint(n, "sample_rate", Some(scene_rate as u64), 768_000)? as u32,
+    })
+}
+
+fn parse_event(
+    ctx: &Ctx<'_>,
+    ev: &Value,
+    sounds: &BTreeMap<String, SoundSpec>,
+) -> Result<(f64, Call), SceneError> {
+    let obj = object(ctx, ev, "an event")?;
+    let at = ctx.f64(obj, "at", None)?;
+    if at < 0.0 {
+        return Err(ctx.err(Some("at"), "must not be negative"));
+    }
+    let name = ctx.string(obj, "call")?;
+    let channel = || ctx.string(obj, "channel").map(String::from);
+    let keys = |extra: &[&str]| {
+        let mut k = vec!["at", "call"];
+        k.extend_from_slice(extra);
+        ctx.check_keys(obj, &k)
+    };
+    let call = match name {
+        "play_audio" => {
+            keys(&[
+                "channel",
+                "sound",
+                "mode",
+                "position",
+                "volume_db",
+                "pitch",
+                "loop",
+                "bus",
+                "max_distance",
+                "from_position",
+                "pan",
+                "gain_db",
+            ])?;
+            let sound = ctx.string(obj, "sound")?;
+            if !sounds.contains_key(sound) {
+                return Err(ctx.err(
+                    Some("sound"),
+                    format!("no sound named {sound:?} in `sounds`"),
+                ));
+            }
+            let d = PlayParams::default();
+            let mode = match obj.get("mode") {
+                None => PlayMode::NonPositional,
+                Some(Value::String(m)) => PlayMode::parse(m).ok_or_else(|| {
+                    ctx.err(
+                        Some("mode"),
+                        format!("{m:?} is not non_positional, 2d or 3d"),
+                    )
+                })?,
+                Some(v) => return Err(ctx.err(Some("mode"), format!("expected a string, got {v}"))),
+            };
+            let params = PlayParams {
+                mode,
+                position: if obj.contains_key("position") {
+                    ctx.vec3(obj, "position")?
+                } else {
+                    d.position
+                },
+                volume_db: ctx.f32(obj, "volume_db", Some(d.volume_db))?,
+                pitch: ctx.f32(obj, "pitch", Some(d.pitch))?,
+                looping: ctx.bool(obj, "loop")?,
+                bus: match obj.get("bus") {
+                    None => d.bus,
+                    Some(_) => ctx.string(obj, "bus")?.into(),
+                },
+                max_distance: ctx.f32(obj, "max_distance", Some(d.max_distance))?,
+                from_position: ctx.f64(obj, "from_position", Some(d.from_position))?,
+                pan: ctx.f32(obj, "pan", Some(d.pan))?,
+                gain_db: ctx.f32(obj, "gain_db", Some(d.gain_db))?,
+            };
+            Call::PlayAudio {
+                channel: channel()?,
+                sound: sound.into(),
+                params,
+            }
+        }
+        "stop_audio" | "pause_audio" | "resume_audio" => {
+            keys(&["channel"])?;
+            let c = channel()?;
+            match name {
+                "stop_audio" => Call::StopAudio(c),
+                "pause_audio" => Call::PauseAudio(c),
+                _ => Call::ResumeAudio(c),
+            }
+        }
+        "update_audio_2d" => {
+            keys(&["channel", "volume_db", "pan"])?;
+            Call::UpdateAudio2d {
+                channel: channel()?,
+                volume_db: ctx.f32(obj, "volume_db", None)?,
+                pan: ctx.f32(obj, "pan", None)?,
+            }
+        }
+        "update_audio_3d" => {
+            keys(&["channel", "volume_db", "pan", "pitch"])?;
+            Call::UpdateAudio3d {
+                channel: channel()?,
+                volume_db: ctx.f32(obj, "volume_db", None)?,
+                pan: ctx.f32(obj, "pan", None)?,
+                pitch: ctx.f32(obj, "pitch", None)?,
+            }
+        }
+        "set_pitch" => {
+            keys(&["channel", "pitch"])?;
+            Call::SetPitch {
+                channel: channel()?,
+                pitch: ctx.f32(obj, "pitch", None)?,
+            }
+        }
+        "set_listener_position"
+        | "set_listener_velocity"
+        | "set_listener_direction"
+        | "set_listener_world_up" => {
+            let (key, field) = match name {
+                "set_listener_position" => ("position", ListenerField::Position),
+                "set_listener_velocity" => ("velocity", ListenerField::Velocity),
+                "set_listener_direction" => ("direction", ListenerField::Direction),
+                _ => ("world_up", ListenerField::WorldUp),
+            };
+            keys(&[key])?;
+            Call::SetListener(field, ctx.vec3(obj, key)?)
+        }
+        other if LATER.contains(&other) => {
+            return Err(ctx.err(
+                Some("call"),
+                format!("{other} is not supported by this version yet (streams and bus layouts come later)"),
+            ));
+        }
+        other => {
+            return Err(ctx.err(
+                Some("call"),
+                format!(
+                    "unknown call {other:?}; expected one of: {}",
+                    CALLS.join(", ")
+                ),
+            ));
+        }
+    };
+    Ok((at, call))
+}
+
+/// Every control names a channel that an earlier `play_audio` started.
+fn check_channels(file: &str, events: &[Event]) -> Result<(), SceneError> {
+    let mut started = std::collections::BTreeSet::new();
+    for e in events {
+        let channel = match &e.call {
+            Call::PlayAudio { channel, .. } => {
+                started.insert(channel.as_str());
+                continue;
+            }
+            Call::StopAudio(c) | Call::PauseAudio(c) | Call::ResumeAudio(c) => c,
+            Call::UpdateAudio2d { channel, .. }
+            | Call::UpdateAudio3d { channel, .. }
+            | Call::SetPitch { channel, .. } => channel,
+            Call::SetListener(..) => continue,
+        };
+        if !started.contains(channel.as_str()) {
+            return Err(SceneError {
+                file: file.into(),
+                location: Some(format!("event {}", e.index)),
+                field: Some("channel".into()),
+                message: format!("channel {channel:?} is not started by an earlier play_audio"),
+            });
+        }
+    }
+    Ok(())
+}
