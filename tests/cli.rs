@@ -1,0 +1,143 @@
+//! The command line: render, demo and info, run as a user would, with exit statuses.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cli(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_simvx-audio"));
+    cmd.args(args)
+        .env_remove("SIMVX_ALLOW_LEGACY_AUDIO")
+        .env_remove("RUST_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run simvx-audio")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Tests that `render` writes the golden scene in both formats and prints the same hash twice.
+#[test]
+fn render_prints_stats_and_is_repeatable() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenes/golden.json");
+    let out = dir.path().join("out.wav");
+    let run = || {
+        let o = cli(
+            &[
+                "render",
+                scene.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    let first = run();
+    assert!(first.contains("frames: 144000"), "{first}");
+    assert!(first.contains("hash: fnv1a64:"), "{first}");
+    assert_eq!(first, run());
+    let wav = hound::WavReader::open(&out).unwrap();
+    assert_eq!(wav.spec().sample_format, hound::SampleFormat::Float);
+    assert_eq!(wav.len(), 288_000);
+
+    let o = cli(
+        &[
+            "render",
+            scene.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            "s16",
+            "--block",
+            "7",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let wav = hound::WavReader::open(&out).unwrap();
+    assert_eq!((wav.spec().bits_per_sample, wav.len()), (16, 288_000));
+}
+
+/// Tests that a bad scene fails with a non-zero status and names the event and the field.
+#[test]
+fn bad_scene_names_event_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("bad.json");
+    std::fs::write(
+        &scene,
+        r#"{"duration": 1, "sounds": {"t": {"tone": {"frequency": 440, "seconds": 1}}},
+            "events": [{"at": 0, "call": "play_audio", "channel": "a", "sound": "t"},
+                       {"at": 0.5, "call": "update_audio_2d", "channel": "a", "volume_db": "loud", "pan": 0}]}"#,
+    )
+    .unwrap();
+    let o = cli(
+        &[
+            "render",
+            scene.to_str().unwrap(),
+            "-o",
+            dir.path().join("x.wav").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("bad.json: event 1: field `volume_db`"),
+        "{err}"
+    );
+    assert!(!dir.path().join("x.wav").exists());
+}
+
+/// Tests that `info` falls back to null with a loud warning, and that
+/// SIMVX_ALLOW_LEGACY_AUDIO=0 turns the fallback into an error with exit status 1.
+#[test]
+fn info_fallback_and_forbidden() {
+    let o = cli(&["info"], &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert!(
+        out.contains("backend: null") && out.contains("capabilities: play.basic"),
+        "{out}"
+    );
+    assert!(
+        err.contains("WARN") && err.contains("AUDIO IS SILENT"),
+        "{err}"
+    );
+
+    let o = cli(&["info"], &[("SIMVX_ALLOW_LEGACY_AUDIO", "0")]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("audio backend unavailable") && err.contains("SIMVX_ALLOW_LEGACY_AUDIO=0"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+/// Tests that the demo runs on a machine with no device: warns, plays through null in real
+/// time, and writes a non-silent demo.wav.
+#[test]
+fn demo_falls_back_and_writes_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("demo.wav");
+    let o = cli(&["demo", "-o", wav.to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("backend: null"), "{out}");
+    assert!(
+        out.contains("channels still active at the end: none"),
+        "{out}"
+    );
+    let reader = hound::WavReader::open(&wav).unwrap();
+    assert_eq!(reader.len(), 2 * 120_000);
+    let peak = reader
+        .into_samples::<f32>()
+        .map(|s| s.unwrap().abs())
+        .fold(0.0f32, f32::max);
+    assert!(peak > 0.2 && peak < 1.0, "peak {peak}");
+}

@@ -1,0 +1,63 @@
+//! Measuring helpers shared by the integration tests.
+#![allow(dead_code)]
+
+/// Split interleaved stereo into (left, right).
+pub fn split_stereo(samples: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    samples.chunks_exact(2).map(|f| (f[0], f[1])).unzip()
+}
+
+/// Root mean square.
+pub fn rms(x: &[f32]) -> f64 {
+    (x.iter().map(|&s| s as f64 * s as f64).sum::<f64>() / x.len().max(1) as f64).sqrt()
+}
+
+/// Peak absolute value.
+pub fn peak(x: &[f32]) -> f32 {
+    x.iter().fold(0.0, |m, s| m.max(s.abs()))
+}
+
+/// Magnitude of the DFT of `x` at `freq` Hz (Goertzel), normalised so a sine of amplitude A
+/// gives about A.
+pub fn magnitude_at(x: &[f32], freq: f64, rate: f64) -> f64 {
+    let w = 2.0 * std::f64::consts::PI * freq / rate;
+    let (mut re, mut im) = (0.0, 0.0);
+    for (n, &s) in x.iter().enumerate() {
+        // Hann window keeps leakage from neighbouring bins out.
+        let win = 0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / x.len() as f64).cos();
+        re += s as f64 * win * (w * n as f64).cos();
+        im -= s as f64 * win * (w * n as f64).sin();
+    }
+    2.0 * (re * re + im * im).sqrt() / (x.len() as f64 * 0.5)
+}
+
+/// The dominant frequency of `x` between `lo` and `hi` Hz: a coarse scan, then a golden-section
+/// refinement of the windowed DFT magnitude, to well under 0.1 Hz for a second of a sine.
+pub fn dominant_frequency(x: &[f32], rate: f64, lo: f64, hi: f64) -> f64 {
+    let bin = rate / x.len() as f64;
+    let mut best = (lo, 0.0);
+    let mut f = lo;
+    while f <= hi {
+        let m = magnitude_at(x, f, rate);
+        if m > best.1 {
+            best = (f, m);
+        }
+        f += bin / 2.0;
+    }
+    let (mut a, mut b) = (best.0 - bin, best.0 + bin);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    for _ in 0..60 {
+        let c = b - g * (b - a);
+        let d = a + g * (b - a);
+        if magnitude_at(x, c, rate) > magnitude_at(x, d, rate) {
+            b = d;
+        } else {
+            a = c;
+        }
+    }
+    (a + b) / 2.0
+}
+
+/// The index of the first sample whose magnitude exceeds `threshold`.
+pub fn onset(x: &[f32], threshold: f32) -> Option<usize> {
+    x.iter().position(|s| s.abs() > threshold)
+}
