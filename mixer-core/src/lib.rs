@@ -55,6 +55,9 @@ pub mod spatial;
 mod status;
 mod voice;
 
+#[cfg(test)]
+mod tests;
+
 use core::ops::Deref;
 
 pub use config::Config;

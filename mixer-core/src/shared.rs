@@ -26,7 +26,6 @@ pub struct Shared<H, const V: usize> {
 
 impl<H, const V: usize> Shared<H, V> {
     /// Empty queues and idle voices.
-    #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
         Self {
             commands: Spsc::new(),
@@ -34,6 +33,12 @@ impl<H, const V: usize> Shared<H, V> {
             status: [const { VoiceStatus::new() }; V],
             claimed: AtomicBool::new(false),
         }
+    }
+}
+
+impl<H, const V: usize> Default for Shared<H, V> {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
