@@ -105,6 +105,29 @@ impl Default for PlayParams {
     }
 }
 
+impl PlayParams {
+    /// Refuse NaN in any numeric field, naming the first one found. Infinities pass (they
+    /// clamp where they are used).
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`].
+    pub fn check(&self) -> Result<(), AudioError> {
+        crate::error::not_nan("volume_db", self.volume_db)?;
+        crate::error::not_nan("gain_db", self.gain_db)?;
+        crate::error::not_nan("pan", self.pan)?;
+        crate::error::not_nan("pitch", self.pitch)?;
+        crate::error::not_nan("max_distance", self.max_distance)?;
+        crate::error::vec_not_nan("position", self.position)?;
+        if self.from_position.is_nan() {
+            return Err(AudioError::InvalidParameter {
+                name: "from_position",
+                reason: "NaN".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The playback facet: every backend has it.
 ///
 /// Controls on stale or unknown ids are no-ops; NaN parameters are rejected with

@@ -126,8 +126,7 @@ impl Mixer {
 impl Playback for Mixer {
     fn play_audio(&mut self, sound: &Sound, params: &PlayParams) -> Result<ChannelId, AudioError> {
         self.live()?;
-        crate::error::vec_not_nan("position", params.position)?;
-        not_nan("max_distance", params.max_distance)?;
+        params.check()?;
         let bus = self.bus_id(&params.bus)?;
         let core = mixer_core::PlayParams {
             volume_db: params.volume_db,

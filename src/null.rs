@@ -58,18 +58,7 @@ fn nid(id: ChannelId) -> NonZeroU64 {
 impl Playback for NullPlayback {
     fn play_audio(&mut self, sound: &Sound, params: &PlayParams) -> Result<ChannelId, AudioError> {
         self.live()?;
-        not_nan("volume_db", params.volume_db)?;
-        not_nan("gain_db", params.gain_db)?;
-        not_nan("pan", params.pan)?;
-        not_nan("pitch", params.pitch)?;
-        not_nan("max_distance", params.max_distance)?;
-        vec_not_nan("position", params.position)?;
-        if params.from_position.is_nan() {
-            return Err(AudioError::InvalidParameter {
-                name: "from_position",
-                reason: "NaN".into(),
-            });
-        }
+        params.check()?;
         self.inner
             .play(
                 Some(sound.duration()),
