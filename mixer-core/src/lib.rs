@@ -42,6 +42,7 @@ mod command;
 mod config;
 mod controller;
 pub mod db;
+pub mod effect;
 mod error;
 mod id;
 pub mod math;

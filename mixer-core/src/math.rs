@@ -35,6 +35,48 @@ pub fn sqrt(x: f32) -> f32 {
     libm::sqrtf(x)
 }
 
+/// `tan(x)` in single precision.
+#[inline]
+pub fn tan(x: f32) -> f32 {
+    libm::tanf(x)
+}
+
+/// `tanh(x)` in single precision.
+#[inline]
+pub fn tanh(x: f32) -> f32 {
+    libm::tanhf(x)
+}
+
+/// `e^x` in single precision.
+#[inline]
+pub fn exp(x: f32) -> f32 {
+    libm::expf(x)
+}
+
+/// The natural logarithm in single precision.
+#[inline]
+pub fn ln(x: f32) -> f32 {
+    libm::logf(x)
+}
+
+/// `acos(x)` in single precision.
+#[inline]
+pub fn acos(x: f32) -> f32 {
+    libm::acosf(x)
+}
+
+/// `atan2(y, x)` in single precision.
+#[inline]
+pub fn atan2(y: f32, x: f32) -> f32 {
+    libm::atan2f(y, x)
+}
+
+/// The largest integer not above `x`, in single precision.
+#[inline]
+pub fn floor(x: f32) -> f32 {
+    libm::floorf(x)
+}
+
 /// The smallest integer not below `x`, in double precision (never per sample).
 #[inline]
 pub fn ceil(x: f64) -> f64 {

@@ -1,0 +1,37 @@
+//! `delay`: a feedback delay line with a real dry path.
+//!
+//! SKELETON: pass-through until the processor lands (see `effect/mod.rs` for the contract).
+
+use super::EffectContext;
+use super::params::DelayParams;
+
+/// The processor.
+#[derive(Debug, Clone)]
+pub struct Delay {
+    params: DelayParams,
+}
+
+impl Delay {
+    /// `f32`s of memory needed.
+    pub fn memory_len(_ctx: &EffectContext) -> usize {
+        0
+    }
+
+    /// A processor at `params`.
+    pub fn new(params: &DelayParams, _ctx: &EffectContext) -> Self {
+        Self { params: *params }
+    }
+
+    /// Retune in place.
+    pub fn set(&mut self, params: &DelayParams) {
+        self.params = *params;
+    }
+
+    /// Silence the state.
+    pub fn reset(&mut self, mem: &mut [f32]) {
+        mem.fill(0.0);
+    }
+
+    /// Process in place.
+    pub fn process(&mut self, _mem: &mut [f32], _left: &mut [f32], _right: &mut [f32]) {}
+}
