@@ -128,6 +128,20 @@ impl PlayParams {
     }
 }
 
+/// The bus facet: every backend has it (null accepts layouts and routes nothing).
+pub trait Buses {
+    /// Make the backend's buses match `layout`: cheap and idempotent, it sends only what
+    /// changed. Parameter changes retune effects in place (state and tails survive, no
+    /// clicks); only adding, removing or reordering effects rebuilds a chain slot; buses gone
+    /// from the layout are removed and their voices move to their parent.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidLayout`] (too many buses or effects), [`AudioError::InvalidParameter`]
+    /// (NaN), [`AudioError::Busy`], [`AudioError::Shutdown`]. After `Busy`, calling again with
+    /// the same layout finishes the job.
+    fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError>;
+}
+
 /// The playback facet: every backend has it.
 ///
 /// Controls on stale or unknown ids are no-ops; NaN parameters are rejected with

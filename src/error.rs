@@ -23,6 +23,9 @@ pub enum AudioError {
         /// The names that exist, sorted.
         available: Vec<String>,
     },
+    /// A bus layout or effect list that cannot be used (the text says what and where).
+    #[error("invalid bus layout: {0}")]
+    InvalidLayout(String),
     /// A source that cannot be read, decoded or streamed.
     #[error("invalid stream: {0}")]
     InvalidStream(String),

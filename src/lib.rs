@@ -21,8 +21,10 @@
 mod backend;
 mod capability;
 mod config;
+mod effect;
 mod error;
 mod forward;
+mod layout;
 mod listener;
 mod make_backend;
 mod mixer;
@@ -31,23 +33,31 @@ mod offline;
 mod play;
 mod scene;
 mod sound;
+mod sync;
 mod wav;
 
 pub use backend::{
-    BackendInfo, BackendKind, ChannelId, PlayMode, PlayParams, Playback, StreamDraining,
+    BackendInfo, BackendKind, Buses, ChannelId, PlayMode, PlayParams, Playback, StreamDraining,
     StreamPacing, Streaming,
 };
 pub use capability::{Capability, CapabilitySet};
 pub use config::{ALLOW_LEGACY_ENV, AudioConfig, FallbackPolicy};
+pub use effect::{
+    BandKind, CompressorParams, DelayParams, EFFECT_TAGS, Effect, EffectParams, EqBand, EqParams,
+    FilterParams, GainParams, LimiterParams, MAX_EQ_BANDS, ReverbParams, SoftClipParams,
+};
 pub use error::AudioError;
+pub use layout::{AudioBus, AudioBusLayout, MASTER};
 pub use listener::Listener;
 pub use make_backend::{Backend, LOG_TARGET, make_backend, null_backend};
-pub use mixer::{DEFAULT_BUSES, MAX_BUSES, MAX_VOICES};
+pub use mixer::{DEFAULT_BUSES, MAX_BUSES, MAX_EFFECTS, MAX_VOICES};
 pub use mixer_core::Interpolation;
 pub use null::NullPlayback;
 pub use offline::OfflineBackend;
 pub use play::{ScenePlayer, render_scene};
-pub use scene::{CALLS, Call, Event, ListenerField, Scene, SceneError, SoundSpec};
+pub use scene::{
+    BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,
+};
 pub use sound::{Container, Sound};
 pub use wav::{RenderStats, WavFormat, to_s16, write_wav};
 

@@ -102,6 +102,14 @@ impl Playback for Engine {
 
 forward_playback!(Backend => engine);
 
+impl crate::backend::Buses for Backend {
+    fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
+        match &mut self.engine {
+            Engine::Null(b) => b.sync_bus_layout(layout),
+        }
+    }
+}
+
 impl Backend {
     /// Which backend this is, its device, buffer, latency, rate and format.
     pub fn info(&self) -> &BackendInfo {

@@ -8,6 +8,7 @@ use mixer_core::{BusId, VoiceId};
 
 use crate::backend::{ChannelId, PlayParams, Playback};
 use crate::capability::CapabilitySet;
+use crate::effect::Effect;
 use crate::error::{AudioError, not_nan};
 use crate::listener::{Field, Listener};
 use crate::sound::Sound;
@@ -16,38 +17,72 @@ use crate::sound::Sound;
 pub const MAX_VOICES: usize = 1024;
 /// Bus slots in a mixer.
 pub const MAX_BUSES: usize = 32;
+/// Effect slots per bus: a bus's effect list may hold this many effects.
+pub const MAX_EFFECTS: usize = 8;
 /// The default buses: Master and its children.
 pub const DEFAULT_BUSES: [&str; 5] = ["Master", "Music", "SFX", "Voice", "UI"];
 
 pub(crate) type SharedMem = mixer_core::Shared<Sound, MAX_VOICES>;
 pub(crate) type CoreController =
-    mixer_core::Controller<Sound, Arc<SharedMem>, MAX_VOICES, MAX_BUSES>;
-pub(crate) type CoreRenderer = mixer_core::Renderer<Sound, Arc<SharedMem>, MAX_VOICES, MAX_BUSES>;
+    mixer_core::Controller<Sound, Arc<SharedMem>, MAX_VOICES, MAX_BUSES, MAX_EFFECTS>;
+pub(crate) type CoreRenderer =
+    mixer_core::Renderer<Sound, Arc<SharedMem>, Box<[f32]>, MAX_VOICES, MAX_BUSES, MAX_EFFECTS>;
+
+/// What the mixer last pushed for one bus slot: `sync_bus_layout` compares against it and
+/// sends only the differences.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BusState {
+    pub name: String,
+    pub volume_db: f32,
+    pub mute: bool,
+    pub solo: bool,
+    pub parent: Option<BusId>,
+    pub effects: Vec<Effect>,
+}
 
 /// The controller side of a mixing backend.
 #[derive(Debug)]
 pub(crate) struct Mixer {
-    controller: CoreController,
-    bus_names: Vec<Option<String>>,
+    pub(crate) controller: CoreController,
+    /// Per core bus slot: the bus living there, as last pushed.
+    pub(crate) buses: Vec<Option<BusState>>,
     listener: Listener,
     shut_down: bool,
 }
 
 impl Mixer {
-    /// A mixer and its renderer, with the default buses.
-    pub(crate) fn new(config: mixer_core::Config) -> Result<(Self, Box<CoreRenderer>), AudioError> {
+    /// A mixer and its renderer, with the default buses and `memory` floats of effect memory.
+    pub(crate) fn new(
+        config: mixer_core::Config,
+        memory: usize,
+    ) -> Result<(Self, Box<CoreRenderer>), AudioError> {
         let shared = Arc::new(SharedMem::new());
-        let (controller, renderer) =
-            mixer_core::split(shared, config).map_err(|e| AudioError::BackendUnavailable {
+        let memory = vec![0.0f32; memory].into_boxed_slice();
+        // Built in place on the heap: a renderer is ~180 KB, too big to move around the
+        // stack of a test thread in an unoptimised build.
+        let mut place = Box::<CoreRenderer>::new_uninit();
+        let controller = mixer_core::split_into(shared, memory, config, &mut place)
+            .map_err(|e| AudioError::BackendUnavailable {
                 cause: e.to_string(),
-            })?;
+            })?
+            .0;
+        // SAFETY: `split_into` returned `Ok`, so it initialised the renderer in `place`.
+        let renderer = unsafe { place.assume_init() };
         let mut mixer = Self {
             controller,
-            bus_names: vec![None; MAX_BUSES],
+            buses: vec![None; MAX_BUSES],
             listener: Listener::default(),
             shut_down: false,
         };
-        mixer.bus_names[0] = Some(DEFAULT_BUSES[0].into());
+        let state = |name: &str, parent| BusState {
+            name: name.into(),
+            volume_db: 0.0,
+            mute: false,
+            solo: false,
+            parent,
+            effects: Vec::new(),
+        };
+        mixer.buses[0] = Some(state(DEFAULT_BUSES[0], None));
         for (i, name) in DEFAULT_BUSES.iter().enumerate().skip(1) {
             let bus = BusId(i as u8);
             mixer
@@ -56,25 +91,33 @@ impl Mixer {
                 .map_err(|e| AudioError::BackendUnavailable {
                     cause: e.to_string(),
                 })?;
-            mixer.bus_names[i] = Some((*name).into());
+            mixer.buses[i] = Some(state(name, Some(BusId::MASTER)));
         }
-        Ok((mixer, Box::new(renderer)))
+        Ok((mixer, renderer))
+    }
+
+    /// The core slot of the bus called `name`.
+    pub(crate) fn slot_of(&self, name: &str) -> Option<usize> {
+        self.buses
+            .iter()
+            .position(|b| b.as_ref().is_some_and(|b| b.name == name))
     }
 
     /// The bus called `name`.
     pub(crate) fn bus_id(&self, name: &str) -> Result<BusId, AudioError> {
-        self.bus_names
-            .iter()
-            .position(|n| n.as_deref() == Some(name))
-            .map(|i| BusId(i as u8))
-            .ok_or_else(|| {
-                let mut available: Vec<String> = self.bus_names.iter().flatten().cloned().collect();
-                available.sort();
-                AudioError::UnknownBus {
-                    name: name.into(),
-                    available,
-                }
-            })
+        self.slot_of(name).map(|i| BusId(i as u8)).ok_or_else(|| {
+            let mut available: Vec<String> = self
+                .buses
+                .iter()
+                .flatten()
+                .map(|b| b.name.clone())
+                .collect();
+            available.sort();
+            AudioError::UnknownBus {
+                name: name.into(),
+                available,
+            }
+        })
     }
 
     /// Whether `shutdown` was called.
@@ -92,7 +135,7 @@ impl Mixer {
         self.controller.voice_limit()
     }
 
-    fn live(&mut self) -> Result<&mut CoreController, AudioError> {
+    pub(crate) fn live(&mut self) -> Result<&mut CoreController, AudioError> {
         if self.shut_down {
             Err(AudioError::Shutdown)
         } else {
@@ -100,7 +143,7 @@ impl Mixer {
         }
     }
 
-    fn err(&self, e: mixer_core::Error) -> AudioError {
+    pub(crate) fn err(&self, e: mixer_core::Error) -> AudioError {
         AudioError::from_core(e, self.controller.voice_limit())
     }
 
@@ -120,6 +163,12 @@ impl Mixer {
     fn set_listener(&mut self, field: Field, v: [f32; 3]) -> Result<(), AudioError> {
         self.live()?;
         self.listener.set(field, v)
+    }
+}
+
+impl crate::backend::Buses for Mixer {
+    fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
+        self.sync_layout(layout)
     }
 }
 

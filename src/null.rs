@@ -157,3 +157,16 @@ impl Playback for NullPlayback {
         CapabilitySet::NULL
     }
 }
+
+impl crate::backend::Buses for NullPlayback {
+    /// Null routes nothing: a valid layout is accepted and ignored.
+    fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
+        self.live()?;
+        for bus in layout.buses() {
+            for e in bus.effects() {
+                e.check()?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -35,7 +35,7 @@ impl OfflineBackend {
     /// # Errors
     /// [`AudioError::InvalidParameter`] for a configuration out of range.
     pub fn new(config: &AudioConfig) -> Result<Self, AudioError> {
-        let (mixer, renderer) = Mixer::new(config.core()?)?;
+        let (mixer, renderer) = Mixer::new(config.core()?, config.effect_memory_floats()?)?;
         let info = BackendInfo {
             kind: BackendKind::Offline,
             device: "none".into(),
@@ -95,3 +95,11 @@ impl OfflineBackend {
 }
 
 forward_playback!(OfflineBackend => mixer, then flush);
+
+impl crate::backend::Buses for OfflineBackend {
+    fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
+        let r = self.mixer.sync_layout(layout);
+        self.flush();
+        r
+    }
+}

@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::backend::{ChannelId, Playback};
+use crate::backend::{Buses, ChannelId, Playback};
 use crate::config::{AudioConfig, FallbackPolicy};
 use crate::error::AudioError;
 use crate::mixer::MAX_VOICES;
 use crate::offline::OfflineBackend;
-use crate::scene::{Call, Event, ListenerField, Scene, SceneError};
+use crate::scene::{BUSES_EVENT, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError};
 use crate::sound::Sound;
 
 /// Applies a scene's events to a backend, keeping the scene's channel names.
@@ -38,14 +38,18 @@ impl<'s> ScenePlayer<'s> {
     ///
     /// # Errors
     /// [`AudioError::Scene`] naming the event, wrapping what the backend refused.
-    pub fn apply(&mut self, backend: &mut dyn Playback, event: &Event) -> Result<(), AudioError> {
+    pub fn apply<B: Playback + Buses + ?Sized>(
+        &mut self,
+        backend: &mut B,
+        event: &Event,
+    ) -> Result<(), AudioError> {
         self.call(backend, &event.call).map_err(|e| {
             AudioError::Scene(SceneError {
                 file: self.scene.file.clone(),
-                location: Some(if event.index == usize::MAX {
-                    "listener".into()
-                } else {
-                    format!("event {}", event.index)
+                location: Some(match event.index {
+                    LISTENER_EVENT => "listener".into(),
+                    BUSES_EVENT => "buses".into(),
+                    i => format!("event {i}"),
                 }),
                 field: None,
                 message: e.to_string(),
@@ -53,7 +57,11 @@ impl<'s> ScenePlayer<'s> {
         })
     }
 
-    fn call(&mut self, b: &mut dyn Playback, call: &Call) -> Result<(), AudioError> {
+    fn call<B: Playback + Buses + ?Sized>(
+        &mut self,
+        b: &mut B,
+        call: &Call,
+    ) -> Result<(), AudioError> {
         // `check_channels` proved every control names a started channel.
         let id = |c: &str| self.channels.get(c).copied();
         match call {
@@ -94,6 +102,7 @@ impl<'s> ScenePlayer<'s> {
                 ListenerField::Direction => b.set_listener_direction(*v),
                 ListenerField::WorldUp => b.set_listener_world_up(*v),
             },
+            Call::SyncBusLayout(layout) => b.sync_bus_layout(layout),
         }
     }
 }

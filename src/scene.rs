@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::backend::{PlayMode, PlayParams};
 use crate::error::AudioError;
+use crate::layout::AudioBusLayout;
 use crate::sound::Sound;
 
 /// Why a scene file cannot be used: the file, where in it, which field, and what is wrong.
@@ -132,6 +133,8 @@ pub enum Call {
     },
     /// `set_listener_*`
     SetListener(ListenerField, [f32; 3]),
+    /// `sync_bus_layout` (also the scene's top-level `buses`, applied first).
+    SyncBusLayout(AudioBusLayout),
 }
 
 /// A call at a frame.
@@ -166,8 +169,8 @@ pub struct Scene {
     pub events: Vec<Event>,
 }
 
-/// The calls a scene may make now (the streaming and bus calls join with their facets).
-pub const CALLS: [&str; 11] = [
+/// The calls a scene may make now (the streaming calls join with their facet).
+pub const CALLS: [&str; 12] = [
     "play_audio",
     "stop_audio",
     "pause_audio",
@@ -179,15 +182,15 @@ pub const CALLS: [&str; 11] = [
     "set_listener_velocity",
     "set_listener_direction",
     "set_listener_world_up",
+    "sync_bus_layout",
 ];
 
-const LATER: [&str; 5] = [
-    "open_stream",
-    "feed_audio_chunk",
-    "end_of_stream",
-    "sync_bus_layout",
-    "buses",
-];
+const LATER: [&str; 3] = ["open_stream", "feed_audio_chunk", "end_of_stream"];
+
+/// [`Event::index`] of the calls made from the scene's top-level `listener`.
+pub const LISTENER_EVENT: usize = usize::MAX;
+/// [`Event::index`] of the call made from the scene's top-level `buses`.
+pub const BUSES_EVENT: usize = usize::MAX - 1;
 
 struct Ctx<'a> {
     file: &'a str,
@@ -208,7 +211,7 @@ impl Ctx<'_> {
         match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
             Some(k) if LATER.contains(&k.as_str()) => Err(self.err(
                 Some(k),
-                "not supported by this version yet (streams and bus layouts come later)",
+                "not supported by this version yet (streams come later)",
             )),
             Some(k) => Err(self.err(
                 Some(k),
@@ -355,6 +358,7 @@ impl Scene {
                 "sample_rate",
                 "channels",
                 "duration",
+                "buses",
                 "listener",
                 "sounds",
                 "events",
@@ -381,6 +385,11 @@ impl Scene {
         }
         let mut events = Vec::new();
         let mut calls = Vec::new();
+        if let Some(v) = root.get("buses") {
+            let layout = AudioBusLayout::from_json(v)
+                .map_err(|e| top.err(Some("buses"), layout_message(e)))?;
+            calls.push((0.0, Call::SyncBusLayout(layout), BUSES_EVENT));
+        }
         if let Some(l) = root.get("listener") {
             let ctx = Ctx {
                 file,
@@ -393,7 +402,7 @@ impl Scene {
                     calls.push((
                         0.0,
                         Call::SetListener(field, ctx.vec3(obj, key)?),
-                        usize::MAX,
+                        LISTENER_EVENT,
                     ));
                 }
             }
@@ -422,7 +431,13 @@ impl Scene {
                 call,
             });
         }
-        events.sort_by_key(|e| (e.frame, e.index != usize::MAX, e.index));
+        // Setup (the bus layout, then the listener) before anything at frame 0.
+        let setup = |i: usize| match i {
+            BUSES_EVENT => 0,
+            LISTENER_EVENT => 1,
+            _ => 2,
+        };
+        events.sort_by_key(|e| (e.frame, setup(e.index), e.index));
         check_channels(file, &events)?;
         Ok(Scene {
             file: file.into(),
@@ -651,10 +666,19 @@ fn parse_event(
             keys(&[key])?;
             Call::SetListener(field, ctx.vec3(obj, key)?)
         }
+        "sync_bus_layout" => {
+            keys(&["layout"])?;
+            let v = obj
+                .get("layout")
+                .ok_or_else(|| ctx.err(Some("layout"), "missing"))?;
+            let layout = AudioBusLayout::from_json(v)
+                .map_err(|e| ctx.err(Some("layout"), layout_message(e)))?;
+            Call::SyncBusLayout(layout)
+        }
         other if LATER.contains(&other) => {
             return Err(ctx.err(
                 Some("call"),
-                format!("{other} is not supported by this version yet (streams and bus layouts come later)"),
+                format!("{other} is not supported by this version yet (streams come later)"),
             ));
         }
         other => {
@@ -670,6 +694,14 @@ fn parse_event(
     Ok((at, call))
 }
 
+/// A layout error's message without the "invalid bus layout: " prefix.
+fn layout_message(e: AudioError) -> String {
+    match e {
+        AudioError::InvalidLayout(m) => m,
+        other => other.to_string(),
+    }
+}
+
 /// Every control names a channel that an earlier `play_audio` started.
 fn check_channels(file: &str, events: &[Event]) -> Result<(), SceneError> {
     let mut started = std::collections::BTreeSet::new();
@@ -683,7 +715,7 @@ fn check_channels(file: &str, events: &[Event]) -> Result<(), SceneError> {
             Call::UpdateAudio2d { channel, .. }
             | Call::UpdateAudio3d { channel, .. }
             | Call::SetPitch { channel, .. } => channel,
-            Call::SetListener(..) => continue,
+            Call::SetListener(..) | Call::SyncBusLayout(_) => continue,
         };
         if !started.contains(channel.as_str()) {
             return Err(SceneError {

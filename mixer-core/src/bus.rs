@@ -6,12 +6,14 @@
 //! renderer, so the fold order is a simple depth sort.
 
 use crate::QUANTUM;
+use crate::chain::Chain;
 use crate::id::BusId;
 use crate::smooth::Ramp;
 
-/// One bus slot of the renderer.
+/// One bus slot of the renderer: its input buffers, its effect chain, and the gain (own level,
+/// mute and solo folded in by the controller) applied after the chain.
 #[derive(Debug, Clone)]
-pub(crate) struct Bus {
+pub(crate) struct Bus<const E: usize> {
     pub live: bool,
     pub parent: Option<BusId>,
     pub gain: Ramp,
@@ -19,9 +21,10 @@ pub(crate) struct Bus {
     pub touched: bool,
     pub left: [f32; QUANTUM],
     pub right: [f32; QUANTUM],
+    pub chain: Chain<E>,
 }
 
-impl Bus {
+impl<const E: usize> Bus<E> {
     pub const fn new(live: bool) -> Self {
         Self {
             live,
@@ -30,12 +33,13 @@ impl Bus {
             touched: false,
             left: [0.0; QUANTUM],
             right: [0.0; QUANTUM],
+            chain: Chain::new(),
         }
     }
 }
 
 /// The depth of `bus` below its root, following parents (bounded by the table size).
-pub(crate) fn depth<const B: usize>(buses: &[Bus; B], bus: usize) -> usize {
+pub(crate) fn depth<const B: usize, const E: usize>(buses: &[Bus<E>; B], bus: usize) -> usize {
     let mut depth = 0;
     let mut at = bus;
     while let Some(parent) = buses[at].parent {
@@ -51,7 +55,9 @@ pub(crate) fn depth<const B: usize>(buses: &[Bus; B], bus: usize) -> usize {
 
 /// Live buses ordered deepest first, so every child folds into its parent before the parent
 /// folds onward. Ties keep index order, so the order (and the float sums) are deterministic.
-pub(crate) fn fold_order<const B: usize>(buses: &[Bus; B]) -> heapless::Vec<u8, B> {
+pub(crate) fn fold_order<const B: usize, const E: usize>(
+    buses: &[Bus<E>; B],
+) -> heapless::Vec<u8, B> {
     let mut order: heapless::Vec<(usize, u8), B> = heapless::Vec::new();
     for (i, bus) in buses.iter().enumerate() {
         if bus.live {
@@ -109,7 +115,7 @@ mod tests {
     /// Tests that children fold before their parents, whatever their indices.
     #[test]
     fn children_fold_first() {
-        let mut buses: [Bus; 4] = core::array::from_fn(|_| Bus::new(true));
+        let mut buses: [Bus<1>; 4] = [const { Bus::new(true) }; 4];
         buses[1].parent = Some(BusId(3));
         buses[3].parent = Some(BusId(0));
         buses[2].parent = Some(BusId(0));

@@ -5,6 +5,7 @@
 //! an event's frame, issues the event's calls and renders on therefore applies every command at
 //! an exact frame, whatever block size it uses; that is what makes renders bit-identical.
 
+use crate::effect::EffectParams;
 use crate::id::{BusId, VoiceId};
 
 /// How a voice starts: everything is already resolved to linear gains and frames.
@@ -52,6 +53,18 @@ pub(crate) enum Command<H> {
         parent: Option<BusId>,
         gain: f32,
     },
-    /// Remove a bus; its voices and child buses are re-homed to its parent (or Master).
+    /// Remove a bus; its voices and child buses are re-homed to its parent (or Master), and its
+    /// effect chain is emptied.
     RemoveBus(BusId),
+    /// Put an effect in a chain slot of a bus, in effect memory `offset..offset + len`.
+    SetEffect {
+        bus: BusId,
+        slot: u8,
+        params: EffectParams,
+        enabled: bool,
+        offset: u32,
+        len: u32,
+    },
+    /// Empty a chain slot.
+    ClearEffect { bus: BusId, slot: u8 },
 }

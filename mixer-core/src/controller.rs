@@ -12,6 +12,7 @@ use crate::db::{self, MAX_DB};
 use crate::error::{Error, Param};
 use crate::id::{BusId, VoiceId};
 use crate::math::clamp;
+use crate::routing::BusMirror;
 use crate::shared::Shared;
 use crate::source::SoundData;
 
@@ -64,29 +65,24 @@ struct Slot {
     sound_rate: u32,
 }
 
-/// The controller's mirror of a bus slot.
-#[derive(Debug, Clone, Copy)]
-struct BusMirror {
-    live: bool,
-    parent: Option<BusId>,
-}
-
 /// The game-thread half of a mixer. See the [crate documentation](crate) for an example.
 #[derive(Debug)]
-pub struct Controller<H, S, const V: usize, const B: usize>
+pub struct Controller<H, S, const V: usize, const B: usize, const E: usize>
 where
     S: Deref<Target = Shared<H, V>>,
 {
     shared: S,
     slots: [Slot; V],
-    buses: [BusMirror; B],
+    pub(crate) buses: [BusMirror<E>; B],
+    /// Length of the renderer's effect memory, in `f32`s.
+    pub(crate) memory_len: usize,
     next: usize,
     limit: usize,
     smoothing_rate: u32,
     _sound: PhantomData<fn() -> H>,
 }
 
-fn finite_or(param: Param, x: f32) -> Result<f32, Error> {
+pub(crate) fn finite_or(param: Param, x: f32) -> Result<f32, Error> {
     if x.is_nan() {
         Err(Error::InvalidParameter(param))
     } else {
@@ -95,23 +91,23 @@ fn finite_or(param: Param, x: f32) -> Result<f32, Error> {
 }
 
 /// Linear gain of `db` decibels, with infinities clamped and the −80 dB floor.
-fn gain_of(db: f32) -> f32 {
+pub(crate) fn gain_of(db: f32) -> f32 {
     db::db_to_linear(clamp(db, -1000.0, MAX_DB))
 }
 
-impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usize>
-    Controller<H, S, V, B>
+impl<H, S, const V: usize, const B: usize, const E: usize> Controller<H, S, V, B, E>
+where
+    H: SoundData,
+    S: Deref<Target = Shared<H, V>>,
 {
-    pub(crate) fn new(shared: S, limit: usize, sample_rate: u32) -> Self {
-        let mut buses = [BusMirror {
-            live: false,
-            parent: None,
-        }; B];
-        buses[0].live = true;
+    pub(crate) fn new(shared: S, limit: usize, sample_rate: u32, memory_len: usize) -> Self {
+        let mut buses = [const { BusMirror::DEAD }; B];
+        buses[0] = BusMirror::MASTER;
         Self {
             shared,
             slots: [Slot::default(); V],
             buses,
+            memory_len,
             next: 0,
             limit: limit.min(V),
             smoothing_rate: sample_rate,
@@ -269,74 +265,6 @@ impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usi
         }
     }
 
-    /// Create or re-route `bus` with `parent` (`None`: straight to the output) at `volume_db`
-    /// (clamped to `[−80, 24]`; −80 is silence). Master (bus 0) always exists and has no parent.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`], [`Error::UnknownBus`] (bus outside the table or parent
-    /// missing), [`Error::BusCycle`], [`Error::MasterBus`], [`Error::QueueFull`].
-    pub fn set_bus(
-        &mut self,
-        bus: BusId,
-        parent: Option<BusId>,
-        volume_db: f32,
-    ) -> Result<(), Error> {
-        self.collect();
-        let volume_db = finite_or(Param::VolumeDb, volume_db)?;
-        if bus.index() >= B {
-            return Err(Error::UnknownBus(bus));
-        }
-        if bus == BusId::MASTER && parent.is_some() {
-            return Err(Error::MasterBus);
-        }
-        if let Some(p) = parent {
-            if !self.bus_exists(p) {
-                return Err(Error::UnknownBus(p));
-            }
-            let mut at = Some(p);
-            let mut steps = 0;
-            while let Some(b) = at {
-                if b == bus || steps > B {
-                    return Err(Error::BusCycle { bus, parent: p });
-                }
-                at = self.buses[b.index()].parent;
-                steps += 1;
-            }
-        }
-        let gain = gain_of(clamp(volume_db, db::SILENCE_DB, MAX_DB));
-        self.send(Command::SetBus { bus, parent, gain })?;
-        self.buses[bus.index()] = BusMirror { live: true, parent };
-        Ok(())
-    }
-
-    /// Remove `bus`; its voices and child buses move to its parent (or Master).
-    ///
-    /// # Errors
-    /// [`Error::MasterBus`], [`Error::UnknownBus`], [`Error::QueueFull`].
-    pub fn remove_bus(&mut self, bus: BusId) -> Result<(), Error> {
-        self.collect();
-        if bus == BusId::MASTER {
-            return Err(Error::MasterBus);
-        }
-        if !self.bus_exists(bus) {
-            return Err(Error::UnknownBus(bus));
-        }
-        self.send(Command::RemoveBus(bus))?;
-        let heir = self.buses[bus.index()].parent.unwrap_or(BusId::MASTER);
-        for b in self.buses.iter_mut() {
-            if b.parent == Some(bus) {
-                b.parent = Some(heir);
-            }
-        }
-        self.buses[bus.index()].live = false;
-        Ok(())
-    }
-
-    /// Whether `bus` exists.
-    pub fn bus_exists(&self, bus: BusId) -> bool {
-        bus.index() < B && self.buses[bus.index()].live
-    }
-
     /// Voices in use at once, at most.
     pub fn voice_limit(&self) -> usize {
         self.limit
@@ -365,7 +293,7 @@ impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usi
         Ok(())
     }
 
-    fn send(&mut self, cmd: Command<H>) -> Result<(), Error> {
+    pub(crate) fn send(&mut self, cmd: Command<H>) -> Result<(), Error> {
         // SAFETY: the controller is the only producer of the command queue.
         unsafe { self.shared.commands.push(cmd) }.map_err(|_| Error::QueueFull)
     }

@@ -62,6 +62,15 @@ pub enum Error {
     AlreadySplit,
     /// The configuration is unusable (the text says which field).
     InvalidConfig(&'static str),
+    /// The effect slot is outside the chain (`slot >= E`).
+    NoEffectSlot,
+    /// The effect needs more memory than is free in the renderer's effect memory.
+    NoEffectMemory {
+        /// `f32`s the effect needs.
+        needed: usize,
+        /// `f32`s in the whole effect memory.
+        total: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -78,6 +87,12 @@ impl fmt::Display for Error {
             Error::EmptySound => f.write_str("the sound has no frames or no sample rate"),
             Error::AlreadySplit => f.write_str("this Shared was already split"),
             Error::InvalidConfig(what) => write!(f, "invalid configuration: {what}"),
+            Error::NoEffectSlot => f.write_str("the effect slot is outside the bus's chain"),
+            Error::NoEffectMemory { needed, total } => write!(
+                f,
+                "the effect needs {needed} floats of effect memory and not that much is free \
+                 (the memory holds {total})"
+            ),
         }
     }
 }

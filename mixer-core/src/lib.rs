@@ -22,9 +22,9 @@
 //! static SOUND: StaticSound = StaticSound::i16(&PCM, Channels::Mono, 8_000);
 //! static SHARED: Shared<&StaticSound, 8> = Shared::new();
 //!
-//! // 8 voices, 4 buses, 8 kHz stereo output.
+//! // 8 voices, 4 buses with 2 effect slots each, no effect memory, 8 kHz stereo output.
 //! let (mut controller, mut renderer) =
-//!     mixer_core::split::<_, _, 8, 4>(&SHARED, Config::new(8_000, 2)).unwrap();
+//!     mixer_core::split::<_, _, _, 8, 4, 2>(&SHARED, [], Config::new(8_000, 2)).unwrap();
 //! let id = controller.play(&SOUND, &PlayParams { pan: 0.5, ..PlayParams::default() }).unwrap();
 //!
 //! let mut block = [0.0f32; 2 * 64];
@@ -38,6 +38,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod bus;
+mod chain;
 mod command;
 mod config;
 mod controller;
@@ -49,6 +50,7 @@ pub mod math;
 mod render;
 pub mod resample;
 pub mod ring;
+mod routing;
 mod shared;
 mod smooth;
 pub mod source;
@@ -59,6 +61,7 @@ mod voice;
 #[cfg(test)]
 mod tests;
 
+use core::mem::MaybeUninit;
 use core::ops::Deref;
 
 pub use config::Config;
@@ -76,24 +79,69 @@ pub use source::{Channels, Samples, SoundData, StaticSound};
 pub const QUANTUM: usize = 128;
 
 /// The two halves [`split`] returns.
-pub type Halves<H, S, const V: usize, const B: usize> =
-    (Controller<H, S, V, B>, Renderer<H, S, V, B>);
+pub type Halves<H, S, M, const V: usize, const B: usize, const E: usize> =
+    (Controller<H, S, V, B, E>, Renderer<H, S, M, V, B, E>);
 
-/// Make the two halves of a mixer with `V` voices and `B` buses over `shared`.
+/// Make the two halves of a mixer with `V` voices, `B` buses and `E` effect slots per bus over
+/// `shared`.
 ///
 /// `shared` is a handle to the shared memory: `&'static Shared` on a board, `Arc<Shared>` on
-/// desktop. Each `Shared` can be split once.
+/// desktop. Each `Shared` can be split once. `memory` is the effect memory the renderer owns
+/// (delay lines, reverb tanks, look-ahead): a `&'static mut [f32]` on a board, a `Box<[f32]>`
+/// on desktop, `[f32; 0]` when no such effect is used; the controller hands out regions of it.
+///
+/// The renderer is returned by value; for large pools, or small stacks, build it in place with
+/// [`split_into`] instead.
 ///
 /// # Errors
 /// [`Error::AlreadySplit`] if `shared` was split before; [`Error::InvalidConfig`] for a sample
-/// rate or channel count of 0, or `B` of 0 or above 255.
-pub fn split<H, S, const V: usize, const B: usize>(
+/// rate or channel count of 0, `B` of 0 or above 255, `E` above 255, or an effect memory of
+/// 2³² floats or more.
+pub fn split<H, S, M, const V: usize, const B: usize, const E: usize>(
     shared: S,
+    memory: M,
     config: Config,
-) -> Result<Halves<H, S, V, B>, Error>
+) -> Result<Halves<H, S, M, V, B, E>, Error>
 where
     H: SoundData,
     S: Deref<Target = Shared<H, V>> + Clone,
+    M: AsMut<[f32]>,
+{
+    let mut place = MaybeUninit::uninit();
+    let controller = split_into(shared, memory, config, &mut place)?.0;
+    // SAFETY: `split_into` returned `Ok`, so it initialised `place`.
+    let renderer = unsafe { place.assume_init() };
+    Ok((controller, renderer))
+}
+
+/// [`split`], building the renderer in `place` (a `static`, a `Box::new_uninit()`, …) instead
+/// of returning it, so no renderer-sized value is ever on the stack. Returns the controller and
+/// the renderer, now initialised in `place`. On error `place` is left uninitialised.
+///
+/// ```
+/// use core::mem::MaybeUninit;
+/// use mixer_core::{Config, Renderer, Shared, StaticSound};
+/// type R = Renderer<&'static StaticSound<'static>, &'static Shared<&'static StaticSound<'static>, 64>, [f32; 0], 64, 4, 2>;
+/// static SHARED: Shared<&StaticSound, 64> = Shared::new();
+/// let mut place: MaybeUninit<R> = MaybeUninit::uninit();
+/// let (_controller, renderer) =
+///     mixer_core::split_into(&SHARED, [], Config::new(48_000, 2), &mut place).unwrap();
+/// renderer.render(&mut [0.0; 256]);
+/// ```
+///
+/// # Errors
+/// As [`split`].
+#[allow(clippy::type_complexity)]
+pub fn split_into<H, S, M, const V: usize, const B: usize, const E: usize>(
+    shared: S,
+    mut memory: M,
+    config: Config,
+    place: &mut MaybeUninit<Renderer<H, S, M, V, B, E>>,
+) -> Result<(Controller<H, S, V, B, E>, &mut Renderer<H, S, M, V, B, E>), Error>
+where
+    H: SoundData,
+    S: Deref<Target = Shared<H, V>> + Clone,
+    M: AsMut<[f32]>,
 {
     if config.sample_rate == 0 {
         return Err(Error::InvalidConfig("sample_rate is 0"));
@@ -104,6 +152,17 @@ where
     if B == 0 || B > 255 {
         return Err(Error::InvalidConfig("the bus count must be 1 to 255"));
     }
+    if E > 255 {
+        return Err(Error::InvalidConfig(
+            "the effect slot count must be at most 255",
+        ));
+    }
+    let memory_len = memory.as_mut().len();
+    if u32::try_from(memory_len).is_err() {
+        return Err(Error::InvalidConfig(
+            "the effect memory must hold under 2^32 floats",
+        ));
+    }
     if shared
         .claimed
         .swap(true, core::sync::atomic::Ordering::AcqRel)
@@ -111,7 +170,7 @@ where
         return Err(Error::AlreadySplit);
     }
     let limit = config.voice_limit.min(V);
-    let controller = Controller::new(shared.clone(), limit, config.sample_rate);
-    let renderer = Renderer::new(shared, config, limit);
+    let controller = Controller::new(shared.clone(), limit, config.sample_rate, memory_len);
+    let renderer = Renderer::init_in(place, shared, memory, config, limit);
     Ok((controller, renderer))
 }

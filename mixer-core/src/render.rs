@@ -7,12 +7,16 @@
 
 use core::cell::Cell;
 use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 use core::ops::Deref;
+use core::ptr::addr_of_mut;
 
 use crate::QUANTUM;
 use crate::bus::{self, Bus};
+use crate::chain::Scratch;
 use crate::command::Command;
 use crate::config::Config;
+use crate::effect::EffectContext;
 use crate::id::BusId;
 use crate::shared::Shared;
 use crate::source::SoundData;
@@ -21,14 +25,22 @@ use crate::voice::{Outcome, State, Voice};
 /// The audio-thread half of a mixer. See the [crate documentation](crate) for an example.
 ///
 /// `render` never allocates, frees, locks or blocks, and never panics on any input.
+///
+/// `M` is the effect memory (delay lines, reverb tanks): a `&'static mut [f32]` on a board, a
+/// `Box<[f32]>` on desktop, `[f32; 0]` for a mixer without such effects. `E` is the number of
+/// effect slots per bus.
 #[derive(Debug)]
-pub struct Renderer<H, S, const V: usize, const B: usize>
+pub struct Renderer<H, S, M, const V: usize, const B: usize, const E: usize>
 where
     S: Deref<Target = Shared<H, V>>,
+    M: AsMut<[f32]>,
 {
     shared: S,
+    memory: M,
+    scratch: Scratch,
+    effect_ctx: EffectContext,
     voices: [Voice<H>; V],
-    buses: [Bus; B],
+    buses: [Bus<E>; B],
     order: heapless::Vec<u8, B>,
     out_left: [f32; QUANTUM],
     out_right: [f32; QUANTUM],
@@ -39,26 +51,57 @@ where
     _not_sync: PhantomData<Cell<()>>,
 }
 
-impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usize>
-    Renderer<H, S, V, B>
+impl<H, S, M, const V: usize, const B: usize, const E: usize> Renderer<H, S, M, V, B, E>
+where
+    H: SoundData,
+    S: Deref<Target = Shared<H, V>>,
+    M: AsMut<[f32]>,
 {
-    pub(crate) fn new(shared: S, config: Config, limit: usize) -> Self {
-        let mut buses: [Bus; B] = [const { Bus::new(false) }; B];
-        buses[0].live = true;
-        let order = bus::fold_order(&buses);
-        Self {
-            shared,
-            voices: [const { Voice::idle() }; V],
-            buses,
-            order,
-            out_left: [0.0; QUANTUM],
-            out_right: [0.0; QUANTUM],
-            config,
-            limit,
-            frame: 0,
-            retiring: 0,
-            _not_sync: PhantomData,
+    /// Build a renderer in `place`, element by element, so that no renderer-sized value ever
+    /// sits on the stack (a 1024-voice renderer is about 180 KB: too big for a small stack to
+    /// hold several copies of, as unoptimised code would).
+    pub(crate) fn init_in(
+        place: &mut MaybeUninit<Self>,
+        shared: S,
+        memory: M,
+        config: Config,
+        limit: usize,
+    ) -> &mut Self {
+        let p = place.as_mut_ptr();
+        // SAFETY: `p` points to writable, suitably aligned memory for a `Self`. Every field is
+        // written exactly once below with `write` (no reads, no drops of uninitialised data);
+        // the array fields are written element by element through pointers derived from the
+        // field's own address, within its `V` or `B` elements. After the last write every
+        // field is initialised, so `assume_init_mut` is sound.
+        unsafe {
+            addr_of_mut!((*p).shared).write(shared);
+            addr_of_mut!((*p).memory).write(memory);
+            addr_of_mut!((*p).scratch).write(Scratch::new());
+            addr_of_mut!((*p).effect_ctx).write(EffectContext {
+                sample_rate: config.sample_rate,
+                smoothing_frames: config.smoothing_frames,
+            });
+            let voices = addr_of_mut!((*p).voices).cast::<Voice<H>>();
+            for i in 0..V {
+                voices.add(i).write(Voice::idle());
+            }
+            let buses = addr_of_mut!((*p).buses).cast::<Bus<E>>();
+            for i in 0..B {
+                buses.add(i).write(Bus::new(i == 0));
+            }
+            addr_of_mut!((*p).order).write(heapless::Vec::new());
+            addr_of_mut!((*p).out_left).write([0.0; QUANTUM]);
+            addr_of_mut!((*p).out_right).write([0.0; QUANTUM]);
+            addr_of_mut!((*p).config).write(config);
+            addr_of_mut!((*p).limit).write(limit);
+            addr_of_mut!((*p).frame).write(0);
+            addr_of_mut!((*p).retiring).write(0);
+            addr_of_mut!((*p)._not_sync).write(PhantomData);
         }
+        // SAFETY: every field was initialised above.
+        let r = unsafe { place.assume_init_mut() };
+        r.order = bus::fold_order(&r.buses);
+        r
     }
 
     /// The configuration this renderer runs with.
@@ -146,6 +189,15 @@ impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usi
                     (&mut self.out_left, &mut self.out_right, &mut false),
                 ),
             };
+            if src.chain.is_active() {
+                src.chain.process(
+                    &mut src.left[..n],
+                    &mut src.right[..n],
+                    self.memory.as_mut(),
+                    &mut self.scratch,
+                );
+                src.touched = true;
+            }
             if src.touched {
                 *dst.2 = true;
                 bus::fold(
@@ -250,11 +302,37 @@ impl<H: SoundData, S: Deref<Target = Shared<H, V>>, const V: usize, const B: usi
                     b.parent = parent;
                     self.order = bus::fold_order(&self.buses);
                 }
+                Command::SetEffect {
+                    bus,
+                    slot,
+                    params,
+                    enabled,
+                    offset,
+                    len,
+                } => {
+                    if let Some(b) = self.buses.get_mut(bus.index()) {
+                        b.chain.set(
+                            slot as usize,
+                            &params,
+                            enabled,
+                            offset as usize,
+                            len as usize,
+                            self.memory.as_mut(),
+                            &self.effect_ctx,
+                        );
+                    }
+                }
+                Command::ClearEffect { bus, slot } => {
+                    if let Some(b) = self.buses.get_mut(bus.index()) {
+                        b.chain.clear(slot as usize);
+                    }
+                }
                 Command::RemoveBus(bus) => {
                     let i = bus.index();
                     if i == 0 || i >= B {
                         continue;
                     }
+                    self.buses[i].chain.clear_all();
                     let heir = self.buses[i].parent.unwrap_or(BusId::MASTER);
                     for b in self.buses.iter_mut() {
                         if b.parent == Some(bus) {

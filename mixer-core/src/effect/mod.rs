@@ -156,7 +156,7 @@ impl EffectParams {
 
 /// A running effect: the processor for one chain slot.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // wired into the bus chains next
+
 pub(crate) enum Processor {
     Gain(Gain),
     Filter(Filter),
@@ -168,7 +168,6 @@ pub(crate) enum Processor {
     Limiter(Limiter),
 }
 
-#[allow(dead_code)] // wired into the bus chains next
 impl Processor {
     /// A processor for `params` (sanitized), its state silent. `mem` is its memory, zeroed here.
     pub fn new(params: &EffectParams, ctx: &EffectContext, mem: &mut [f32]) -> Self {

@@ -271,12 +271,15 @@ fn queue_full_then_drains() {
 fn split_once() {
     let shared: &'static crate::Shared<Snd, VOICES> =
         std::boxed::Box::leak(std::boxed::Box::default());
-    let first = crate::split::<_, _, VOICES, BUSES>(shared, crate::Config::new(48_000, 2));
+    let first =
+        crate::split::<_, _, _, VOICES, BUSES, 0>(shared, [], crate::Config::new(48_000, 2));
     assert!(first.is_ok());
-    let second = crate::split::<_, _, VOICES, BUSES>(shared, crate::Config::new(48_000, 2));
+    let second =
+        crate::split::<_, _, _, VOICES, BUSES, 0>(shared, [], crate::Config::new(48_000, 2));
     assert!(matches!(second, Err(Error::AlreadySplit)));
-    let zero = crate::split::<Snd, _, VOICES, BUSES>(
+    let zero = crate::split::<Snd, _, _, VOICES, BUSES, 0>(
         std::boxed::Box::leak(std::boxed::Box::default()) as &'static crate::Shared<Snd, VOICES>,
+        [],
         crate::Config::new(0, 2),
     );
     assert!(matches!(zero, Err(Error::InvalidConfig(_))));
@@ -306,7 +309,8 @@ fn handles_return_to_the_game_thread() {
 
     let shared: &'static crate::Shared<Counted, 4> =
         std::boxed::Box::leak(std::boxed::Box::default());
-    let (mut c, mut r) = crate::split::<_, _, 4, 1>(shared, crate::Config::new(48_000, 2)).unwrap();
+    let (mut c, mut r) =
+        crate::split::<_, _, _, 4, 1, 0>(shared, [], crate::Config::new(48_000, 2)).unwrap();
     let token = Arc::new(());
     for _ in 0..3 {
         c.play(

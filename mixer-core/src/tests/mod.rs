@@ -21,14 +21,20 @@ pub(crate) type Snd = &'static StaticSound<'static>;
 pub(crate) const VOICES: usize = 8;
 /// Buses in the tests' table.
 pub(crate) const BUSES: usize = 4;
+/// Effect slots per bus.
+pub(crate) const EFFECTS: usize = 3;
+/// Effect memory, in floats (enough for two 5 s stereo delays at 48 kHz).
+pub(crate) const MEMORY: usize = 1 << 21;
 
-pub(crate) type Ctl = Controller<Snd, &'static Shared<Snd, VOICES>, VOICES, BUSES>;
-pub(crate) type Rnd = Renderer<Snd, &'static Shared<Snd, VOICES>, VOICES, BUSES>;
+pub(crate) type Ctl = Controller<Snd, &'static Shared<Snd, VOICES>, VOICES, BUSES, EFFECTS>;
+pub(crate) type Rnd =
+    Renderer<Snd, &'static Shared<Snd, VOICES>, Box<[f32]>, VOICES, BUSES, EFFECTS>;
 
 /// A fresh mixer over leaked shared memory.
 pub(crate) fn mixer(config: Config) -> (Ctl, Rnd) {
     let shared: &'static Shared<Snd, VOICES> = Box::leak(Box::new(Shared::new()));
-    crate::split(shared, config).expect("split")
+    let memory = vec![0.0f32; MEMORY].into_boxed_slice();
+    crate::split(shared, memory, config).expect("split")
 }
 
 /// A 48 kHz stereo mixer.

@@ -99,3 +99,90 @@ fn largest_step(x: &[f32]) -> f32 {
         .map(|w| (w[1] - w[0]).abs())
         .fold(0.0, f32::max)
 }
+
+/// Master ← Music(1), Master ← SFX(2) ← Sub(3), with a DC voice on each bus whose level names
+/// the bus (Master 0.5, Music 0.25, SFX 0.125, Sub 0.0625), so the output says which pass.
+fn graph() -> (Ctl, Rnd) {
+    let (mut c, r) = stereo();
+    c.set_bus(BusId(1), Some(BusId::MASTER), 0.0).unwrap();
+    c.set_bus(BusId(2), Some(BusId::MASTER), 0.0).unwrap();
+    c.set_bus(BusId(3), Some(BusId(2)), 0.0).unwrap();
+    for (bus, level) in [(0, 0.5), (1, 0.25), (2, 0.125), (3, 0.0625)] {
+        c.play(dc(level, 480_000), &on(bus)).unwrap();
+    }
+    (c, r)
+}
+
+/// The settled output level after a change (past the 240-frame ramp).
+fn settled(r: &mut Rnd) -> f32 {
+    render(r, 512)[1022]
+}
+
+/// Tests that mute silences a bus and everything routed through it, and unmute restores it.
+#[test]
+fn mute_silences_bus_and_children() {
+    let (mut c, mut r) = graph();
+    assert_eq!(settled(&mut r), 0.9375);
+    c.set_bus_mute(BusId(2), true).unwrap();
+    let out = channel(&render(&mut r, 512), 0, 2);
+    assert!(largest_step(&out) < 0.01, "mute is ramped");
+    assert_eq!(out[511], 0.75);
+    c.set_bus_mute(BusId(2), false).unwrap();
+    assert_eq!(settled(&mut r), 0.9375);
+    c.set_bus_mute(BusId::MASTER, true).unwrap();
+    assert_eq!(settled(&mut r), 0.0);
+    assert_eq!(
+        c.set_bus_mute(BusId(3 + 1), true),
+        Err(Error::UnknownBus(BusId(4)))
+    );
+}
+
+/// Tests the original's solo rules: a soloed bus passes with what feeds it and what carries it
+/// out; the others are gated; Master's own solo is ignored.
+#[test]
+fn solo_follows_the_original_rules() {
+    let (mut c, mut r) = graph();
+    c.set_bus_solo(BusId(2), true).unwrap();
+    assert_eq!(
+        settled(&mut r),
+        0.5 + 0.125 + 0.0625,
+        "SFX solo: Music gated"
+    );
+    c.set_bus_solo(BusId(2), false).unwrap();
+    c.set_bus_solo(BusId(3), true).unwrap();
+    assert_eq!(
+        settled(&mut r),
+        0.5 + 0.125 + 0.0625,
+        "Sub solo: SFX carries it out"
+    );
+    c.set_bus_solo(BusId(1), true).unwrap();
+    assert_eq!(settled(&mut r), 0.9375, "Music and Sub soloed: all pass");
+    c.set_bus_solo(BusId(3), false).unwrap();
+    assert_eq!(settled(&mut r), 0.5 + 0.25, "Music solo");
+    c.set_bus_solo(BusId(1), false).unwrap();
+    c.set_bus_solo(BusId::MASTER, true).unwrap();
+    assert_eq!(settled(&mut r), 0.9375, "Master's solo is ignored");
+    // Solo and mute together: a muted soloed bus is silent.
+    c.set_bus_solo(BusId(2), true).unwrap();
+    c.set_bus_mute(BusId(2), true).unwrap();
+    assert_eq!(settled(&mut r), 0.5);
+}
+
+/// Tests that re-routing a bus updates solo gating (the gate follows the graph).
+#[test]
+fn solo_follows_reroutes() {
+    let (mut c, mut r) = graph();
+    c.set_bus_solo(BusId(2), true).unwrap();
+    assert_eq!(settled(&mut r), 0.6875);
+    c.set_bus(BusId(3), Some(BusId(1)), 0.0).unwrap(); // Sub now feeds Music
+    assert_eq!(settled(&mut r), 0.5 + 0.125);
+}
+
+/// Tests that changing a muted bus's level or route keeps it muted.
+#[test]
+fn muted_bus_stays_muted_through_set_bus() {
+    let (mut c, mut r) = graph();
+    c.set_bus_mute(BusId(1), true).unwrap();
+    c.set_bus(BusId(1), Some(BusId::MASTER), 6.0).unwrap();
+    assert_eq!(settled(&mut r), 0.9375 - 0.25);
+}

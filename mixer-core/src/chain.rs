@@ -1,0 +1,163 @@
+//! A bus's effect chain: `E` fixed slots processed in order, each with its own effect memory
+//! and a smoothed bypass.
+//!
+//! Slots are retuned in place when an effect of the same kind gets new parameters (its state,
+//! delay lines and tails survive); a slot gets a new processor only when its kind changes.
+//! Turning a slot off or on crossfades between the dry and processed signal over the smoothing
+//! time, so bypass never clicks; a slot that is fully off costs nothing and keeps its state.
+
+use crate::QUANTUM;
+use crate::effect::{EffectContext, EffectParams, Processor};
+use crate::smooth::Ramp;
+
+/// One slot of a chain.
+#[derive(Debug, Clone)]
+pub(crate) struct ChainSlot {
+    processor: Option<Processor>,
+    /// 1 = processed, 0 = bypassed; ramps on enable/disable.
+    mix: Ramp,
+    /// The slot's region of the effect memory.
+    offset: usize,
+    len: usize,
+}
+
+impl ChainSlot {
+    pub const EMPTY: Self = Self {
+        processor: None,
+        mix: Ramp::at(0.0),
+        offset: 0,
+        len: 0,
+    };
+
+    /// Whether the slot does anything (processes or is fading).
+    fn is_active(&self) -> bool {
+        self.processor.is_some() && (self.mix.value > 0.0 || !self.mix.is_settled())
+    }
+}
+
+/// Scratch buffers for crossfading a slot that is being enabled or disabled.
+#[derive(Debug, Clone)]
+pub(crate) struct Scratch {
+    left: [f32; QUANTUM],
+    right: [f32; QUANTUM],
+}
+
+impl Scratch {
+    pub const fn new() -> Self {
+        Self {
+            left: [0.0; QUANTUM],
+            right: [0.0; QUANTUM],
+        }
+    }
+}
+
+/// `E` slots in processing order.
+#[derive(Debug, Clone)]
+pub(crate) struct Chain<const E: usize> {
+    slots: [ChainSlot; E],
+}
+
+impl<const E: usize> Chain<E> {
+    pub const fn new() -> Self {
+        Self {
+            slots: [const { ChainSlot::EMPTY }; E],
+        }
+    }
+
+    /// Whether any slot processes: a bus with an active chain renders even with no input, so
+    /// tails ring out.
+    pub fn is_active(&self) -> bool {
+        self.slots.iter().any(ChainSlot::is_active)
+    }
+
+    /// Put `params` in `slot`, in memory `offset..offset + len`: retuned in place when the slot
+    /// already holds that kind of effect in that region, else built anew (memory zeroed).
+    #[allow(clippy::too_many_arguments)]
+    pub fn set(
+        &mut self,
+        slot: usize,
+        params: &EffectParams,
+        enabled: bool,
+        offset: usize,
+        len: usize,
+        memory: &mut [f32],
+        ctx: &EffectContext,
+    ) {
+        let Some(s) = self.slots.get_mut(slot) else {
+            return;
+        };
+        let Some(mem) = region(memory, offset, len) else {
+            return;
+        };
+        let target = if enabled { 1.0 } else { 0.0 };
+        let retuned = s.offset == offset
+            && s.len == len
+            && s.processor.as_mut().is_some_and(|p| p.set(params));
+        if retuned {
+            s.mix.set(target, ctx.smoothing_frames);
+        } else {
+            s.processor = Some(Processor::new(params, ctx, mem));
+            s.offset = offset;
+            s.len = len;
+            s.mix.jump(target);
+        }
+    }
+
+    /// Empty `slot`.
+    pub fn clear(&mut self, slot: usize) {
+        if let Some(s) = self.slots.get_mut(slot) {
+            *s = ChainSlot::EMPTY;
+        }
+    }
+
+    /// Empty every slot.
+    pub fn clear_all(&mut self) {
+        for s in self.slots.iter_mut() {
+            *s = ChainSlot::EMPTY;
+        }
+    }
+
+    /// Run the chain over `left`/`right` in place.
+    pub fn process(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        memory: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
+        let n = left.len().min(right.len()).min(QUANTUM);
+        let (left, right) = (&mut left[..n], &mut right[..n]);
+        for s in self.slots.iter_mut() {
+            if !s.is_active() {
+                continue;
+            }
+            let (Some(p), Some(mem)) = (s.processor.as_mut(), region(memory, s.offset, s.len))
+            else {
+                continue;
+            };
+            if s.mix.is_settled() {
+                p.process(mem, left, right);
+                continue;
+            }
+            // Crossfade dry → processed while the bypass ramps.
+            let (sl, sr) = (&mut scratch.left[..n], &mut scratch.right[..n]);
+            sl.copy_from_slice(left);
+            sr.copy_from_slice(right);
+            p.process(mem, sl, sr);
+            let mut m = s.mix;
+            for i in 0..n {
+                let w = m.value;
+                left[i] += (sl[i] - left[i]) * w;
+                right[i] += (sr[i] - right[i]) * w;
+                m.advance(1);
+            }
+            s.mix = m;
+        }
+    }
+}
+
+/// `memory[offset..offset + len]`, or `None` when it does not fit (never panics).
+fn region(memory: &mut [f32], offset: usize, len: usize) -> Option<&mut [f32]> {
+    let end = offset.checked_add(len)?;
+    memory.get_mut(offset..end)
+}

@@ -1,0 +1,189 @@
+//! Bus layouts: the original's layout rules, JSON round trips, and `sync_bus_layout` on a
+//! mixing backend (custom buses usable, gains multiply, removal re-homes, mute and solo).
+
+mod common;
+
+use simvx_audio::{
+    AudioBusLayout, AudioConfig, AudioError, Buses, Effect, EffectParams, EqBand, EqParams,
+    OfflineBackend, PlayParams, Playback, Scene, Sound, EFFECT_TAGS, render_scene,
+};
+
+fn dc(level: f32) -> Sound {
+    Sound::from_pcm_f32(vec![level; 96_000], 1, 48_000).unwrap()
+}
+
+fn on(bus: &str) -> PlayParams {
+    PlayParams {
+        bus: bus.into(),
+        ..Default::default()
+    }
+}
+
+/// The settled left sample after a change (past every ramp).
+fn settled(b: &mut OfflineBackend) -> f32 {
+    b.render_frames(1024)[2046]
+}
+
+/// Tests the layout rules: defaults, add (duplicates, unknown targets), remove (re-homing,
+/// Master protected), cycles refused when made, level clamp, NaN refused.
+#[test]
+fn layout_rules() {
+    let mut l = AudioBusLayout::default();
+    assert_eq!(l.bus_names(), ["Master", "Music", "SFX", "Voice", "UI"]);
+    assert!(l.buses()[1..].iter().all(|b| b.send_to() == "Master" && b.volume_db() == 0.0));
+    l.add_bus("Ambience", -6.0, "Music").unwrap();
+    l.add_bus("Wind", 3.0, "Ambience").unwrap();
+    assert_eq!(l.add_bus("Wind", -20.0, "").unwrap().volume_db(), 3.0, "duplicate unchanged");
+    assert!(matches!(
+        l.add_bus("X", 0.0, "Nope"),
+        Err(AudioError::UnknownBus { name, .. }) if name == "Nope"
+    ));
+    match l.set_send_to("Music", "Wind") {
+        Err(AudioError::InvalidLayout(m)) => assert!(m.contains("cycle"), "{m}"),
+        other => panic!("expected a cycle error, got {other:?}"),
+    }
+    assert!(l.set_send_to("Music", "Music").is_err());
+    l.set_volume_db("Wind", 99.0).unwrap();
+    assert_eq!(l.get_bus("Wind").unwrap().volume_db(), 24.0);
+    assert!(matches!(
+        l.set_volume_db("Wind", f32::NAN),
+        Err(AudioError::InvalidParameter { name: "volume_db", .. })
+    ));
+    l.remove_bus("Ambience").unwrap();
+    assert_eq!(l.get_bus("Wind").unwrap().send_to(), "Music", "re-homed to the removed bus's target");
+    l.remove_bus("Music").unwrap();
+    assert_eq!(l.get_bus("Wind").unwrap().send_to(), "Master");
+    assert!(l.remove_bus("Master").is_err());
+    l.remove_bus("not there").unwrap();
+    match l.get_bus("Sfx") {
+        Err(AudioError::UnknownBus { available, .. }) => {
+            assert_eq!(available, ["Master", "SFX", "UI", "Voice", "Wind"])
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Tests that a layout with every effect type round-trips through JSON in the original's
+/// dictionary shape.
+#[test]
+fn layout_round_trips_through_json() {
+    let mut l = AudioBusLayout::default();
+    l.set_mute("Music", true).unwrap();
+    l.set_solo("SFX", true).unwrap();
+    l.add_bus("Custom", -3.5, "SFX").unwrap();
+    for tag in EFFECT_TAGS {
+        let mut e = Effect::default_for(tag).unwrap();
+        e.enabled = tag != "delay";
+        l.add_effect("Custom", e).unwrap();
+    }
+    let mut eq = EqParams::empty();
+    eq.push(EqBand { freq: 250.0, gain_db: -3.0, ..EqBand::default() });
+    l.add_effect("UI", Effect::new(EffectParams::ParametricEq(eq))).unwrap();
+    let json = serde_json::to_value(&l).unwrap();
+    assert_eq!(json[1]["mute"], true);
+    assert_eq!(json[5]["name"], "Custom");
+    assert_eq!(json[5]["effects"][1]["type"], "lowpass");
+    assert_eq!(json[5]["effects"][1]["params"]["q"], 0.707);
+    assert_eq!(json[5]["effects"][6]["enabled"], false);
+    let back: AudioBusLayout = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, l);
+    assert_eq!(serde_json::to_value(&back).unwrap(), json);
+}
+
+/// Tests the errors of a bad layout document: they say what and where.
+#[test]
+fn bad_layout_documents() {
+    let err = |text: &str| match AudioBusLayout::from_json(&serde_json::from_str(text).unwrap()) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("accepted {text}"),
+    };
+    let e = err(r#"[{"name": "Master", "effects": [{"type": "chorus"}]}]"#);
+    assert!(e.contains("bus 0") && e.contains("effects[0]") && e.contains("chorus") && e.contains("lowpass"), "{e}");
+    let e = err(r#"[{"name": "Master", "effects": [{"type": "lowpass", "params": {"cutof_hz": 1}}]}]"#);
+    assert!(e.contains("cutof_hz") && e.contains("cutoff_hz"), "{e}");
+    let e = err(r#"[{"name": "A", "send_to": "B"}, {"name": "B"}]"#);
+    assert!(e.contains("unknown bus \"B\""), "children must follow parents: {e}");
+    let e = err(r#"[{"name": "A", "volume": 1}]"#);
+    assert!(e.contains("volume"), "{e}");
+}
+
+/// Tests sync on a mixing backend: custom buses become usable, gains multiply along the
+/// route, mute and solo apply, and removing a bus moves its voices to its parent.
+#[test]
+fn sync_routes_levels_mute_solo_and_removal() {
+    let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    assert!(matches!(b.play_audio(&dc(1.0), &on("Wind")), Err(AudioError::UnknownBus { .. })));
+    let mut l = AudioBusLayout::default();
+    l.add_bus("Ambience", -6.0206, "Music").unwrap();
+    l.add_bus("Wind", -6.0206, "Ambience").unwrap();
+    l.set_volume_db("Music", -6.0206).unwrap();
+    b.sync_bus_layout(&l).unwrap();
+    b.play_audio(&dc(1.0), &on("Wind")).unwrap();
+    let level = settled(&mut b);
+    assert!((level - 0.125).abs() < 1e-4, "three −6 dB buses: {level}");
+
+    b.play_audio(&dc(0.5), &on("SFX")).unwrap();
+    l.set_mute("Ambience", true).unwrap();
+    b.sync_bus_layout(&l).unwrap();
+    assert!((settled(&mut b) - 0.5).abs() < 1e-6, "muted Ambience silences Wind");
+    l.set_mute("Ambience", false).unwrap();
+    l.set_solo("Wind", true).unwrap();
+    b.sync_bus_layout(&l).unwrap();
+    assert!((settled(&mut b) - 0.125).abs() < 1e-4, "Wind soloed: SFX gated");
+    l.set_solo("Wind", false).unwrap();
+
+    l.remove_bus("Ambience").unwrap();
+    b.sync_bus_layout(&l).unwrap();
+    let level = settled(&mut b);
+    assert!((level - (0.25 + 0.5)).abs() < 1e-4, "Wind now sends to Music: {level}");
+    l.remove_bus("Wind").unwrap();
+    b.sync_bus_layout(&l).unwrap();
+    assert!((settled(&mut b) - (0.5 + 0.5)).abs() < 1e-4, "Wind's voice moved to Music");
+    assert!(matches!(b.play_audio(&dc(1.0), &on("Wind")), Err(AudioError::UnknownBus { .. })));
+    // Idempotent: the same layout again changes nothing.
+    let before = b.render_frames(256);
+    b.sync_bus_layout(&l).unwrap();
+    assert_eq!(b.render_frames(256)[..], before[..]);
+}
+
+/// Tests the layout limits: too many effects on a bus, too many buses.
+#[test]
+fn sync_refuses_what_does_not_fit() {
+    let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    let mut l = AudioBusLayout::default();
+    for _ in 0..=simvx_audio::MAX_EFFECTS {
+        l.add_effect("SFX", Effect::default_for("gain").unwrap()).unwrap();
+    }
+    assert!(matches!(b.sync_bus_layout(&l), Err(AudioError::InvalidLayout(_))));
+    let mut l = AudioBusLayout::default();
+    for i in 0..simvx_audio::MAX_BUSES {
+        l.add_bus(&format!("b{i}"), 0.0, "Master").unwrap();
+    }
+    assert!(matches!(b.sync_bus_layout(&l), Err(AudioError::InvalidLayout(_))));
+}
+
+/// Tests a scene's `buses` and its `sync_bus_layout` calls, and that a bad layout in a scene
+/// names the field.
+#[test]
+fn scenes_carry_layouts() {
+    let text = r#"{
+        "duration": 0.5, "channels": 2,
+        "buses": [{"name": "Master"}, {"name": "Quiet", "volume_db": -6.0206, "send_to": "Master"}],
+        "sounds": {"t": {"tone": {"frequency": 1000, "amplitude": 0.5, "seconds": 1, "sample_rate": 48000}}},
+        "events": [
+            {"at": 0.0, "call": "play_audio", "channel": "a", "sound": "t", "bus": "Quiet"},
+            {"at": 0.25, "call": "sync_bus_layout", "layout": [{"name": "Master"}, {"name": "Quiet", "send_to": "Master"}]}
+        ]}"#;
+    let scene = Scene::parse(text, "<test>", ".".into()).unwrap();
+    let sounds = scene.load_sounds().unwrap();
+    let out = render_scene(&scene, &sounds, 480, |_| {}).unwrap();
+    let (l, _) = common::split_stereo(&out);
+    let first = common::rms(&l[..11_000]);
+    let second = common::rms(&l[13_000..]);
+    assert!((first - 0.1768).abs() < 0.001, "{first}");
+    assert!((second - 0.3536).abs() < 0.001, "{second}");
+
+    let bad = text.replace(r#""volume_db": -6.0206"#, r#""volume_db": "loud""#);
+    let e = Scene::parse(&bad, "<test>", ".".into()).unwrap_err().to_string();
+    assert!(e.contains("buses") && e.contains("volume_db"), "{e}");
+}
