@@ -10,7 +10,9 @@ use std::num::NonZeroU64;
 
 use crate::capability::CapabilitySet;
 use crate::error::AudioError;
+use crate::error::check_emitter;
 use crate::sound::Sound;
+use mixer_core::spatial::Emitter;
 
 /// An opaque, non-zero channel id. Ids of ended channels stay inert: controls on them do
 /// nothing and queries report "not active".
@@ -86,6 +88,10 @@ pub struct PlayParams {
     pub pan: f32,
     /// Extra level in dB, added to `volume_db`.
     pub gain_db: f32,
+    /// Spatialise in the engine from this emitter and the listener (attenuation, cone, pan
+    /// and doppler on top of `volume_db`, `pan` and `pitch`). `None` (the default): the values
+    /// are used as given, as in the original, where callers computed spatial values.
+    pub emitter: Option<Emitter>,
 }
 
 impl Default for PlayParams {
@@ -101,6 +107,7 @@ impl Default for PlayParams {
             from_position: 0.0,
             pan: 0.0,
             gain_db: 0.0,
+            emitter: None,
         }
     }
 }
@@ -123,6 +130,9 @@ impl PlayParams {
                 name: "from_position",
                 reason: "NaN".into(),
             });
+        }
+        if let Some(e) = &self.emitter {
+            check_emitter(e)?;
         }
         Ok(())
     }
@@ -195,6 +205,12 @@ pub trait Playback {
     /// # Errors
     /// As [`Playback::update_audio_2d`].
     fn set_pitch(&mut self, id: ChannelId, pitch: f32) -> Result<(), AudioError>;
+    /// Give the channel a new emitter state for engine-side spatialisation (a channel played
+    /// without one becomes spatial). Null accepts and ignores it.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`] for NaN, [`AudioError::Busy`], [`AudioError::Shutdown`].
+    fn set_emitter(&mut self, id: ChannelId, emitter: &Emitter) -> Result<(), AudioError>;
     /// The listener's position.
     ///
     /// # Errors

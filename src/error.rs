@@ -121,3 +121,18 @@ pub(crate) fn vec_not_nan(name: &'static str, v: [f32; 3]) -> Result<[f32; 3], A
         Ok(v)
     }
 }
+
+/// Reject an emitter with NaN anywhere (infinities clamp in the spatialiser).
+pub(crate) fn check_emitter(e: &mixer_core::spatial::Emitter) -> Result<(), AudioError> {
+    vec_not_nan("emitter.position", e.position)?;
+    vec_not_nan("emitter.velocity", e.velocity)?;
+    vec_not_nan("emitter.direction", e.direction)?;
+    not_nan("emitter.min_distance", e.min_distance)?;
+    not_nan("emitter.max_distance", e.max_distance)?;
+    not_nan("emitter.rolloff", e.rolloff)?;
+    not_nan("emitter.cone.inner_angle", e.cone.inner_angle)?;
+    not_nan("emitter.cone.outer_angle", e.cone.outer_angle)?;
+    not_nan("emitter.cone.outer_gain", e.cone.outer_gain)?;
+    not_nan("emitter.doppler_factor", e.doppler_factor)?;
+    Ok(())
+}

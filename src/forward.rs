@@ -59,6 +59,15 @@ macro_rules! forward_playback {
                 $(self.$hook();)?
                 r
             }
+            fn set_emitter(
+                &mut self,
+                id: $crate::ChannelId,
+                emitter: &$crate::Emitter,
+            ) -> Result<(), $crate::AudioError> {
+                let r = self.$field.set_emitter(id, emitter);
+                $(self.$hook();)?
+                r
+            }
             fn set_listener_position(&mut self, v: [f32; 3]) -> Result<(), $crate::AudioError> {
                 self.$field.set_listener_position(v)
             }

@@ -52,6 +52,12 @@ pub use listener::Listener;
 pub use make_backend::{Backend, LOG_TARGET, make_backend, null_backend};
 pub use mixer::{DEFAULT_BUSES, MAX_BUSES, MAX_EFFECTS, MAX_VOICES};
 pub use mixer_core::Interpolation;
+/// The original engine's player-side spatial model and the spatial math (see
+/// [`mixer_core::spatial`]).
+pub use mixer_core::spatial;
+pub use mixer_core::spatial::{
+    Attenuation, Cone, Emitter, SPEED_OF_SOUND, Spatialized, spatialize,
+};
 pub use null::NullPlayback;
 pub use offline::OfflineBackend;
 pub use play::{ScenePlayer, render_scene};

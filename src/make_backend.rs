@@ -74,6 +74,9 @@ impl Playback for Engine {
     fn set_pitch(&mut self, id: ChannelId, pitch: f32) -> Result<(), AudioError> {
         self.playback().set_pitch(id, pitch)
     }
+    fn set_emitter(&mut self, id: ChannelId, emitter: &crate::Emitter) -> Result<(), AudioError> {
+        self.playback().set_emitter(id, emitter)
+    }
     fn set_listener_position(&mut self, v: [f32; 3]) -> Result<(), AudioError> {
         self.playback().set_listener_position(v)
     }

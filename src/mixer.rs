@@ -162,7 +162,19 @@ impl Mixer {
 
     fn set_listener(&mut self, field: Field, v: [f32; 3]) -> Result<(), AudioError> {
         self.live()?;
-        self.listener.set(field, v)
+        let mut next = self.listener;
+        next.set(field, v)?;
+        let core = mixer_core::spatial::Listener {
+            position: next.position,
+            velocity: next.velocity,
+            forward: next.direction,
+            up: next.world_up,
+        };
+        self.controller
+            .set_listener(&core)
+            .map_err(|e| self.err(e))?;
+        self.listener = next;
+        Ok(())
     }
 }
 
@@ -185,6 +197,7 @@ impl Playback for Mixer {
             looping: params.looping,
             from_position: params.from_position,
             bus,
+            emitter: params.emitter,
         };
         match self.controller.play(sound.clone(), &core) {
             Ok(v) => Ok(ChannelId(v.to_bits())),
@@ -234,6 +247,11 @@ impl Playback for Mixer {
     fn set_pitch(&mut self, id: ChannelId, pitch: f32) -> Result<(), AudioError> {
         not_nan("pitch", pitch)?;
         self.control(id, |c, v| c.set_pitch(v, pitch))
+    }
+
+    fn set_emitter(&mut self, id: ChannelId, emitter: &crate::Emitter) -> Result<(), AudioError> {
+        crate::error::check_emitter(emitter)?;
+        self.control(id, |c, v| c.set_emitter(v, emitter))
     }
 
     fn set_listener_position(&mut self, v: [f32; 3]) -> Result<(), AudioError> {

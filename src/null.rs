@@ -117,6 +117,11 @@ impl Playback for NullPlayback {
         Ok(())
     }
 
+    fn set_emitter(&mut self, _: ChannelId, emitter: &crate::Emitter) -> Result<(), AudioError> {
+        self.live()?;
+        crate::error::check_emitter(emitter)
+    }
+
     fn set_listener_position(&mut self, v: [f32; 3]) -> Result<(), AudioError> {
         self.live()?;
         vec_not_nan("position", v).map(drop)

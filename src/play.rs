@@ -103,6 +103,9 @@ impl<'s> ScenePlayer<'s> {
                 ListenerField::WorldUp => b.set_listener_world_up(*v),
             },
             Call::SyncBusLayout(layout) => b.sync_bus_layout(layout),
+            Call::SetEmitter { channel, emitter } => {
+                id(channel).map_or(Ok(()), |i| b.set_emitter(i, emitter))
+            }
         }
     }
 }

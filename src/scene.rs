@@ -13,6 +13,7 @@ use crate::backend::{PlayMode, PlayParams};
 use crate::error::AudioError;
 use crate::layout::AudioBusLayout;
 use crate::sound::Sound;
+use mixer_core::spatial::{Attenuation, Cone, Emitter};
 
 /// Why a scene file cannot be used: the file, where in it, which field, and what is wrong.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +134,13 @@ pub enum Call {
     },
     /// `set_listener_*`
     SetListener(ListenerField, [f32; 3]),
+    /// `set_emitter`
+    SetEmitter {
+        /// Channel name.
+        channel: String,
+        /// The emitter's new state.
+        emitter: Emitter,
+    },
     /// `sync_bus_layout` (also the scene's top-level `buses`, applied first).
     SyncBusLayout(AudioBusLayout),
 }
@@ -170,7 +178,7 @@ pub struct Scene {
 }
 
 /// The calls a scene may make now (the streaming calls join with their facet).
-pub const CALLS: [&str; 12] = [
+pub const CALLS: [&str; 13] = [
     "play_audio",
     "stop_audio",
     "pause_audio",
@@ -178,6 +186,7 @@ pub const CALLS: [&str; 12] = [
     "update_audio_2d",
     "update_audio_3d",
     "set_pitch",
+    "set_emitter",
     "set_listener_position",
     "set_listener_velocity",
     "set_listener_direction",
@@ -576,6 +585,7 @@ fn parse_event(
                 "from_position",
                 "pan",
                 "gain_db",
+                "emitter",
             ])?;
             let sound = ctx.string(obj, "sound")?;
             if !sounds.contains_key(sound) {
@@ -613,6 +623,10 @@ fn parse_event(
                 from_position: ctx.f64(obj, "from_position", Some(d.from_position))?,
                 pan: ctx.f32(obj, "pan", Some(d.pan))?,
                 gain_db: ctx.f32(obj, "gain_db", Some(d.gain_db))?,
+                emitter: match obj.get("emitter") {
+                    None => None,
+                    Some(v) => Some(parse_emitter(ctx, v)?),
+                },
             };
             Call::PlayAudio {
                 channel: channel()?,
@@ -666,6 +680,16 @@ fn parse_event(
             keys(&[key])?;
             Call::SetListener(field, ctx.vec3(obj, key)?)
         }
+        "set_emitter" => {
+            keys(&["channel", "emitter"])?;
+            let v = obj
+                .get("emitter")
+                .ok_or_else(|| ctx.err(Some("emitter"), "missing"))?;
+            Call::SetEmitter {
+                channel: channel()?,
+                emitter: parse_emitter(ctx, v)?,
+            }
+        }
         "sync_bus_layout" => {
             keys(&["layout"])?;
             let v = obj
@@ -694,6 +718,114 @@ fn parse_event(
     Ok((at, call))
 }
 
+/// An emitter object: every field optional (miniaudio's defaults), angles in radians,
+/// `attenuation` one of `none`, `inverse`, `linear`, `exponential`.
+fn parse_emitter(ctx: &Ctx<'_>, v: &Value) -> Result<Emitter, SceneError> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| ctx.err(Some("emitter"), format!("expected an object, got {v}")))?;
+    let fields = [
+        "position",
+        "velocity",
+        "direction",
+        "min_distance",
+        "max_distance",
+        "rolloff",
+        "attenuation",
+        "cone",
+        "doppler_factor",
+    ];
+    let inner = Ctx {
+        file: ctx.file,
+        location: ctx.location.clone(),
+    };
+    let named = |k: &str| format!("emitter.{k}");
+    if let Some(k) = obj.keys().find(|k| !fields.contains(&k.as_str())) {
+        return Err(ctx.err(
+            Some(&named(k)),
+            format!("unknown field; expected one of: {}", fields.join(", ")),
+        ));
+    }
+    let d = Emitter::default();
+    let vec = |k: &str, dflt| {
+        if obj.contains_key(k) {
+            inner.vec3(obj, k).map_err(|e| rename(e, &named(k)))
+        } else {
+            Ok(dflt)
+        }
+    };
+    let num = |k: &str, dflt| {
+        inner
+            .f32(obj, k, Some(dflt))
+            .map_err(|e| rename(e, &named(k)))
+    };
+    let attenuation = match obj.get("attenuation") {
+        None => d.attenuation,
+        Some(Value::String(a)) => match a.as_str() {
+            "none" => Attenuation::None,
+            "inverse" => Attenuation::Inverse,
+            "linear" => Attenuation::Linear,
+            "exponential" => Attenuation::Exponential,
+            other => {
+                return Err(ctx.err(
+                    Some("emitter.attenuation"),
+                    format!("{other:?} is not none, inverse, linear or exponential"),
+                ));
+            }
+        },
+        Some(v) => {
+            return Err(ctx.err(
+                Some("emitter.attenuation"),
+                format!("expected a string, got {v}"),
+            ));
+        }
+    };
+    let cone = match obj.get("cone") {
+        None => d.cone,
+        Some(Value::Object(c)) => {
+            if let Some(k) = c
+                .keys()
+                .find(|k| !["inner_angle", "outer_angle", "outer_gain"].contains(&k.as_str()))
+            {
+                return Err(ctx.err(
+                    Some(&format!("emitter.cone.{k}")),
+                    "unknown field; expected inner_angle, outer_angle, outer_gain",
+                ));
+            }
+            let n = |k: &str, dflt| {
+                inner
+                    .f32(c, k, Some(dflt))
+                    .map_err(|e| rename(e, &format!("emitter.cone.{k}")))
+            };
+            Cone {
+                inner_angle: n("inner_angle", d.cone.inner_angle)?,
+                outer_angle: n("outer_angle", d.cone.outer_angle)?,
+                outer_gain: n("outer_gain", d.cone.outer_gain)?,
+            }
+        }
+        Some(v) => {
+            return Err(ctx.err(Some("emitter.cone"), format!("expected an object, got {v}")));
+        }
+    };
+    Ok(Emitter {
+        position: vec("position", d.position)?,
+        velocity: vec("velocity", d.velocity)?,
+        direction: vec("direction", d.direction)?,
+        min_distance: num("min_distance", d.min_distance)?,
+        max_distance: num("max_distance", d.max_distance)?,
+        rolloff: num("rolloff", d.rolloff)?,
+        attenuation,
+        cone,
+        doppler_factor: num("doppler_factor", d.doppler_factor)?,
+    })
+}
+
+/// The same error, naming `field` (a nested field's full name).
+fn rename(mut e: SceneError, field: &str) -> SceneError {
+    e.field = Some(field.into());
+    e
+}
+
 /// A layout error's message without the "invalid bus layout: " prefix.
 fn layout_message(e: AudioError) -> String {
     match e {
@@ -714,7 +846,8 @@ fn check_channels(file: &str, events: &[Event]) -> Result<(), SceneError> {
             Call::StopAudio(c) | Call::PauseAudio(c) | Call::ResumeAudio(c) => c,
             Call::UpdateAudio2d { channel, .. }
             | Call::UpdateAudio3d { channel, .. }
-            | Call::SetPitch { channel, .. } => channel,
+            | Call::SetPitch { channel, .. }
+            | Call::SetEmitter { channel, .. } => channel,
             Call::SetListener(..) | Call::SyncBusLayout(_) => continue,
         };
         if !started.contains(channel.as_str()) {

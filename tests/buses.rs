@@ -4,8 +4,8 @@
 mod common;
 
 use simvx_audio::{
-    AudioBusLayout, AudioConfig, AudioError, Buses, Effect, EffectParams, EqBand, EqParams,
-    OfflineBackend, PlayParams, Playback, Scene, Sound, EFFECT_TAGS, render_scene,
+    AudioBusLayout, AudioConfig, AudioError, Buses, EFFECT_TAGS, Effect, EffectParams, EqBand,
+    EqParams, OfflineBackend, PlayParams, Playback, Scene, Sound, render_scene,
 };
 
 fn dc(level: f32) -> Sound {
@@ -30,10 +30,18 @@ fn settled(b: &mut OfflineBackend) -> f32 {
 fn layout_rules() {
     let mut l = AudioBusLayout::default();
     assert_eq!(l.bus_names(), ["Master", "Music", "SFX", "Voice", "UI"]);
-    assert!(l.buses()[1..].iter().all(|b| b.send_to() == "Master" && b.volume_db() == 0.0));
+    assert!(
+        l.buses()[1..]
+            .iter()
+            .all(|b| b.send_to() == "Master" && b.volume_db() == 0.0)
+    );
     l.add_bus("Ambience", -6.0, "Music").unwrap();
     l.add_bus("Wind", 3.0, "Ambience").unwrap();
-    assert_eq!(l.add_bus("Wind", -20.0, "").unwrap().volume_db(), 3.0, "duplicate unchanged");
+    assert_eq!(
+        l.add_bus("Wind", -20.0, "").unwrap().volume_db(),
+        3.0,
+        "duplicate unchanged"
+    );
     assert!(matches!(
         l.add_bus("X", 0.0, "Nope"),
         Err(AudioError::UnknownBus { name, .. }) if name == "Nope"
@@ -47,10 +55,17 @@ fn layout_rules() {
     assert_eq!(l.get_bus("Wind").unwrap().volume_db(), 24.0);
     assert!(matches!(
         l.set_volume_db("Wind", f32::NAN),
-        Err(AudioError::InvalidParameter { name: "volume_db", .. })
+        Err(AudioError::InvalidParameter {
+            name: "volume_db",
+            ..
+        })
     ));
     l.remove_bus("Ambience").unwrap();
-    assert_eq!(l.get_bus("Wind").unwrap().send_to(), "Music", "re-homed to the removed bus's target");
+    assert_eq!(
+        l.get_bus("Wind").unwrap().send_to(),
+        "Music",
+        "re-homed to the removed bus's target"
+    );
     l.remove_bus("Music").unwrap();
     assert_eq!(l.get_bus("Wind").unwrap().send_to(), "Master");
     assert!(l.remove_bus("Master").is_err());
@@ -77,8 +92,13 @@ fn layout_round_trips_through_json() {
         l.add_effect("Custom", e).unwrap();
     }
     let mut eq = EqParams::empty();
-    eq.push(EqBand { freq: 250.0, gain_db: -3.0, ..EqBand::default() });
-    l.add_effect("UI", Effect::new(EffectParams::ParametricEq(eq))).unwrap();
+    eq.push(EqBand {
+        freq: 250.0,
+        gain_db: -3.0,
+        ..EqBand::default()
+    });
+    l.add_effect("UI", Effect::new(EffectParams::ParametricEq(eq)))
+        .unwrap();
     let json = serde_json::to_value(&l).unwrap();
     assert_eq!(json[1]["mute"], true);
     assert_eq!(json[5]["name"], "Custom");
@@ -98,11 +118,21 @@ fn bad_layout_documents() {
         Ok(_) => panic!("accepted {text}"),
     };
     let e = err(r#"[{"name": "Master", "effects": [{"type": "chorus"}]}]"#);
-    assert!(e.contains("bus 0") && e.contains("effects[0]") && e.contains("chorus") && e.contains("lowpass"), "{e}");
-    let e = err(r#"[{"name": "Master", "effects": [{"type": "lowpass", "params": {"cutof_hz": 1}}]}]"#);
+    assert!(
+        e.contains("bus 0")
+            && e.contains("effects[0]")
+            && e.contains("chorus")
+            && e.contains("lowpass"),
+        "{e}"
+    );
+    let e =
+        err(r#"[{"name": "Master", "effects": [{"type": "lowpass", "params": {"cutof_hz": 1}}]}]"#);
     assert!(e.contains("cutof_hz") && e.contains("cutoff_hz"), "{e}");
     let e = err(r#"[{"name": "A", "send_to": "B"}, {"name": "B"}]"#);
-    assert!(e.contains("unknown bus \"B\""), "children must follow parents: {e}");
+    assert!(
+        e.contains("unknown bus \"B\""),
+        "children must follow parents: {e}"
+    );
     let e = err(r#"[{"name": "A", "volume": 1}]"#);
     assert!(e.contains("volume"), "{e}");
 }
@@ -112,7 +142,10 @@ fn bad_layout_documents() {
 #[test]
 fn sync_routes_levels_mute_solo_and_removal() {
     let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
-    assert!(matches!(b.play_audio(&dc(1.0), &on("Wind")), Err(AudioError::UnknownBus { .. })));
+    assert!(matches!(
+        b.play_audio(&dc(1.0), &on("Wind")),
+        Err(AudioError::UnknownBus { .. })
+    ));
     let mut l = AudioBusLayout::default();
     l.add_bus("Ambience", -6.0206, "Music").unwrap();
     l.add_bus("Wind", -6.0206, "Ambience").unwrap();
@@ -125,21 +158,36 @@ fn sync_routes_levels_mute_solo_and_removal() {
     b.play_audio(&dc(0.5), &on("SFX")).unwrap();
     l.set_mute("Ambience", true).unwrap();
     b.sync_bus_layout(&l).unwrap();
-    assert!((settled(&mut b) - 0.5).abs() < 1e-6, "muted Ambience silences Wind");
+    assert!(
+        (settled(&mut b) - 0.5).abs() < 1e-6,
+        "muted Ambience silences Wind"
+    );
     l.set_mute("Ambience", false).unwrap();
     l.set_solo("Wind", true).unwrap();
     b.sync_bus_layout(&l).unwrap();
-    assert!((settled(&mut b) - 0.125).abs() < 1e-4, "Wind soloed: SFX gated");
+    assert!(
+        (settled(&mut b) - 0.125).abs() < 1e-4,
+        "Wind soloed: SFX gated"
+    );
     l.set_solo("Wind", false).unwrap();
 
     l.remove_bus("Ambience").unwrap();
     b.sync_bus_layout(&l).unwrap();
     let level = settled(&mut b);
-    assert!((level - (0.25 + 0.5)).abs() < 1e-4, "Wind now sends to Music: {level}");
+    assert!(
+        (level - (0.25 + 0.5)).abs() < 1e-4,
+        "Wind now sends to Music: {level}"
+    );
     l.remove_bus("Wind").unwrap();
     b.sync_bus_layout(&l).unwrap();
-    assert!((settled(&mut b) - (0.5 + 0.5)).abs() < 1e-4, "Wind's voice moved to Music");
-    assert!(matches!(b.play_audio(&dc(1.0), &on("Wind")), Err(AudioError::UnknownBus { .. })));
+    assert!(
+        (settled(&mut b) - (0.5 + 0.5)).abs() < 1e-4,
+        "Wind's voice moved to Music"
+    );
+    assert!(matches!(
+        b.play_audio(&dc(1.0), &on("Wind")),
+        Err(AudioError::UnknownBus { .. })
+    ));
     // Idempotent: the same layout again changes nothing.
     let before = b.render_frames(256);
     b.sync_bus_layout(&l).unwrap();
@@ -152,14 +200,21 @@ fn sync_refuses_what_does_not_fit() {
     let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
     let mut l = AudioBusLayout::default();
     for _ in 0..=simvx_audio::MAX_EFFECTS {
-        l.add_effect("SFX", Effect::default_for("gain").unwrap()).unwrap();
+        l.add_effect("SFX", Effect::default_for("gain").unwrap())
+            .unwrap();
     }
-    assert!(matches!(b.sync_bus_layout(&l), Err(AudioError::InvalidLayout(_))));
+    assert!(matches!(
+        b.sync_bus_layout(&l),
+        Err(AudioError::InvalidLayout(_))
+    ));
     let mut l = AudioBusLayout::default();
     for i in 0..simvx_audio::MAX_BUSES {
         l.add_bus(&format!("b{i}"), 0.0, "Master").unwrap();
     }
-    assert!(matches!(b.sync_bus_layout(&l), Err(AudioError::InvalidLayout(_))));
+    assert!(matches!(
+        b.sync_bus_layout(&l),
+        Err(AudioError::InvalidLayout(_))
+    ));
 }
 
 /// Tests a scene's `buses` and its `sync_bus_layout` calls, and that a bad layout in a scene
@@ -184,6 +239,8 @@ fn scenes_carry_layouts() {
     assert!((second - 0.3536).abs() < 0.001, "{second}");
 
     let bad = text.replace(r#""volume_db": -6.0206"#, r#""volume_db": "loud""#);
-    let e = Scene::parse(&bad, "<test>", ".".into()).unwrap_err().to_string();
+    let e = Scene::parse(&bad, "<test>", ".".into())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("buses") && e.contains("volume_db"), "{e}");
 }

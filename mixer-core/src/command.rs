@@ -7,6 +7,7 @@
 
 use crate::effect::EffectParams;
 use crate::id::{BusId, VoiceId};
+use crate::spatial::{Emitter, Listener};
 
 /// How a voice starts: everything is already resolved to linear gains and frames.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +24,8 @@ pub(crate) struct VoiceStart {
     pub start_frame: u32,
     /// Destination bus.
     pub bus: BusId,
+    /// Spatialised in the renderer from this emitter and the listener, if set.
+    pub emitter: Option<Emitter>,
 }
 
 /// One command. Voice commands carry the full generational id; the renderer ignores those
@@ -47,6 +50,10 @@ pub(crate) enum Command<H> {
     SetMix { id: VoiceId, gain: f32, pan: f32 },
     /// New pitch, ramped.
     SetPitch { id: VoiceId, pitch: f32 },
+    /// New emitter state for a voice (makes it spatial if it was not).
+    SetEmitter { id: VoiceId, emitter: Emitter },
+    /// New listener pose and velocity.
+    SetListener(Listener),
     /// Create or change a bus: its parent (`None` writes to the output) and linear gain.
     SetBus {
         bus: BusId,

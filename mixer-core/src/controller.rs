@@ -15,6 +15,7 @@ use crate::math::clamp;
 use crate::routing::BusMirror;
 use crate::shared::Shared;
 use crate::source::SoundData;
+use crate::spatial::{Emitter, Listener};
 
 /// The lowest pitch (resampling ratio) a voice plays at; lower values clamp.
 pub const MIN_PITCH: f32 = 0.1;
@@ -39,6 +40,10 @@ pub struct PlayParams {
     pub from_position: f64,
     /// The bus the voice plays into.
     pub bus: BusId,
+    /// Spatialise the voice in the renderer from this emitter and the listener: attenuation,
+    /// pan and doppler are applied on top of `volume_db`, `pan` and `pitch`, re-evaluated
+    /// every [`QUANTUM`](crate::QUANTUM) frames and ramped. `None`: a plain voice.
+    pub emitter: Option<Emitter>,
 }
 
 impl Default for PlayParams {
@@ -51,6 +56,7 @@ impl Default for PlayParams {
             looping: false,
             from_position: 0.0,
             bus: BusId::MASTER,
+            emitter: None,
         }
     }
 }
@@ -163,6 +169,7 @@ where
             looping: params.looping,
             start_frame,
             bus: params.bus,
+            emitter: params.emitter.map(|e| e.sanitized()),
         };
         self.send(Command::Play { id, sound, start })?;
         self.slots[slot] = Slot {
@@ -244,6 +251,27 @@ where
             pitch: clamp(pitch, MIN_PITCH, MAX_PITCH),
         };
         self.control(id, cmd)
+    }
+
+    /// Give the voice a new emitter state (position, velocity, direction, distances, cone,
+    /// doppler); a voice started without one becomes spatial. Values are sanitised (NaN takes
+    /// the default). Stale ids: no-op.
+    ///
+    /// # Errors
+    /// [`Error::QueueFull`].
+    pub fn set_emitter(&mut self, id: VoiceId, emitter: &Emitter) -> Result<(), Error> {
+        let emitter = emitter.sanitized();
+        self.control(id, Command::SetEmitter { id, emitter })
+    }
+
+    /// Move the listener (position, velocity, facing); spatial voices follow from the next
+    /// quantum.
+    ///
+    /// # Errors
+    /// [`Error::QueueFull`].
+    pub fn set_listener(&mut self, listener: &Listener) -> Result<(), Error> {
+        self.collect();
+        self.send(Command::SetListener(listener.sanitized()))
     }
 
     /// Whether the voice is playing or paused: false once it ended, was stopped, or for an id

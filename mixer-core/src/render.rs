@@ -20,6 +20,7 @@ use crate::effect::EffectContext;
 use crate::id::BusId;
 use crate::shared::Shared;
 use crate::source::SoundData;
+use crate::spatial::Listener;
 use crate::voice::{Outcome, State, Voice};
 
 /// The audio-thread half of a mixer. See the [crate documentation](crate) for an example.
@@ -39,6 +40,7 @@ where
     memory: M,
     scratch: Scratch,
     effect_ctx: EffectContext,
+    listener: Listener,
     voices: [Voice<H>; V],
     buses: [Bus<E>; B],
     order: heapless::Vec<u8, B>,
@@ -77,6 +79,7 @@ where
             addr_of_mut!((*p).shared).write(shared);
             addr_of_mut!((*p).memory).write(memory);
             addr_of_mut!((*p).scratch).write(Scratch::new());
+            addr_of_mut!((*p).listener).write(Listener::default());
             addr_of_mut!((*p).effect_ctx).write(EffectContext {
                 sample_rate: config.sample_rate,
                 smoothing_frames: config.smoothing_frames,
@@ -139,6 +142,16 @@ where
     }
 
     fn render_segment(&mut self, n: usize) {
+        if self.frame % QUANTUM as u64 == 0 {
+            // Spatial voices are re-evaluated on the renderer's own quantum grid and ramp to
+            // the new values across the quantum, whatever block sizes the caller uses.
+            let rate = self.config.sample_rate;
+            for v in self.voices[..self.limit].iter_mut() {
+                if v.spatial.is_some() && v.state != State::Idle {
+                    v.update_spatial(&self.listener, QUANTUM as u32, rate);
+                }
+            }
+        }
         for bus in self.buses.iter_mut().filter(|b| b.live) {
             bus.left[..n].fill(0.0);
             bus.right[..n].fill(0.0);
@@ -257,7 +270,7 @@ where
                             core::mem::forget(old);
                         }
                     }
-                    voice.start(id.generation(), sound, start, rate);
+                    voice.start(id.generation(), sound, start, rate, &self.listener);
                 }
                 Command::Stop(id) => {
                     if let Some(v) = self.voice_mut(id) {
@@ -280,15 +293,23 @@ where
                     }
                 }
                 Command::SetMix { id, gain, pan } => {
+                    let listener = self.listener;
                     if let Some(v) = self.voice_mut(id) {
-                        v.set_mix(gain, pan, fade);
+                        v.control_mix(gain, pan, fade, &listener);
                     }
                 }
                 Command::SetPitch { id, pitch } => {
+                    let listener = self.listener;
                     if let Some(v) = self.voice_mut(id) {
-                        v.set_pitch(pitch, fade, rate);
+                        v.control_pitch(pitch, fade, rate, &listener);
                     }
                 }
+                Command::SetEmitter { id, emitter } => {
+                    if let Some(v) = self.voice_mut(id) {
+                        v.set_emitter(emitter, rate);
+                    }
+                }
+                Command::SetListener(listener) => self.listener = listener,
                 Command::SetBus { bus, parent, gain } => {
                     let Some(b) = self.buses.get_mut(bus.index()) else {
                         continue;

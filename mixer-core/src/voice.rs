@@ -11,11 +11,13 @@
 //! first frame of a new voice already has its gain, pan and pitch.
 
 use crate::command::VoiceStart;
+use crate::controller::{MAX_PITCH, MIN_PITCH};
 use crate::id::BusId;
+use crate::math;
 use crate::resample::{self, Interpolation, Pcm, cubic, fraction, frame, frame_at_edge, linear};
 use crate::smooth::Ramp;
 use crate::source::{Channels, Samples, SoundData};
-use crate::spatial::balance;
+use crate::spatial::{Emitter, Listener, balance, spatialize};
 
 /// Where a voice is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,27 @@ struct Cursor {
     right: Ramp,
 }
 
+/// A spatial voice's own values, before the emitter's attenuation, pan and doppler.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Spatial {
+    pub emitter: Emitter,
+    pub gain: f32,
+    pub pan: f32,
+    pub pitch: f32,
+}
+
+impl Spatial {
+    /// The voice's (gain, pan, pitch) heard from `listener`.
+    pub fn heard(&self, listener: &Listener) -> (f32, f32, f32) {
+        let s = spatialize(listener, &self.emitter);
+        (
+            self.gain * s.gain,
+            math::clamp(self.pan + s.pan, -1.0, 1.0),
+            math::clamp(self.pitch * s.pitch, MIN_PITCH, MAX_PITCH),
+        )
+    }
+}
+
 /// A voice slot of the renderer's pool.
 #[derive(Debug)]
 pub(crate) struct Voice<H> {
@@ -69,6 +92,8 @@ pub(crate) struct Voice<H> {
     pub generation: u32,
     pub state: State,
     pub bus: BusId,
+    /// Set for voices spatialised by the renderer.
+    pub spatial: Option<Spatial>,
     cursor: Cursor,
 }
 
@@ -80,6 +105,7 @@ impl<H: SoundData> Voice<H> {
             generation: 0,
             state: State::Idle,
             bus: BusId::MASTER,
+            spatial: None,
             cursor: Cursor {
                 pos: 0,
                 step: resample::ONE,
@@ -96,8 +122,25 @@ impl<H: SoundData> Voice<H> {
         }
     }
 
-    /// Start `sound` as generation `generation`, already at its gain, pan and pitch.
-    pub fn start(&mut self, generation: u32, sound: H, start: VoiceStart, output_rate: u32) {
+    /// Start `sound` as generation `generation`, already at its gain, pan and pitch (heard
+    /// from `listener` if it has an emitter).
+    pub fn start(
+        &mut self,
+        generation: u32,
+        sound: H,
+        mut start: VoiceStart,
+        output_rate: u32,
+        listener: &Listener,
+    ) {
+        self.spatial = start.emitter.map(|emitter| Spatial {
+            emitter,
+            gain: start.gain,
+            pan: start.pan,
+            pitch: start.pitch,
+        });
+        if let Some(sp) = &self.spatial {
+            (start.gain, start.pan, start.pitch) = sp.heard(listener);
+        }
         let (pl, pr) = balance(start.pan);
         let step = resample::step_for(sound.sample_rate(), output_rate, start.pitch);
         self.cursor = Cursor {
@@ -151,6 +194,63 @@ impl<H: SoundData> Voice<H> {
         if matches!(self.state, State::Paused | State::Pausing) {
             self.state = State::Playing;
             self.ramp_to_mix(fade);
+        }
+    }
+
+    /// New own gain and pan for a voice, spatial or not (ramped over `fade`).
+    pub fn control_mix(&mut self, gain: f32, pan: f32, fade: u32, listener: &Listener) {
+        match &mut self.spatial {
+            Some(sp) => {
+                sp.gain = gain;
+                sp.pan = pan;
+                let (g, p, _) = sp.heard(listener);
+                self.set_mix(g, p, fade);
+            }
+            None => self.set_mix(gain, pan, fade),
+        }
+    }
+
+    /// New own pitch for a voice, spatial or not (ramped over `fade`).
+    pub fn control_pitch(&mut self, pitch: f32, fade: u32, rate: u32, listener: &Listener) {
+        match &mut self.spatial {
+            Some(sp) => {
+                sp.pitch = pitch;
+                let (_, _, p) = sp.heard(listener);
+                self.set_pitch(p, fade, rate);
+            }
+            None => self.set_pitch(pitch, fade, rate),
+        }
+    }
+
+    /// Make the voice spatial with `emitter` (its current values become its own values).
+    pub fn set_emitter(&mut self, emitter: Emitter, rate: u32) {
+        match &mut self.spatial {
+            Some(sp) => sp.emitter = emitter,
+            None => {
+                let pitch = self.cursor.step_target as f64 * f64::from(rate)
+                    / (resample::ONE as f64 * f64::from(self.cursor.sound_rate.max(1)));
+                self.spatial = Some(Spatial {
+                    emitter,
+                    gain: self.cursor.gain,
+                    pan: self.cursor.pan,
+                    pitch: pitch as f32,
+                });
+            }
+        }
+    }
+
+    /// Re-evaluate a spatial voice from `listener`, ramping to the result over `frames`.
+    pub fn update_spatial(&mut self, listener: &Listener, frames: u32, rate: u32) {
+        let Some(sp) = &self.spatial else {
+            return;
+        };
+        let (g, p, pitch) = sp.heard(listener);
+        if g.to_bits() != self.cursor.gain.to_bits() || p.to_bits() != self.cursor.pan.to_bits() {
+            self.set_mix(g, p, frames);
+        }
+        let step = resample::step_for(self.cursor.sound_rate, rate, pitch);
+        if step != self.cursor.step_target {
+            self.set_pitch(pitch, frames, rate);
         }
     }
 
