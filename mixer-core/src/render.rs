@@ -142,7 +142,7 @@ where
     }
 
     fn render_segment(&mut self, n: usize) {
-        if self.frame % QUANTUM as u64 == 0 {
+        if self.frame.is_multiple_of(QUANTUM as u64) {
             // Spatial voices are re-evaluated on the renderer's own quantum grid and ramp to
             // the new values across the quantum, whatever block sizes the caller uses.
             let rate = self.config.sample_rate;

@@ -155,8 +155,11 @@ impl EffectParams {
 }
 
 /// A running effect: the processor for one chain slot.
+///
+/// A slot is as big as its largest effect (the 8-band EQ): with no allocator there is no box
+/// to put the big ones in, and slots are fixed at construction anyway.
 #[derive(Debug, Clone)]
-
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Processor {
     Gain(Gain),
     Filter(Filter),
