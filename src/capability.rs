@@ -145,10 +145,21 @@ impl CapabilitySet {
     /// What the null backend advertises: `play.basic` only.
     pub const NULL: Self = Self(Capability::PlayBasic.bit());
 
-    /// What a mixing backend advertises today: playback in every mode. Streaming, effects and
-    /// engine-side doppler join the set as they are implemented.
-    pub const MIXER: Self =
-        Self(Capability::PlayBasic.bit() | Capability::Play2d.bit() | Capability::Play3d.bit());
+    /// What a mixing backend advertises today: playback in every mode, engine-side doppler
+    /// and every effect. Streaming joins the set when it is implemented.
+    pub const MIXER: Self = Self(
+        Capability::PlayBasic.bit()
+            | Capability::Play2d.bit()
+            | Capability::Play3d.bit()
+            | Capability::SpatialDoppler.bit()
+            | Capability::EffectGain.bit()
+            | Capability::EffectFilterBiquad.bit()
+            | Capability::EffectParametricEq.bit()
+            | Capability::EffectDelay.bit()
+            | Capability::EffectReverb.bit()
+            | Capability::EffectCompressor.bit()
+            | Capability::EffectSoftclip.bit(),
+    );
 
     /// Whether `c` is in the set.
     pub const fn contains(self, c: Capability) -> bool {
@@ -199,7 +210,19 @@ mod tests {
         assert_eq!(CapabilitySet::NULL.strings(), vec!["play.basic"]);
         assert_eq!(
             CapabilitySet::MIXER.strings(),
-            vec!["play.2d", "play.3d", "play.basic"]
+            vec![
+                "effect.compressor",
+                "effect.delay",
+                "effect.filter_biquad",
+                "effect.gain",
+                "effect.parametric_eq",
+                "effect.reverb",
+                "effect.softclip",
+                "play.2d",
+                "play.3d",
+                "play.basic",
+                "spatial.doppler",
+            ]
         );
     }
 }

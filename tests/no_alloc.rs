@@ -145,3 +145,96 @@ fn render_never_allocates() {
         );
     }
 }
+
+/// Tests the core directly, so that applying commands is counted too: effects of every kind on
+/// every bus (built, retuned, bypassed, replaced and cleared), spatial voices with a moving
+/// listener and emitters, bus mute and solo, all inside the counted `render` calls.
+#[test]
+fn render_with_effects_and_spatial_never_allocates() {
+    use mixer_core::effect::EffectParams as P;
+    use mixer_core::effect::params::*;
+    use mixer_core::spatial::{Emitter, Listener};
+    use mixer_core::{BusId, Config, PlayParams as CoreParams, Shared};
+    use std::sync::Arc;
+
+    type S = simvx_audio::Sound;
+    const B: usize = 6;
+    let shared = Arc::new(Shared::<S, 32>::new());
+    let memory = vec![0.0f32; 1 << 22].into_boxed_slice();
+    let mut place = Box::new(std::mem::MaybeUninit::uninit());
+    let (mut c, r) = mixer_core::split_into::<S, _, _, 32, B, 11>(
+        shared,
+        memory,
+        Config::new(48_000, 2),
+        &mut place,
+    )
+    .unwrap();
+    let effects = [
+        P::Gain(GainParams::default()),
+        P::LowPass(FilterParams::default()),
+        P::HighPass(FilterParams::default()),
+        P::BandPass(FilterParams::default()),
+        P::Notch(FilterParams::default()),
+        P::ParametricEq(EqParams::default()),
+        P::Delay(DelayParams::default()),
+        P::Reverb(ReverbParams::default()),
+        P::SoftClip(SoftClipParams::default()),
+        P::Compressor(CompressorParams::default()),
+        P::Limiter(LimiterParams::default()),
+    ];
+    for bus in 1..B as u8 {
+        c.set_bus(BusId(bus), Some(BusId::MASTER), -3.0).unwrap();
+    }
+    let tone = Sound::tone(440.0, 0.5, 0.5, 44_100, 1).unwrap();
+    let mut ids = Vec::new();
+    for i in 0..24 {
+        let emitter = (i % 2 == 0).then(|| Emitter {
+            position: [i as f32 - 12.0, 0.0, -3.0],
+            velocity: [0.0, 0.0, 5.0],
+            ..Emitter::default()
+        });
+        let p = CoreParams {
+            looping: true,
+            bus: BusId((i % B) as u8),
+            emitter,
+            ..CoreParams::default()
+        };
+        ids.push(c.play(tone.clone(), &p).unwrap());
+    }
+    let mut out = vec![0.0f32; 2 * 480];
+    for block in 0..120usize {
+        // Commands are queued here and applied inside the counted render.
+        match block {
+            1 => {
+                for bus in 0..B as u8 {
+                    for (slot, e) in effects.iter().enumerate() {
+                        c.set_effect(BusId(bus), slot, e, true).unwrap();
+                    }
+                }
+            }
+            10..=40 => {
+                let t = block as f32;
+                let cutoff = P::LowPass(FilterParams { cutoff_hz: 200.0 * t, q: 1.0 });
+                c.set_effect(BusId(1), 1, &cutoff, true).unwrap();
+                c.set_listener(&Listener { position: [t * 0.1, 0.0, 0.0], ..Listener::default() })
+                    .unwrap();
+                let e = Emitter { position: [0.0, 0.0, -t], ..Emitter::default() };
+                c.set_emitter(ids[0], &e).unwrap();
+            }
+            50 => {
+                c.set_effect(BusId(2), 6, &effects[6], false).unwrap();
+                c.set_effect(BusId(3), 7, &effects[0], true).unwrap(); // replace reverb
+                c.clear_effect(BusId(4), 10).unwrap();
+                c.set_bus_mute(BusId(5), true).unwrap();
+                c.set_bus_solo(BusId(1), true).unwrap();
+            }
+            60 => ids.iter().step_by(3).for_each(|&id| c.stop(id).unwrap()),
+            _ => {}
+        }
+        let ((), allocs, frees) = count(|| r.render(&mut out));
+        assert_eq!((allocs, frees), (0, 0), "block {block}: render allocated or freed");
+        c.collect();
+    }
+    assert!(out.iter().all(|s| s.is_finite()));
+    assert!(out.iter().any(|&s| s != 0.0));
+}
