@@ -214,11 +214,20 @@ fn render_with_effects_and_spatial_never_allocates() {
             }
             10..=40 => {
                 let t = block as f32;
-                let cutoff = P::LowPass(FilterParams { cutoff_hz: 200.0 * t, q: 1.0 });
+                let cutoff = P::LowPass(FilterParams {
+                    cutoff_hz: 200.0 * t,
+                    q: 1.0,
+                });
                 c.set_effect(BusId(1), 1, &cutoff, true).unwrap();
-                c.set_listener(&Listener { position: [t * 0.1, 0.0, 0.0], ..Listener::default() })
-                    .unwrap();
-                let e = Emitter { position: [0.0, 0.0, -t], ..Emitter::default() };
+                c.set_listener(&Listener {
+                    position: [t * 0.1, 0.0, 0.0],
+                    ..Listener::default()
+                })
+                .unwrap();
+                let e = Emitter {
+                    position: [0.0, 0.0, -t],
+                    ..Emitter::default()
+                };
                 c.set_emitter(ids[0], &e).unwrap();
             }
             50 => {
@@ -232,7 +241,11 @@ fn render_with_effects_and_spatial_never_allocates() {
             _ => {}
         }
         let ((), allocs, frees) = count(|| r.render(&mut out));
-        assert_eq!((allocs, frees), (0, 0), "block {block}: render allocated or freed");
+        assert_eq!(
+            (allocs, frees),
+            (0, 0),
+            "block {block}: render allocated or freed"
+        );
         c.collect();
     }
     assert!(out.iter().all(|s| s.is_finite()));

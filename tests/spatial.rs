@@ -5,7 +5,7 @@ mod common;
 
 use common::{dominant_frequency, rms, split_stereo};
 use simvx_audio::{
-    AudioConfig, Attenuation, Emitter, OfflineBackend, PlayParams, Playback, SPEED_OF_SOUND, Sound,
+    Attenuation, AudioConfig, Emitter, OfflineBackend, PlayParams, Playback, SPEED_OF_SOUND, Sound,
 };
 
 fn backend() -> OfflineBackend {
@@ -31,7 +31,11 @@ fn emitter_at(position: [f32; 3]) -> Emitter {
 /// The (left, right) RMS of a spatial tone, after its first quantum.
 fn levels(emitter: Emitter) -> (f64, f64) {
     let mut b = backend();
-    let p = PlayParams { looping: true, emitter: Some(emitter), ..PlayParams::default() };
+    let p = PlayParams {
+        looping: true,
+        emitter: Some(emitter),
+        ..PlayParams::default()
+    };
     b.play_audio(&tone(), &p).unwrap();
     let (l, r) = split_stereo(&b.render_frames(24_000));
     (rms(&l[4800..]), rms(&r[4800..]))
@@ -42,11 +46,24 @@ fn levels(emitter: Emitter) -> (f64, f64) {
 #[test]
 fn inverse_distance_gain() {
     let unity = 0.5 / std::f64::consts::SQRT_2;
-    for (d, gain) in [(1.0, 1.0), (2.0, 1.0), (10.0, 2.0 / 10.0), (26.0, 2.0 / 26.0), (50.0, 2.0 / 50.0), (400.0, 2.0 / 50.0)] {
+    for (d, gain) in [
+        (1.0, 1.0),
+        (2.0, 1.0),
+        (10.0, 2.0 / 10.0),
+        (26.0, 2.0 / 26.0),
+        (50.0, 2.0 / 50.0),
+        (400.0, 2.0 / 50.0),
+    ] {
         let (l, r) = levels(emitter_at([0.0, 0.0, -d]));
         let want = unity * gain;
-        assert!((l - want).abs() < want * 0.005, "d {d}: left {l}, want {want}");
-        assert!((r - want).abs() < want * 0.005, "d {d}: right {r}, want {want}");
+        assert!(
+            (l - want).abs() < want * 0.005,
+            "d {d}: left {l}, want {want}"
+        );
+        assert!(
+            (r - want).abs() < want * 0.005,
+            "d {d}: right {r}, want {want}"
+        );
     }
     // The other models, at one mid distance.
     for (model, gain) in [
@@ -54,8 +71,14 @@ fn inverse_distance_gain() {
         (Attenuation::Exponential, (10.0f64 / 2.0).powf(-1.0)),
         (Attenuation::None, 1.0),
     ] {
-        let (l, _) = levels(Emitter { attenuation: model, ..emitter_at([0.0, 0.0, -10.0]) });
-        assert!((l - unity * gain).abs() < unity * gain * 0.005, "{model:?}: {l}");
+        let (l, _) = levels(Emitter {
+            attenuation: model,
+            ..emitter_at([0.0, 0.0, -10.0])
+        });
+        assert!(
+            (l - unity * gain).abs() < unity * gain * 0.005,
+            "{model:?}: {l}"
+        );
     }
 }
 
@@ -64,25 +87,46 @@ fn inverse_distance_gain() {
 #[test]
 fn balance_around_the_listener() {
     let unity = 0.5 / std::f64::consts::SQRT_2;
-    let at = |p: [f32; 3]| levels(Emitter { attenuation: Attenuation::None, ..emitter_at(p) });
+    let at = |p: [f32; 3]| {
+        levels(Emitter {
+            attenuation: Attenuation::None,
+            ..emitter_at(p)
+        })
+    };
     let (l, r) = at([5.0, 0.0, 0.0]);
     assert!(l < 1e-6 && (r - unity).abs() < 1e-3, "right side: {l} {r}");
     let (l, r) = at([-5.0, 0.0, 0.0]);
     assert!((l - unity).abs() < 1e-3 && r < 1e-6, "left side: {l} {r}");
     for p in [[0.0, 0.0, -5.0], [0.0, 0.0, 5.0], [0.0, 5.0, 0.0]] {
         let (l, r) = at(p);
-        assert!((l - unity).abs() < 1e-3 && (r - unity).abs() < 1e-3, "{p:?}: {l} {r}");
+        assert!(
+            (l - unity).abs() < 1e-3 && (r - unity).abs() < 1e-3,
+            "{p:?}: {l} {r}"
+        );
     }
     let (l, r) = at([3.0, 0.0, -3.0]);
     let want_l = unity * (1.0 - std::f64::consts::FRAC_1_SQRT_2);
-    assert!((l - want_l).abs() < 1e-3 && (r - unity).abs() < 1e-3, "45° right: {l} {r}");
+    assert!(
+        (l - want_l).abs() < 1e-3 && (r - unity).abs() < 1e-3,
+        "45° right: {l} {r}"
+    );
 
     // Turn the listener to face +X: a source at −Z is now on its left.
     let mut b = backend();
     b.set_listener_direction([1.0, 0.0, 0.0]).unwrap();
-    let e = Emitter { attenuation: Attenuation::None, ..emitter_at([0.0, 0.0, -5.0]) };
-    b.play_audio(&tone(), &PlayParams { looping: true, emitter: Some(e), ..PlayParams::default() })
-        .unwrap();
+    let e = Emitter {
+        attenuation: Attenuation::None,
+        ..emitter_at([0.0, 0.0, -5.0])
+    };
+    b.play_audio(
+        &tone(),
+        &PlayParams {
+            looping: true,
+            emitter: Some(e),
+            ..PlayParams::default()
+        },
+    )
+    .unwrap();
     let (l, r) = split_stereo(&b.render_frames(9600));
     assert!((rms(&l[4800..]) - unity).abs() < 1e-3 && rms(&r[4800..]) < 1e-6);
 }
@@ -100,19 +144,37 @@ fn doppler_from_velocities() {
             attenuation: Attenuation::None,
             ..emitter_at([0.0, 0.0, -10.0])
         };
-        b.play_audio(&tone(), &PlayParams { looping: true, emitter: Some(e), ..PlayParams::default() })
-            .unwrap();
+        b.play_audio(
+            &tone(),
+            &PlayParams {
+                looping: true,
+                emitter: Some(e),
+                ..PlayParams::default()
+            },
+        )
+        .unwrap();
         let (l, _) = split_stereo(&b.render_frames(48_000));
         dominant_frequency(&l[480..], 48_000.0, 800.0, 1200.0)
     };
     let approaching = heard([0.0, 0.0, 20.0], [0.0; 3]);
-    assert!((approaching - 1000.0 * c / (c - 20.0)).abs() < 0.5, "approaching: {approaching}");
+    assert!(
+        (approaching - 1000.0 * c / (c - 20.0)).abs() < 0.5,
+        "approaching: {approaching}"
+    );
     let receding = heard([0.0, 0.0, -20.0], [0.0; 3]);
-    assert!((receding - 1000.0 * c / (c + 20.0)).abs() < 0.5, "receding: {receding}");
+    assert!(
+        (receding - 1000.0 * c / (c + 20.0)).abs() < 0.5,
+        "receding: {receding}"
+    );
     let listener = heard([0.0; 3], [0.0, 0.0, -20.0]);
-    assert!((listener - 1000.0 * (c + 20.0) / c).abs() < 0.5, "listener moving: {listener}");
+    assert!(
+        (listener - 1000.0 * (c + 20.0) / c).abs() < 0.5,
+        "listener moving: {listener}"
+    );
     let still = heard([0.0; 3], [0.0; 3]);
-    eprintln!("doppler: approaching {approaching:.3} Hz, receding {receding:.3} Hz, listener {listener:.3} Hz, still {still:.3} Hz");
+    eprintln!(
+        "doppler: approaching {approaching:.3} Hz, receding {receding:.3} Hz, listener {listener:.3} Hz, still {still:.3} Hz"
+    );
     assert!((still - 1000.0).abs() < 0.05, "still: {still}");
 }
 
@@ -124,7 +186,14 @@ fn moving_emitter_is_smooth() {
     let mut e = emitter_at([-20.0, 0.0, -2.0]);
     e.attenuation = Attenuation::Inverse;
     let id = b
-        .play_audio(&tone(), &PlayParams { looping: true, emitter: Some(e), ..PlayParams::default() })
+        .play_audio(
+            &tone(),
+            &PlayParams {
+                looping: true,
+                emitter: Some(e),
+                ..PlayParams::default()
+            },
+        )
         .unwrap();
     let first = b.render_frames(1);
     let dry_first = 0.0f32; // the tone starts at sin(0)
@@ -138,7 +207,13 @@ fn moving_emitter_is_smooth() {
     let (l, r) = split_stereo(&out);
     let own = 0.5 * (2.0 * std::f32::consts::PI * 1000.0 / 48_000.0);
     for side in [&l, &r] {
-        let step = side.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
-        assert!(step <= own * 1.01, "largest step {step}, the tone's own {own}");
+        let step = side
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            step <= own * 1.01,
+            "largest step {step}, the tone's own {own}"
+        );
     }
 }
