@@ -67,17 +67,16 @@ fn pitch_doubles_frequency() {
     assert!(l[24_000..].iter().all(|&s| s == 0.0));
 }
 
-/// Tests that the busy golden scene renders to its stored hash (set SIMVX_BLESS=1 to update
-/// the stored hash after an intended change, and say why in the commit).
-#[test]
-fn golden_scene_hash() {
+/// Checks `scene`'s render against its stored hash (set SIMVX_BLESS=1 to update the stored
+/// hash after an intended change, and say why in the commit).
+fn check_golden(scene_file: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-    let scene = Scene::load(dir.join("scenes/golden.json")).expect("scene");
+    let scene = Scene::load(dir.join("scenes").join(scene_file)).expect("scene");
     let sounds = scene.load_sounds().expect("sounds");
     let out = render_scene(&scene, &sounds, 480, |_| {}).expect("render");
     let stats = RenderStats::measure(&out, scene.channels, WavFormat::F32);
     let got = format!("{:016x}", stats.hash);
-    let stored = dir.join("golden/golden.json.hash");
+    let stored = dir.join("golden").join(format!("{scene_file}.hash"));
     if std::env::var_os("SIMVX_BLESS").is_some() {
         std::fs::create_dir_all(stored.parent().unwrap()).unwrap();
         std::fs::write(&stored, format!("{got}\n")).unwrap();
@@ -86,7 +85,7 @@ fn golden_scene_hash() {
     assert_eq!(
         got,
         want.trim(),
-        "golden render changed (rms {:?})",
+        "{scene_file}: render changed (rms {:?})",
         stats.rms
     );
     // And the render is not trivially silent or clipped.
@@ -95,4 +94,21 @@ fn golden_scene_hash() {
         "rms {:?}",
         stats.rms
     );
+    assert!(
+        stats.peak.iter().all(|&p| p <= 1.0),
+        "peak {:?}",
+        stats.peak
+    );
+}
+
+/// Tests that the busy golden scene renders to its stored hash.
+#[test]
+fn golden_scene_hash() {
+    check_golden("golden.json");
+}
+
+/// Tests that the effects-and-spatial scene renders to its stored hash.
+#[test]
+fn effects_scene_hash() {
+    check_golden("effects.json");
 }

@@ -94,7 +94,9 @@ impl<const E: usize> Chain<E> {
             && s.len == len
             && s.processor.as_mut().is_some_and(|p| p.set(params));
         if retuned {
-            s.mix.set(target, ctx.smoothing_frames);
+            if s.mix.target != target {
+                s.mix.set(target, ctx.smoothing_frames);
+            }
         } else {
             s.processor = Some(Processor::new(params, ctx, mem));
             s.offset = offset;
@@ -144,11 +146,19 @@ impl<const E: usize> Chain<E> {
             sl.copy_from_slice(left);
             sr.copy_from_slice(right);
             p.process(mem, sl, sr);
+            // Exact at both ends (w = 0 keeps the dry sample, w = 1 takes the processed one), so
+            // where the ramp ends inside a segment does not change a bit: renders stay
+            // independent of how the caller splits its blocks.
             let mut m = s.mix;
             for i in 0..n {
                 let w = m.value;
-                left[i] += (sl[i] - left[i]) * w;
-                right[i] += (sr[i] - right[i]) * w;
+                if w == 1.0 {
+                    left[i] = sl[i];
+                    right[i] = sr[i];
+                } else if w != 0.0 {
+                    left[i] += (sl[i] - left[i]) * w;
+                    right[i] += (sr[i] - right[i]) * w;
+                }
                 m.advance(1);
             }
             s.mix = m;

@@ -4,6 +4,7 @@
 
 extern crate std;
 
+mod blocks;
 mod control;
 mod mix;
 mod route;
