@@ -284,13 +284,7 @@ mod tests {
         libm::pow(10.0, db / 20.0) as f32
     }
 
-    /// A tiny deterministic generator in `[-1, 1)`.
-    fn noise(seed: &mut u32) -> f32 {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 17;
-        *seed ^= *seed << 5;
-        (*seed >> 8) as f32 / 8_388_608.0 - 1.0
-    }
+    use crate::tests::xorshift as noise;
 
     /// Runs `l`/`r` in 128-frame blocks; returns both outputs and the reported reduction per
     /// frame.

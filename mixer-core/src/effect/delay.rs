@@ -276,16 +276,7 @@ mod tests {
         }
     }
 
-    /// A deterministic white noise in [−1, 1).
-    fn noise(n: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
-            })
-            .collect()
-    }
+    use crate::tests::lcg_noise as noise;
 
     /// Tests the memory size: five seconds plus two frames per channel.
     #[test]

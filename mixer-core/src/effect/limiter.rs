@@ -326,13 +326,7 @@ mod tests {
         (lim, mem)
     }
 
-    /// A tiny deterministic generator in `[-1, 1)`.
-    fn noise(seed: &mut u32) -> f32 {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 17;
-        *seed ^= *seed << 5;
-        (*seed >> 8) as f32 / 8_388_608.0 - 1.0
-    }
+    use crate::tests::xorshift as noise;
 
     /// Runs `l`/`r` in blocks of random length 1..=128; `before` is called per block.
     fn run(

@@ -379,16 +379,7 @@ mod tests {
         }
     }
 
-    /// A deterministic white noise in [−1, 1).
-    fn noise(n: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
-            })
-            .collect()
-    }
+    use crate::tests::lcg_noise as noise;
 
     /// Level in dB of the stereo frames `range`.
     fn level(l: &[f32], r: &[f32], range: core::ops::Range<usize>) -> f64 {

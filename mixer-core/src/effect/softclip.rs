@@ -116,13 +116,7 @@ mod tests {
         g * libm::tanh(d * x) / libm::tanh(d)
     }
 
-    /// A tiny deterministic generator in `[-1, 1)`.
-    fn noise(seed: &mut u32) -> f32 {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 17;
-        *seed ^= *seed << 5;
-        (*seed >> 8) as f32 / 8_388_608.0 - 1.0
-    }
+    use crate::tests::xorshift as noise;
 
     /// Runs `x` (both channels) in 128-frame blocks, `before` called per block.
     fn run(c: &mut SoftClip, x: &[f32], mut before: impl FnMut(&mut SoftClip)) -> Vec<f32> {

@@ -108,3 +108,22 @@ pub(crate) fn frequency(x: &[f32], rate: f64) -> f64 {
 pub(crate) fn near(a: f64, b: f64, tol: f64) {
     assert!((a - b).abs() <= tol, "{a} is not within {tol} of {b}");
 }
+
+/// One step of a xorshift32 white noise in [−1, 1); `seed` is the state (never 0).
+pub(crate) fn xorshift(seed: &mut u32) -> f32 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 17;
+    *seed ^= *seed << 5;
+    (*seed >> 8) as f32 / 8_388_608.0 - 1.0
+}
+
+/// `n` samples of a deterministic LCG white noise in [−1, 1).
+pub(crate) fn lcg_noise(n: usize, seed: u32) -> Vec<f32> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+        })
+        .collect()
+}
