@@ -1,30 +1,35 @@
 //! `forward_playback!`: implement [`Playback`](crate::Playback) by forwarding to a field.
 
 /// Implement `Playback` for `$ty` by forwarding every call to `self.$field`; with
-/// `then hook`, `self.hook()` runs after every call that may send a command.
+/// `then hook`, `self.hook()` runs after every call that may send a command; with
+/// `before pre`, `self.pre()` runs first in every `&mut self` call.
 macro_rules! forward_playback {
-    ($ty:ty => $field:ident $(, then $hook:ident)?) => {
+    ($ty:ty => $field:ident $(, then $hook:ident)? $(, before $pre:ident)?) => {
         impl $crate::Playback for $ty {
             fn play_audio(
                 &mut self,
                 sound: &$crate::Sound,
                 params: &$crate::PlayParams,
             ) -> Result<$crate::ChannelId, $crate::AudioError> {
+                $(self.$pre();)?
                 let r = self.$field.play_audio(sound, params);
                 $(self.$hook();)?
                 r
             }
             fn stop_audio(&mut self, id: $crate::ChannelId) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 let r = self.$field.stop_audio(id);
                 $(self.$hook();)?
                 r
             }
             fn pause_audio(&mut self, id: $crate::ChannelId) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 let r = self.$field.pause_audio(id);
                 $(self.$hook();)?
                 r
             }
             fn resume_audio(&mut self, id: $crate::ChannelId) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 let r = self.$field.resume_audio(id);
                 $(self.$hook();)?
                 r
@@ -35,6 +40,7 @@ macro_rules! forward_playback {
                 volume_db: f32,
                 pan: f32,
             ) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 let r = self.$field.update_audio_2d(id, volume_db, pan);
                 $(self.$hook();)?
                 r
@@ -46,6 +52,7 @@ macro_rules! forward_playback {
                 pan: f32,
                 pitch: f32,
             ) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 let r = self.$field.update_audio_3d(id, volume_db, pan, pitch);
                 $(self.$hook();)?
                 r
@@ -55,6 +62,7 @@ macro_rules! forward_playback {
                 id: $crate::ChannelId,
                 pitch: f32,
             ) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 let r = self.$field.set_pitch(id, pitch);
                 $(self.$hook();)?
                 r
@@ -64,29 +72,37 @@ macro_rules! forward_playback {
                 id: $crate::ChannelId,
                 emitter: &$crate::Emitter,
             ) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 let r = self.$field.set_emitter(id, emitter);
                 $(self.$hook();)?
                 r
             }
             fn set_listener_position(&mut self, v: [f32; 3]) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 self.$field.set_listener_position(v)
             }
             fn set_listener_velocity(&mut self, v: [f32; 3]) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 self.$field.set_listener_velocity(v)
             }
             fn set_listener_direction(&mut self, v: [f32; 3]) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 self.$field.set_listener_direction(v)
             }
             fn set_listener_world_up(&mut self, v: [f32; 3]) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
                 self.$field.set_listener_world_up(v)
             }
             fn get_playback_position(&mut self, id: $crate::ChannelId) -> f64 {
+                $(self.$pre();)?
                 self.$field.get_playback_position(id)
             }
             fn is_channel_active(&mut self, id: $crate::ChannelId) -> bool {
+                $(self.$pre();)?
                 self.$field.is_channel_active(id)
             }
             fn shutdown(&mut self) {
+                $(self.$pre();)?
                 self.$field.shutdown()
             }
             fn list_capabilities(&self) -> $crate::CapabilitySet {

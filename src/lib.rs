@@ -21,6 +21,7 @@
 mod backend;
 mod capability;
 mod config;
+mod device;
 mod effect;
 mod error;
 mod forward;
@@ -42,6 +43,7 @@ pub use backend::{
 };
 pub use capability::{Capability, CapabilitySet};
 pub use config::{ALLOW_LEGACY_ENV, AudioConfig, FallbackPolicy};
+pub use device::{DeviceBackend, Reopen};
 pub use effect::{
     BandKind, CompressorParams, DelayParams, EFFECT_TAGS, Effect, EffectParams, EqBand, EqParams,
     FilterParams, GainParams, LimiterParams, MAX_EQ_BANDS, ReverbParams, SoftClipParams,
@@ -60,6 +62,7 @@ pub use mixer_core::spatial::{
 };
 pub use null::NullPlayback;
 pub use offline::OfflineBackend;
+pub use platform_cpal::{DeviceError, Timing};
 pub use play::{ScenePlayer, render_scene};
 pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,

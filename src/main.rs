@@ -1,4 +1,4 @@
-//! The `simvx-audio` command: `render`, `demo`, `info`.
+//! The `simvx-audio` command: `render`, `play`, `demo`, `info`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use simvx_audio::{
-    AudioConfig, AudioError, Backend, Playback, RenderStats, Scene, ScenePlayer, WavFormat,
-    make_backend, render_scene, write_wav,
+    AudioConfig, AudioError, Backend, PlayParams, Playback, RenderStats, Scene, ScenePlayer, Sound,
+    WavFormat, make_backend, render_scene, write_wav,
 };
 
 /// simvx-audio: render scenes offline, play the demo, show the audio backend.
@@ -33,6 +33,12 @@ enum Command {
         /// Frames per render call (any value gives the same output).
         #[arg(long, default_value_t = 480)]
         block: usize,
+    },
+    /// Play a sound file, or a scene (JSON) in real time, through the best backend and wait
+    /// for the end.
+    Play {
+        /// A sound file (WAV) or a scene (`.json`).
+        input: PathBuf,
     },
     /// Play a short built-in scene through the best backend, and write it to a WAV file.
     Demo {
@@ -94,6 +100,7 @@ fn main() -> ExitCode {
             format,
             block,
         } => render(&scene, &output, format.into(), block),
+        Command::Play { input } => play(&input),
         Command::Demo { output } => demo(&output),
         Command::Info => info(),
     };
@@ -151,12 +158,13 @@ fn describe(backend: &Backend) {
     match (info.buffer_frames, info.latency_seconds) {
         (Some(frames), Some(latency)) => {
             println!(
-                "latency: {:.1} ms ({frames} frames per buffer)",
+                "latency: {:.1} ms (2 periods of {frames} frames)",
                 latency * 1000.0
             )
         }
         _ => println!("latency: n/a (no device: nothing is heard)"),
     }
+
     println!(
         "capabilities: {}",
         backend.list_capabilities().strings().join(", ")
@@ -169,34 +177,78 @@ fn info() -> Result<(), AudioError> {
     Ok(())
 }
 
-fn demo(output: &Path) -> Result<(), AudioError> {
-    let mut backend = make_backend(&AudioConfig::default())?;
-    describe(&backend);
-    let scene = Scene::parse(DEMO_SCENE, "<demo>", PathBuf::from("."))?;
-    let sounds = scene.load_sounds()?;
-
-    // Live: apply each event when its time comes. The null backend follows the wall clock, so
-    // channels end exactly as they would on a device.
+/// Apply `scene`'s events on `backend` as their times come, then wait out the scene.
+fn play_live<'s>(
+    backend: &mut Backend,
+    scene: &'s Scene,
+    sounds: &'s std::collections::BTreeMap<String, Sound>,
+) -> Result<ScenePlayer<'s>, AudioError> {
+    // The null backend follows the wall clock, so channels end exactly as on a device.
     if let Some(null) = backend.as_null() {
         null.use_wall_clock();
     }
     println!(
-        "playing the demo ({:.1} s) through the {} backend...",
+        "playing {} ({:.1} s) through the {} backend...",
+        scene.file,
         scene.duration,
         backend.kind()
     );
     let start = Instant::now();
-    let mut player = ScenePlayer::new(&scene, &sounds);
+    let mut player = ScenePlayer::new(scene, sounds);
     for event in &scene.events {
         let due = Duration::from_secs_f64(event.at);
         if let Some(wait) = due.checked_sub(start.elapsed()) {
             std::thread::sleep(wait);
         }
-        player.apply(&mut backend, event)?;
+        player.apply(backend, event)?;
     }
     if let Some(wait) = Duration::from_secs_f64(scene.duration).checked_sub(start.elapsed()) {
         std::thread::sleep(wait);
     }
+    Ok(player)
+}
+
+fn play(input: &Path) -> Result<(), AudioError> {
+    let mut backend = make_backend(&AudioConfig::default())?;
+    describe(&backend);
+    if input
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        let scene = Scene::load(input)?;
+        let sounds = scene.load_sounds()?;
+        play_live(&mut backend, &scene, &sounds)?;
+    } else {
+        let sound = Sound::from_file(input)?;
+        if let Some(null) = backend.as_null() {
+            null.use_wall_clock();
+        }
+        println!(
+            "playing {} ({:.2} s, {} Hz, {} channels) through the {} backend...",
+            input.display(),
+            sound.duration(),
+            sound.rate(),
+            sound.channel_count(),
+            backend.kind()
+        );
+        let id = backend.play_audio(&sound, &PlayParams::default())?;
+        // Wait for the end, with a margin for the device's buffer.
+        let limit = Instant::now() + Duration::from_secs_f64(sound.duration() + 2.0);
+        while backend.is_channel_active(id) && Instant::now() < limit {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    backend.shutdown();
+    println!("done");
+    Ok(())
+}
+
+fn demo(output: &Path) -> Result<(), AudioError> {
+    let mut backend = make_backend(&AudioConfig::default())?;
+    describe(&backend);
+    let scene = Scene::parse(DEMO_SCENE, "the demo", PathBuf::from("."))?;
+    let sounds = scene.load_sounds()?;
+    let player = play_live(&mut backend, &scene, &sounds)?;
     let mut active: Vec<&str> = ["drone", "n1", "n2", "n3", "n4", "hit"]
         .into_iter()
         .filter(|name| {

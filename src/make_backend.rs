@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use platform_cpal::{DeviceConfig, Timing};
+use platform_cpal::Timing;
+
+use crate::device::DeviceBackend;
 
 use crate::backend::{BackendInfo, BackendKind, StreamDraining, StreamPacing, Streaming};
 use crate::capability::{Capability, CapabilitySet};
@@ -26,17 +28,20 @@ pub struct Backend {
 
 #[derive(Debug)]
 enum Engine {
+    Device(Box<DeviceBackend>),
     Null(NullPlayback),
 }
 
 impl Engine {
     fn playback(&mut self) -> &mut dyn Playback {
         match self {
+            Engine::Device(b) => b.as_mut(),
             Engine::Null(b) => b,
         }
     }
     fn playback_ref(&self) -> &dyn Playback {
         match self {
+            Engine::Device(b) => b.as_ref(),
             Engine::Null(b) => b,
         }
     }
@@ -108,40 +113,62 @@ forward_playback!(Backend => engine);
 impl crate::backend::Buses for Backend {
     fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
         match &mut self.engine {
+            Engine::Device(b) => b.sync_bus_layout(layout),
             Engine::Null(b) => b.sync_bus_layout(layout),
         }
     }
 }
 
 impl Backend {
-    /// Which backend this is, its device, buffer, latency, rate and format.
+    fn device(device: DeviceBackend) -> Self {
+        let info = device.info().clone();
+        Self {
+            engine: Engine::Device(Box::new(device)),
+            info,
+        }
+    }
+
+    /// Which backend this is, its device, buffer, latency, rate and format (after a device
+    /// loss: what it runs on now).
     pub fn info(&self) -> &BackendInfo {
-        &self.info
+        match &self.engine {
+            Engine::Device(d) => d.info(),
+            Engine::Null(_) => &self.info,
+        }
     }
 
     /// Which backend this is.
     pub fn kind(&self) -> BackendKind {
-        self.info.kind
+        self.info().kind
+    }
+
+    /// The device backend's controls (latency clock, loss simulation), when this is native or
+    /// legacy.
+    pub fn as_device(&mut self) -> Option<&mut DeviceBackend> {
+        match &mut self.engine {
+            Engine::Device(d) => Some(d),
+            Engine::Null(_) => None,
+        }
     }
 
     /// The streaming facet, where this backend has one (null never does).
     pub fn streaming(&mut self) -> Option<&mut dyn Streaming> {
         match &mut self.engine {
-            Engine::Null(_) => None,
+            Engine::Device(_) | Engine::Null(_) => None,
         }
     }
 
     /// The pacing facet, where this backend has one.
     pub fn stream_pacing(&mut self) -> Option<&mut dyn StreamPacing> {
         match &mut self.engine {
-            Engine::Null(_) => None,
+            Engine::Device(_) | Engine::Null(_) => None,
         }
     }
 
     /// The draining facet, where this backend has one.
     pub fn stream_draining(&mut self) -> Option<&mut dyn StreamDraining> {
         match &mut self.engine {
-            Engine::Null(_) => None,
+            Engine::Device(_) | Engine::Null(_) => None,
         }
     }
 
@@ -163,6 +190,7 @@ impl Backend {
     pub fn as_null(&mut self) -> Option<&mut NullPlayback> {
         match &mut self.engine {
             Engine::Null(b) => Some(b),
+            Engine::Device(_) => None,
         }
     }
 }
@@ -170,7 +198,7 @@ impl Backend {
 static WARNED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 
 /// Log `message` at WARNING once per process for `key`. Returns whether it was logged.
-fn warn_once(key: String, message: &str) -> bool {
+pub(crate) fn warn_once(key: String, message: &str) -> bool {
     let first = WARNED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -200,13 +228,9 @@ fn warn_once(key: String, message: &str) -> bool {
 /// [`AudioError::InvalidParameter`] for a configuration out of range.
 pub fn make_backend(config: &AudioConfig) -> Result<Backend, AudioError> {
     config.core()?;
-    let device = |timing| DeviceConfig {
-        sample_rate: config.sample_rate,
-        channels: config.channels,
-        timing,
-    };
-    let native_err = match platform_cpal::open(&device(Timing::Native)) {
-        Ok(output) => match output {},
+    config.effect_memory_floats()?;
+    let native_err = match DeviceBackend::open(config, Timing::Native) {
+        Ok(device) => return Ok(Backend::device(device)),
         Err(e) => e,
     };
     if !config.fallback.allows_fallback() {
@@ -221,25 +245,32 @@ pub fn make_backend(config: &AudioConfig) -> Result<Backend, AudioError> {
             ),
         });
     }
-    warn_once(
-        format!("legacy:{native_err}"),
-        &format!(
-            "simvx-audio: the native audio backend failed ({native_err}); trying legacy timing \
-             (about 100 ms of buffer, five times the latency). Check that an output device \
-             exists, that the sound server is running and that no other program holds the \
-             device. Set {ALLOW_LEGACY_ENV}=0 to make this an error."
-        ),
-    );
-    let legacy_err = match platform_cpal::open(&device(Timing::Legacy)) {
-        Ok(output) => match output {},
-        Err(e) => e,
+    // With no device at all, legacy timing cannot help: straight to null, one warning.
+    let cause = if native_err.is_no_device() {
+        native_err
+    } else {
+        warn_once(
+            format!("legacy:{native_err}"),
+            &format!(
+                "simvx-audio: the native audio backend failed ({native_err}); using legacy \
+                 timing (about 100 ms of buffer, five times the latency). Check that the \
+                 output device supports short buffers, that the sound server is running and \
+                 that no other program holds the device. Set {ALLOW_LEGACY_ENV}=0 to make \
+                 this an error."
+            ),
+        );
+        match DeviceBackend::open(config, Timing::Legacy) {
+            Ok(device) => return Ok(Backend::device(device)),
+            Err(e) => e,
+        }
     };
     warn_once(
-        format!("null:{legacy_err}"),
+        format!("null:{cause}"),
         &format!(
-            "simvx-audio: no audio device could be opened ({legacy_err}); using the null \
+            "simvx-audio: no audio device could be opened ({cause}); using the null \
              backend: AUDIO IS SILENT. The game keeps running and sounds still end on time. \
-             Set {ALLOW_LEGACY_ENV}=0 to make this an error."
+             Check that an output device exists and that the sound server is running. Set \
+             {ALLOW_LEGACY_ENV}=0 to make this an error."
         ),
     );
     Ok(null_backend(config))

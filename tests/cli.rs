@@ -1,13 +1,18 @@
 //! The command line: render, demo and info, run as a user would, with exit statuses.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// Run the CLI on a machine with no audio device (an ALSA configuration with no PCM) unless
+/// `env` says otherwise.
 fn cli(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_simvx-audio"));
     cmd.args(args)
         .env_remove("SIMVX_ALLOW_LEGACY_AUDIO")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        .env("ALSA_CONFIG_PATH", common::alsa::no_device());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -140,4 +145,48 @@ fn demo_falls_back_and_writes_wav() {
         .map(|s| s.unwrap().abs())
         .fold(0.0f32, f32::max);
     assert!(peak > 0.2 && peak < 1.0, "peak {peak}");
+}
+
+/// Tests `info` and `play` on a real ALSA device path (the `file` plugin): native timing with
+/// its granted buffer, and a WAV file played to the end.
+#[test]
+fn info_and_play_on_a_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("capture.raw");
+    let conf = common::alsa::file_device("cli", &capture);
+    let env = [("ALSA_CONFIG_PATH", conf.to_str().unwrap())];
+    let o = cli(&["info"], &env);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("backend: native") && out.contains("latency: 20.0 ms"),
+        "{out}"
+    );
+    assert!(out.contains("effect.reverb"), "{out}");
+
+    let wav = dir.path().join("tone.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for i in 0..22_050 {
+        let s = (i as f64 * 2.0 * std::f64::consts::PI * 1000.0 / 44_100.0).sin();
+        w.write_sample((s * 16_000.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let o = cli(&["play", wav.to_str().unwrap()], &env);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("through the native backend") && out.ends_with("done\n"),
+        "{out}"
+    );
+    let captured = common::alsa::read_f32(&capture);
+    assert!(
+        common::peak(&captured) > 0.45,
+        "the tone reached the device"
+    );
 }

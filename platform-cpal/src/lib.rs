@@ -1,37 +1,59 @@
-//! The desktop device shim of simvx-audio: a cpal output stream whose callback runs the mixing
-//! core's renderer.
+//! The desktop device shim of simvx-audio: a cpal output stream whose data callback runs a
+//! renderer (the mixing core's, on desktop).
 //!
-//! Two timings: [`Timing::Native`] asks the default output device for a fixed buffer of 20 ms or
-//! less (960 frames at 48 kHz); [`Timing::Legacy`] asks for about 100 ms, for devices and hosts
-//! that refuse the small one.
+//! Two timings: [`Timing::Native`] asks the default output device for periods of 10 ms (a
+//! 20 ms buffer: cpal queues two periods), falling back to 20 ms periods where the device
+//! refuses; [`Timing::Legacy`] asks for periods of 50 ms (a buffer of about 100 ms), for
+//! devices and hosts that refuse both.
 //!
-//! **Status:** this crate holds the shim's public shape. The cpal stream itself lands with the
-//! device work; until then [`open`] reports [`DeviceError::NoShim`], and the facade's
-//! `make_backend` falls through to the null backend with a warning.
+//! Opening is two steps, because the mixer must run at the rate the device grants:
+//! [`negotiate`] picks the device's rate, channel count, sample format and buffer, then
+//! [`Plan::start`] starts the stream with a renderer made for that plan. The callback converts
+//! the renderer's `f32` to whatever the device wants (i16, u16, i32, f64, …) through a scratch
+//! buffer allocated before the stream starts: it never allocates, locks or blocks.
+//!
+//! Errors are typed from cpal's [`cpal::ErrorKind`], never from message text.
+
+mod error;
+mod output;
+
+pub use error::DeviceError;
+pub use output::{Health, Output, OutputInfo, Render};
 
 use std::fmt;
+
+use cpal::traits::{DeviceTrait, HostTrait};
+use cpal::{BufferSize, SampleFormat, StreamConfig, SupportedBufferSize};
 
 /// How large a buffer the shim asks the device for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timing {
-    /// A fixed buffer of at most 20 ms.
+    /// Periods of 10 ms (20 ms where 10 ms is refused): a buffer of at most 20 ms.
     Native,
-    /// A buffer of about 100 ms.
+    /// Periods of 50 ms: a buffer of about 100 ms.
     Legacy,
 }
 
 impl Timing {
-    /// The buffer the timing asks for, in frames at `sample_rate`.
+    /// The period the timing asks for first, in frames at `sample_rate`.
     ///
     /// ```
     /// use platform_cpal::Timing;
-    /// assert_eq!(Timing::Native.buffer_frames(48_000), 960);
-    /// assert_eq!(Timing::Legacy.buffer_frames(48_000), 4_800);
+    /// assert_eq!(Timing::Native.period_frames(48_000), 480);
+    /// assert_eq!(Timing::Legacy.period_frames(48_000), 2_400);
     /// ```
-    pub const fn buffer_frames(self, sample_rate: u32) -> u32 {
+    pub const fn period_frames(self, sample_rate: u32) -> u32 {
+        match self {
+            Timing::Native => sample_rate / 100,
+            Timing::Legacy => sample_rate / 20,
+        }
+    }
+
+    /// The longest period the timing accepts, in frames at `sample_rate`.
+    pub const fn max_period_frames(self, sample_rate: u32) -> u32 {
         match self {
             Timing::Native => sample_rate / 50,
-            Timing::Legacy => sample_rate / 10,
+            Timing::Legacy => sample_rate / 5,
         }
     }
 
@@ -53,33 +75,183 @@ impl fmt::Display for Timing {
 /// What to open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeviceConfig {
-    /// Requested output frames per second.
+    /// Requested output frames per second (the device's own rate is used if it refuses).
     pub sample_rate: u32,
-    /// Requested output channels.
+    /// Requested output channels (the device's default count is used if it refuses).
     pub channels: u16,
     /// Requested buffer timing.
     pub timing: Timing,
 }
 
-/// Why a device could not be opened.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DeviceError {
-    /// This build has no device shim yet.
-    #[error("no device shim in this build (the cpal output stream is not implemented yet)")]
-    NoShim,
+/// The stream settings chosen for the default output device; [`Plan::start`] opens it.
+pub struct Plan {
+    device: cpal::Device,
+    name: String,
+    format: SampleFormat,
+    config: StreamConfig,
+    /// Periods to try, in order (the first the device accepts is used).
+    periods: Vec<u32>,
+    timing: Timing,
 }
 
-/// An open output stream. Uninhabited until the cpal stream lands: no value of it can exist
-/// in this build, which the type system knows.
-#[derive(Debug)]
-pub enum Output {}
+impl fmt::Debug for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plan")
+            .field("device", &self.name)
+            .field("format", &self.format)
+            .field("sample_rate", &self.config.sample_rate)
+            .field("channels", &self.config.channels)
+            .field("periods", &self.periods)
+            .field("timing", &self.timing)
+            .finish()
+    }
+}
 
-/// Open the default output device with `config`.
+impl Plan {
+    /// The rate the stream will run at: the renderer must be made for it.
+    pub fn sample_rate(&self) -> u32 {
+        self.config.sample_rate
+    }
+
+    /// The channels the stream will have.
+    pub fn channels(&self) -> u16 {
+        self.config.channels
+    }
+
+    /// The device's name.
+    pub fn device(&self) -> &str {
+        &self.name
+    }
+
+    /// The device's sample format, as cpal names it (`f32`, `i16`, …).
+    pub fn sample_format(&self) -> String {
+        self.format.to_string()
+    }
+
+    /// The longest period the stream may ask for, in frames (for sizing a renderer's scratch).
+    pub fn max_period_frames(&self) -> u32 {
+        self.periods.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// Choose rate, channels, format and buffer for the default output device.
+///
+/// The requested rate and channel count are used when the device supports them with its
+/// preferred format, else the device's defaults. The period follows `timing`, clamped to what
+/// the device reports it supports.
 ///
 /// # Errors
-/// Always [`DeviceError::NoShim`] in this build.
-pub fn open(config: &DeviceConfig) -> Result<Output, DeviceError> {
-    let _ = config;
-    Err(DeviceError::NoShim)
+/// [`DeviceError::Unavailable`] when there is no usable device (the usual case on a headless
+/// machine), [`DeviceError::Unsupported`] when nothing usable is supported, [`DeviceError::Backend`]
+/// otherwise.
+pub fn negotiate(request: &DeviceConfig) -> Result<Plan, DeviceError> {
+    let host = cpal::default_host();
+    let device = host
+        .default_output_device()
+        .ok_or(DeviceError::NoDefaultDevice)?;
+    let default = device.default_output_config().map_err(DeviceError::from)?;
+    let name = device
+        .description()
+        .map(|d| d.name().to_string())
+        .or_else(|_| device.id().map(|id| id.to_string()))
+        .unwrap_or_else(|_| "default".into());
+    let format = default.sample_format();
+    let wanted = device
+        .supported_output_configs()
+        .map_err(DeviceError::from)?
+        .find(|r| {
+            r.channels() == request.channels
+                && r.sample_format() == format
+                && (r.min_sample_rate()..=r.max_sample_rate()).contains(&request.sample_rate)
+        });
+    let (channels, sample_rate, buffer) = match &wanted {
+        Some(r) => (request.channels, request.sample_rate, *r.buffer_size()),
+        None => (
+            default.channels(),
+            default.sample_rate(),
+            *default.buffer_size(),
+        ),
+    };
+    if channels == 0 || sample_rate == 0 {
+        return Err(DeviceError::Unsupported(format!(
+            "the device offers {channels} channels at {sample_rate} Hz"
+        )));
+    }
+    let periods = periods(request.timing, sample_rate, buffer)?;
+    Ok(Plan {
+        device,
+        name,
+        format,
+        config: StreamConfig {
+            channels,
+            sample_rate,
+            buffer_size: BufferSize::Default,
+        },
+        periods,
+        timing: request.timing,
+    })
+}
+
+/// The periods to ask for, in order, within what the device supports.
+fn periods(
+    timing: Timing,
+    rate: u32,
+    supported: SupportedBufferSize,
+) -> Result<Vec<u32>, DeviceError> {
+    let mut wanted = vec![timing.period_frames(rate)];
+    if timing == Timing::Native {
+        wanted.push(timing.max_period_frames(rate));
+    }
+    let (min, max) = match supported {
+        SupportedBufferSize::Range { min, max } => (min.max(1), max),
+        SupportedBufferSize::Unknown => (1, u32::MAX),
+    };
+    let limit = timing.max_period_frames(rate);
+    let mut out: Vec<u32> = Vec::new();
+    for p in wanted {
+        let p = p.clamp(min, max.max(min));
+        if p <= limit && !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    if out.is_empty() {
+        return Err(DeviceError::BufferRefused {
+            timing,
+            wanted_frames: timing.period_frames(rate),
+            min_frames: min,
+            max_frames: max,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tests the periods each timing asks for, and that a device whose smallest period is too
+    /// long for native timing is refused (so the caller tries legacy).
+    #[test]
+    fn periods_follow_timing_and_device_range() {
+        let any = SupportedBufferSize::Unknown;
+        assert_eq!(periods(Timing::Native, 48_000, any).unwrap(), [480, 960]);
+        assert_eq!(periods(Timing::Legacy, 48_000, any).unwrap(), [2400]);
+        let coarse = SupportedBufferSize::Range {
+            min: 700,
+            max: 8192,
+        };
+        assert_eq!(periods(Timing::Native, 48_000, coarse).unwrap(), [700, 960]);
+        let huge = SupportedBufferSize::Range {
+            min: 2048,
+            max: 8192,
+        };
+        assert!(matches!(
+            periods(Timing::Native, 48_000, huge),
+            Err(DeviceError::BufferRefused {
+                min_frames: 2048,
+                ..
+            })
+        ));
+        assert_eq!(periods(Timing::Legacy, 48_000, huge).unwrap(), [2400]);
+    }
 }

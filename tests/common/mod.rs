@@ -61,3 +61,51 @@ pub fn dominant_frequency(x: &[f32], rate: f64, lo: f64, hi: f64) -> f64 {
 pub fn onset(x: &[f32], threshold: f32) -> Option<usize> {
     x.iter().position(|s| s.abs() > threshold)
 }
+
+/// ALSA configurations of the tests' own, loaded with `ALSA_CONFIG_PATH` (standalone: no stock
+/// hooks, so no sound server can take over the default PCM).
+pub mod alsa {
+    use std::path::{Path, PathBuf};
+    use std::sync::OnceLock;
+
+    fn dir() -> &'static Path {
+        static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+        DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+            .path()
+    }
+
+    /// A configuration with no usable PCM: cpal fails as on a machine with no sound card.
+    pub fn no_device() -> PathBuf {
+        let path = dir().join("no-device.conf");
+        std::fs::write(
+            &path,
+            "# no PCM is defined: the default device does not exist\n",
+        )
+        .unwrap();
+        path
+    }
+
+    /// A configuration whose default PCM is the `file` plugin over `null`: everything played
+    /// is written, raw, in the stream's own format, to `capture`. Not paced in real time.
+    pub fn file_device(name: &str, capture: &Path) -> PathBuf {
+        let path = dir().join(format!("{name}.conf"));
+        std::fs::write(
+            &path,
+            format!(
+                "pcm.!default {{\n  type file\n  slave.pcm \"nullsink\"\n  file \"{}\"\n  format \"raw\"\n}}\npcm.nullsink {{ type null }}\n",
+                capture.display()
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    /// Interleaved little-endian `f32` samples from a raw capture.
+    pub fn read_f32(capture: &Path) -> Vec<f32> {
+        std::fs::read(capture)
+            .unwrap()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    }
+}

@@ -1,0 +1,309 @@
+//! [`DeviceBackend`]: the mixer on a real output device (native or legacy timing), surviving
+//! the loss of that device.
+//!
+//! The renderer lives in a lock-free slot ([`AtomicCell`] of a box, one pointer wide): the
+//! device callback takes it, renders, and puts it back, so it never locks. When the device is
+//! lost (cpal's error callback, or [`DeviceBackend::simulate_device_loss`]), the next call on
+//! the game thread drops the dead stream (which joins its thread, so the renderer is back in
+//! the slot), reopens the default device at the same rate and channel count, and hands it the
+//! same renderer: every channel keeps its cursor, bus and effects. If no device opens, a silent
+//! clock thread drives the renderer in real time instead, so sounds still end on time, with a
+//! one-time warning; the game keeps calling the same API throughout.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::atomic::AtomicCell;
+use platform_cpal::{DeviceConfig, DeviceError, Output, Timing};
+
+use crate::backend::{BackendInfo, BackendKind};
+use crate::config::AudioConfig;
+use crate::error::AudioError;
+use crate::forward::forward_playback;
+use crate::listener::Listener;
+use crate::make_backend::warn_once;
+use crate::mixer::{CoreRenderer, Mixer};
+
+/// The renderer's home between callbacks.
+type Slot = Arc<AtomicCell<Option<Box<CoreRenderer>>>>;
+
+/// What [`DeviceBackend::simulate_device_loss`] lets the reopen find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reopen {
+    /// Reopen the default device, as after a real loss.
+    Device,
+    /// Act as if no device could be opened (the silent clock takes over).
+    NoDevice,
+}
+
+/// A mixing backend playing through the default output device.
+pub struct DeviceBackend {
+    mixer: Mixer,
+    slot: Slot,
+    output: Option<Output>,
+    clock: Option<SilentClock>,
+    timing: Timing,
+    info: BackendInfo,
+    reopens: u32,
+    fail_reopen: bool,
+}
+
+impl std::fmt::Debug for DeviceBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceBackend")
+            .field("info", &self.info)
+            .field("output", &self.output)
+            .field("silent", &self.clock.is_some())
+            .field("reopens", &self.reopens)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The device callback: take the renderer, render, put it back. Silence if it is elsewhere.
+fn callback(slot: Slot) -> impl FnMut(&mut [f32]) + Send + 'static {
+    move |out: &mut [f32]| match slot.take() {
+        Some(mut r) => {
+            r.render(out);
+            slot.store(Some(r));
+        }
+        None => out.fill(0.0),
+    }
+}
+
+impl DeviceBackend {
+    /// Open the default output device with `timing`; the mixer runs at the rate and channel
+    /// count the device grants (sounds are resampled to it).
+    ///
+    /// # Errors
+    /// The device's [`DeviceError`] (typed from cpal's errors), or a configuration error
+    /// wrapped as [`DeviceError::Unsupported`].
+    pub fn open(config: &AudioConfig, timing: Timing) -> Result<Self, DeviceError> {
+        let plan = platform_cpal::negotiate(&DeviceConfig {
+            sample_rate: config.sample_rate,
+            channels: config.channels,
+            timing,
+        })?;
+        let granted = AudioConfig {
+            sample_rate: plan.sample_rate(),
+            channels: plan.channels(),
+            ..*config
+        };
+        let unsupported = |e: AudioError| DeviceError::Unsupported(e.to_string());
+        let core = granted.core().map_err(unsupported)?;
+        let memory = granted.effect_memory_floats().map_err(unsupported)?;
+        let (mixer, renderer) = Mixer::new(core, memory).map_err(unsupported)?;
+        let slot: Slot = Arc::new(AtomicCell::new(Some(renderer)));
+        let output = plan.start(|| callback(slot.clone()))?;
+        let info = info_of(&output, timing);
+        Ok(Self {
+            mixer,
+            slot,
+            output: Some(output),
+            clock: None,
+            timing,
+            info,
+            reopens: 0,
+            fail_reopen: false,
+        })
+    }
+
+    /// What the backend runs on now (after a loss: the reopened device, or the silent clock).
+    pub fn info(&self) -> &BackendInfo {
+        &self.info
+    }
+
+    /// The listener as last set.
+    pub fn listener(&self) -> &Listener {
+        self.mixer.listener()
+    }
+
+    /// Frames the device has been handed since the current stream started (0 on the silent
+    /// clock): a device-side clock for measuring latency.
+    pub fn frames_played(&self) -> u64 {
+        self.output.as_ref().map_or(0, |o| o.health().frames())
+    }
+
+    /// Underruns the device reported since the current stream started.
+    pub fn xruns(&self) -> u64 {
+        self.output.as_ref().map_or(0, |o| o.health().xruns())
+    }
+
+    /// How many times the device was reopened after a loss.
+    pub fn reopens(&self) -> u32 {
+        self.reopens
+    }
+
+    /// Whether the device is gone and a silent clock drives the mixer.
+    pub fn is_silent(&self) -> bool {
+        self.clock.is_some()
+    }
+
+    /// Behave as if the device had just been lost: the next call recovers, reopening the
+    /// default device or (with [`Reopen::NoDevice`]) falling back to the silent clock. For
+    /// testing a game's (and this crate's) handling of unplugged headphones.
+    pub fn simulate_device_loss(&mut self, reopen: Reopen) {
+        self.fail_reopen = reopen == Reopen::NoDevice;
+        if let Some(o) = &self.output {
+            o.health().mark_lost();
+        }
+    }
+
+    /// Notice a lost device and recover from it (runs before every call).
+    fn recover(&mut self) {
+        let lost = self.output.as_ref().is_some_and(|o| o.health().is_lost());
+        if !lost {
+            return;
+        }
+        // Dropping the stream joins its thread: the renderer is back in the slot after this.
+        self.output = None;
+        let rate = self.mixer.controller.sample_rate();
+        let channels = self.info.channels;
+        let reopened = if self.fail_reopen {
+            Err(DeviceError::NoDefaultDevice)
+        } else {
+            self.reopen(rate, channels)
+        };
+        match reopened {
+            Ok(output) => {
+                self.reopens += 1;
+                self.info = info_of(&output, self.timing);
+                warn_once(
+                    "device-lost:reopened".into(),
+                    &format!(
+                        "simvx-audio: the audio device was lost; reopened the default device \
+                         ({}). Every sound kept playing from where it was.",
+                        self.info.device
+                    ),
+                );
+                self.output = Some(output);
+            }
+            Err(e) => {
+                warn_once(
+                    format!("device-lost:{e}"),
+                    &format!(
+                        "simvx-audio: the audio device was lost and no device could be \
+                         reopened ({e}): AUDIO IS SILENT from now on. Sounds keep their \
+                         state and still end on time."
+                    ),
+                );
+                self.info.device = "none (device lost; mixing silently)".into();
+                self.info.buffer_frames = None;
+                self.info.latency_seconds = None;
+                self.clock = Some(SilentClock::start(
+                    self.slot.clone(),
+                    rate,
+                    usize::from(channels),
+                ));
+            }
+        }
+    }
+
+    fn reopen(&mut self, rate: u32, channels: u16) -> Result<Output, DeviceError> {
+        let plan = platform_cpal::negotiate(&DeviceConfig {
+            sample_rate: rate,
+            channels,
+            timing: self.timing,
+        })?;
+        if plan.sample_rate() != rate || plan.channels() != channels {
+            return Err(DeviceError::Unsupported(format!(
+                "the default device now offers {} channels at {} Hz; the mixer runs {channels} at {rate} Hz",
+                plan.channels(),
+                plan.sample_rate()
+            )));
+        }
+        let slot = self.slot.clone();
+        plan.start(|| callback(slot.clone()))
+    }
+}
+
+impl Drop for DeviceBackend {
+    fn drop(&mut self) {
+        // Stop whatever drives the renderer before the renderer itself goes.
+        self.output = None;
+        self.clock = None;
+    }
+}
+
+fn info_of(output: &Output, timing: Timing) -> BackendInfo {
+    let o = output.info();
+    BackendInfo {
+        kind: match timing {
+            Timing::Native => BackendKind::Native,
+            Timing::Legacy => BackendKind::Legacy,
+        },
+        device: o.device.clone(),
+        buffer_frames: o.period_frames,
+        latency_seconds: o.latency_seconds,
+        sample_rate: o.sample_rate,
+        channels: o.channels,
+        sample_format: o.sample_format.clone(),
+    }
+}
+
+forward_playback!(DeviceBackend => mixer, before recover);
+
+impl crate::backend::Buses for DeviceBackend {
+    fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
+        self.recover();
+        self.mixer.sync_layout(layout)
+    }
+}
+
+/// Drives the renderer in real time, discarding the output, when no device is left.
+#[derive(Debug)]
+struct SilentClock {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SilentClock {
+    fn start(slot: Slot, rate: u32, channels: usize) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("simvx-audio silent clock".into())
+            .spawn(move || {
+                let chunk = (rate as usize / 100).max(1);
+                let mut scratch = vec![0.0f32; chunk * channels.max(1)];
+                let start = Instant::now();
+                let mut done = 0u64;
+                while !flag.load(Ordering::Acquire) {
+                    let due = (start.elapsed().as_secs_f64() * f64::from(rate)) as u64;
+                    while done < due {
+                        let n = (due - done).min(chunk as u64) as usize;
+                        if let Some(mut r) = slot.take() {
+                            r.render(&mut scratch[..n * channels.max(1)]);
+                            slot.store(Some(r));
+                        }
+                        done += n as u64;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+            .ok();
+        Self { stop, thread }
+    }
+}
+
+impl Drop for SilentClock {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tests that the renderer's slot is a single atomic word, so the device callback never
+    /// takes a lock to reach the renderer.
+    #[test]
+    fn renderer_slot_is_lock_free() {
+        assert!(AtomicCell::<Option<Box<CoreRenderer>>>::is_lock_free());
+    }
+}

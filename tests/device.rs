@@ -1,0 +1,254 @@
+//! The device path through real cpal and real ALSA, with no sound card: the ALSA `file`
+//! plugin over `null` is the "device", and what it received is read back.
+//!
+//! ALSA reads its configuration once per process, so each test runs its body in a child
+//! process of this test binary with its own `ALSA_CONFIG_PATH`. The file plugin is not paced
+//! in real time: tests wait for a count of frames, never for wall time.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{dominant_frequency, rms, split_stereo};
+use simvx_audio::{
+    AudioConfig, BackendKind, DeviceBackend, FallbackPolicy, PlayParams, Playback, Reopen, Sound,
+    Timing, make_backend,
+};
+
+const CHILD: &str = "SIMVX_DEVICE_TEST_CHILD";
+
+/// Run `test` in a child process with `ALSA_CONFIG_PATH=conf` (and `capture` for the body to
+/// read); return its stdout. In the child, returns `None` and the caller runs the body.
+fn in_child(test: &str, conf: &Path, capture: &Path) -> Option<String> {
+    if std::env::var_os(CHILD).is_some() {
+        return None;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .env("ALSA_CONFIG_PATH", conf)
+        .env("SIMVX_TEST_CAPTURE", capture)
+        .env_remove("SIMVX_ALLOW_LEGACY_AUDIO")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(
+        out.status.success(),
+        "child {test} failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "the child ran nothing:\n{stdout}"
+    );
+    print!("{stdout}");
+    Some(stdout)
+}
+
+fn capture_path() -> std::path::PathBuf {
+    std::env::var_os("SIMVX_TEST_CAPTURE").unwrap().into()
+}
+
+/// Wait until the device has been handed `frames` frames.
+fn wait_for_frames(d: &DeviceBackend, frames: u64) {
+    let limit = Instant::now() + Duration::from_secs(20);
+    while d.frames_played() < frames {
+        assert!(
+            Instant::now() < limit,
+            "the device stalled at {}",
+            d.frames_played()
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// Play a 0.5-amplitude 1 kHz tone on `device`; check what the device received and measure
+/// the delay from `play_audio` to its first audible frame.
+fn tone_through(device: &mut DeviceBackend, label: &str) {
+    let info = device.info().clone();
+    let tone = Sound::tone(1000.0, 0.5, 1.0, 44_100, 1).unwrap();
+    let at = device.frames_played();
+    device.play_audio(&tone, &PlayParams::default()).unwrap();
+    wait_for_frames(device, at + 96_000);
+    let period = u64::from(info.buffer_frames.expect("a granted period"));
+    let captured = common::alsa::read_f32(&capture_path());
+    let (l, r) = split_stereo(&captured);
+    let onset = l
+        .iter()
+        .position(|s| s.abs() > 1e-3)
+        .expect("the tone arrived") as u64;
+    let delay = onset.saturating_sub(at);
+    let rate = f64::from(info.sample_rate);
+    println!(
+        "{label}: device {:?}, {} Hz {} ch {}, period {period} frames ({:.1} ms buffer); \
+         play_audio -> first audible frame: {delay} frames ({:.2} ms) after the device clock \
+         read at the call, plus the {:.1} ms buffer on a paced device",
+        info.device,
+        info.sample_rate,
+        info.channels,
+        info.sample_format,
+        info.latency_seconds.unwrap() * 1000.0,
+        delay as f64 * 1000.0 / rate,
+        info.latency_seconds.unwrap() * 1000.0,
+    );
+    assert!(
+        delay <= 3 * period,
+        "{label}: {delay} frames of delay, period {period}"
+    );
+    let o = onset as usize;
+    let tone_l = &l[o + 480..o + 48_000];
+    let tone_r = &r[o + 480..o + 48_000];
+    let f = dominant_frequency(tone_l, rate, 900.0, 1100.0);
+    assert!((f - 1000.0).abs() < 0.5, "{label}: {f} Hz");
+    let want = 0.5 / std::f64::consts::SQRT_2;
+    for level in [rms(tone_l), rms(tone_r)] {
+        assert!((level - want).abs() < want * 0.005, "{label}: rms {level}");
+    }
+    println!(
+        "{label}: measured {f:.3} Hz, rms {:.4} / {:.4}",
+        rms(tone_l),
+        rms(tone_r)
+    );
+}
+
+/// Tests native timing through make_backend: a 1 kHz tone arrives at the right frequency and
+/// level, and the play-to-sound delay is measured.
+#[test]
+fn native_tone_reaches_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("native.raw");
+    let conf = common::alsa::file_device("native", &capture);
+    if in_child("native_tone_reaches_the_device", &conf, &capture).is_some() {
+        return;
+    }
+    let config = AudioConfig {
+        fallback: FallbackPolicy::Forbid,
+        ..AudioConfig::default()
+    };
+    let mut backend = make_backend(&config).expect("the file device opens natively");
+    assert_eq!(backend.kind(), BackendKind::Native);
+    assert_eq!(backend.info().buffer_frames, Some(480));
+    assert_eq!(backend.info().latency_seconds, Some(0.02));
+    tone_through(backend.as_device().unwrap(), "native");
+}
+
+/// Tests legacy timing: the same tone through 50 ms periods (a 100 ms buffer).
+#[test]
+fn legacy_tone_reaches_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("legacy.raw");
+    let conf = common::alsa::file_device("legacy", &capture);
+    if in_child("legacy_tone_reaches_the_device", &conf, &capture).is_some() {
+        return;
+    }
+    let mut device = DeviceBackend::open(&AudioConfig::default(), Timing::Legacy).unwrap();
+    assert_eq!(device.info().kind, BackendKind::Legacy);
+    assert_eq!(device.info().buffer_frames, Some(2400));
+    assert_eq!(device.info().latency_seconds, Some(0.1));
+    tone_through(&mut device, "legacy");
+}
+
+/// Tests a device lost mid-playback: the backend reopens the device and every channel keeps
+/// playing from where it was; when no device can be reopened, a silent clock keeps the
+/// channels alive and ending on time. The game-side API works throughout.
+#[test]
+fn device_loss_keeps_every_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("loss.raw");
+    let conf = common::alsa::file_device("loss", &capture);
+    if in_child("device_loss_keeps_every_channel", &conf, &capture).is_some() {
+        return;
+    }
+    let mut d = DeviceBackend::open(&AudioConfig::default(), Timing::Native).unwrap();
+    let drone = Sound::tone(1000.0, 0.5, 1.0, 48_000, 1).unwrap();
+    let looped = PlayParams {
+        looping: true,
+        ..PlayParams::default()
+    };
+    let ids: Vec<_> = (0..3)
+        .map(|_| d.play_audio(&drone, &looped).unwrap())
+        .collect();
+    d.set_listener_position([1.0, 0.0, 0.0]).unwrap();
+    wait_for_frames(&d, 30_000);
+    let before = d.get_playback_position(ids[0]);
+
+    d.simulate_device_loss(Reopen::Device);
+    assert!(
+        ids.iter().all(|&id| d.is_channel_active(id)),
+        "channels survive the loss"
+    );
+    assert_eq!(d.reopens(), 1);
+    assert!(!d.is_silent());
+    assert!(
+        d.get_playback_position(ids[0]) >= before,
+        "the cursor kept its place"
+    );
+    // The file plugin writes a period or two behind the frame counter.
+    wait_for_frames(&d, 60_000);
+    let (l, _) = split_stereo(&common::alsa::read_f32(&capture_path()));
+    let level = rms(&l[4800..48_000]);
+    assert!(
+        (level - 3.0 * 0.3536).abs() < 0.01,
+        "all three play on the new stream: {level}"
+    );
+    assert_eq!(d.listener().position, [1.0, 0.0, 0.0]);
+
+    d.simulate_device_loss(Reopen::NoDevice);
+    let blip = Sound::tone(500.0, 0.5, 0.2, 48_000, 1).unwrap();
+    let short = d.play_audio(&blip, &PlayParams::default()).unwrap();
+    assert!(
+        d.is_silent(),
+        "no device: the silent clock drives the mixer"
+    );
+    assert!(d.info().device.starts_with("none"), "{}", d.info().device);
+    assert!(d.is_channel_active(short));
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(
+        !d.is_channel_active(short),
+        "a one-shot still ends on time without a device"
+    );
+    assert!(ids.iter().all(|&id| d.is_channel_active(id)));
+    d.stop_audio(ids[1]).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(!d.is_channel_active(ids[1]));
+    println!("device loss: reopened once, then ran silently; 3 looping channels kept");
+}
+
+/// Tests the chain on a machine with no device: make_backend falls back to null with one loud
+/// warning, and with fallback forbidden (the environment variable or the configuration) it is
+/// an error naming the cause.
+#[test]
+fn no_device_falls_back_or_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("unused.raw");
+    let conf = common::alsa::no_device();
+    if in_child("no_device_falls_back_or_errors", &conf, &capture).is_some() {
+        return;
+    }
+    let allow = AudioConfig {
+        fallback: FallbackPolicy::Allow,
+        ..AudioConfig::default()
+    };
+    let backend = make_backend(&allow).unwrap();
+    assert_eq!(backend.kind(), BackendKind::Null);
+    let forbid = AudioConfig {
+        fallback: FallbackPolicy::Forbid,
+        ..AudioConfig::default()
+    };
+    match make_backend(&forbid) {
+        Err(simvx_audio::AudioError::BackendUnavailable { cause }) => {
+            assert!(
+                cause.contains("no usable output device") && cause.contains("DeviceNotAvailable"),
+                "{cause}"
+            );
+        }
+        other => panic!(
+            "expected BackendUnavailable, got {:?}",
+            other.map(|b| b.kind())
+        ),
+    }
+}
