@@ -23,7 +23,10 @@ pub use output::{Health, Output, OutputInfo, Render};
 use std::fmt;
 
 use cpal::traits::{DeviceTrait, HostTrait};
-use cpal::{BufferSize, SampleFormat, StreamConfig, SupportedBufferSize};
+use cpal::{
+    BufferSize, SampleFormat, StreamConfig, SupportedBufferSize, SupportedStreamConfig,
+    SupportedStreamConfigRange,
+};
 
 /// How large a buffer the shim asks the device for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,22 +159,11 @@ pub fn negotiate(request: &DeviceConfig) -> Result<Plan, DeviceError> {
         .or_else(|_| device.id().map(|id| id.to_string()))
         .unwrap_or_else(|_| "default".into());
     let format = default.sample_format();
-    let wanted = device
+    let supported: Vec<_> = device
         .supported_output_configs()
         .map_err(DeviceError::from)?
-        .find(|r| {
-            r.channels() == request.channels
-                && r.sample_format() == format
-                && (r.min_sample_rate()..=r.max_sample_rate()).contains(&request.sample_rate)
-        });
-    let (channels, sample_rate, buffer) = match &wanted {
-        Some(r) => (request.channels, request.sample_rate, *r.buffer_size()),
-        None => (
-            default.channels(),
-            default.sample_rate(),
-            *default.buffer_size(),
-        ),
-    };
+        .collect();
+    let (channels, sample_rate, buffer) = choose(request, &supported, &default);
     if channels == 0 || sample_rate == 0 {
         return Err(DeviceError::Unsupported(format!(
             "the device offers {channels} channels at {sample_rate} Hz"
@@ -190,6 +182,28 @@ pub fn negotiate(request: &DeviceConfig) -> Result<Plan, DeviceError> {
         periods,
         timing: request.timing,
     })
+}
+
+/// The requested rate and channel count if the device supports them in its preferred format,
+/// else the device's default configuration: (channels, rate, buffer range).
+fn choose(
+    request: &DeviceConfig,
+    supported: &[SupportedStreamConfigRange],
+    default: &SupportedStreamConfig,
+) -> (u16, u32, SupportedBufferSize) {
+    let wanted = supported.iter().find(|r| {
+        r.channels() == request.channels
+            && r.sample_format() == default.sample_format()
+            && (r.min_sample_rate()..=r.max_sample_rate()).contains(&request.sample_rate)
+    });
+    match wanted {
+        Some(r) => (request.channels, request.sample_rate, *r.buffer_size()),
+        None => (
+            default.channels(),
+            default.sample_rate(),
+            *default.buffer_size(),
+        ),
+    }
 }
 
 /// The periods to ask for, in order, within what the device supports.
@@ -228,6 +242,57 @@ fn periods(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tests that the requested rate is used when the device supports it, and the device's
+    /// own rate (and channels) otherwise: the mixer then runs at the device's rate.
+    #[test]
+    fn rate_and_channels_follow_the_device() {
+        let buf = SupportedBufferSize::Range { min: 64, max: 8192 };
+        let only_44k = [SupportedStreamConfigRange::new(
+            2,
+            44_100,
+            44_100,
+            buf,
+            SampleFormat::I16,
+        )];
+        let default = SupportedStreamConfig::new(2, 44_100, buf, SampleFormat::I16);
+        let want = |rate, channels| DeviceConfig {
+            sample_rate: rate,
+            channels,
+            timing: Timing::Native,
+        };
+        assert_eq!(
+            choose(&want(48_000, 2), &only_44k, &default),
+            (2, 44_100, buf)
+        );
+        assert_eq!(
+            choose(&want(44_100, 2), &only_44k, &default),
+            (2, 44_100, buf)
+        );
+        assert_eq!(
+            choose(&want(44_100, 6), &only_44k, &default),
+            (2, 44_100, buf)
+        );
+        let wide = [SupportedStreamConfigRange::new(
+            2,
+            8_000,
+            192_000,
+            buf,
+            SampleFormat::I16,
+        )];
+        assert_eq!(choose(&want(96_000, 2), &wide, &default), (2, 96_000, buf));
+        let other_format = [SupportedStreamConfigRange::new(
+            2,
+            8_000,
+            192_000,
+            buf,
+            SampleFormat::F32,
+        )];
+        assert_eq!(
+            choose(&want(96_000, 2), &other_format, &default),
+            (2, 44_100, buf)
+        );
+    }
 
     /// Tests the periods each timing asks for, and that a device whose smallest period is too
     /// long for native timing is refused (so the caller tries legacy).
