@@ -24,6 +24,12 @@ impl ChannelId {
     pub fn get(self) -> u64 {
         self.0.get()
     }
+
+    /// The id with number `n` (as [`get`](Self::get) gave it); `None` for 0. An id no backend
+    /// issued is simply inert.
+    pub fn from_raw(n: u64) -> Option<Self> {
+        NonZeroU64::new(n).map(Self)
+    }
 }
 
 impl fmt::Display for ChannelId {
@@ -262,6 +268,9 @@ pub trait Streaming {
     /// # Errors
     /// [`AudioError::Shutdown`].
     fn feed_audio_chunk(&mut self, id: ChannelId, bytes: &[u8]) -> Result<usize, AudioError>;
+    /// Errors that ended backend-decoded streams (a corrupt stretch mid-file, say), each
+    /// reported once, with its channel. Other channels keep playing.
+    fn take_stream_errors(&mut self) -> Vec<(ChannelId, AudioError)>;
 }
 
 /// The pacing facet: how much a producer may feed.
@@ -279,6 +288,17 @@ pub trait StreamDraining {
     /// # Errors
     /// [`AudioError::Shutdown`].
     fn end_of_stream(&mut self, id: ChannelId) -> Result<(), AudioError>;
+}
+
+/// The three streaming facets together, as one trait object.
+pub trait StreamFacets: Streaming + StreamPacing + StreamDraining {}
+
+impl<T: Streaming + StreamPacing + StreamDraining + ?Sized> StreamFacets for T {}
+
+/// A backend's streaming facets, where it has them (null never does).
+pub trait HasStreams {
+    /// The streaming, pacing and draining facets, or `None`.
+    fn streams(&mut self) -> Option<&mut dyn StreamFacets>;
 }
 
 /// Which backend [`make_backend`](crate::make_backend) chose.

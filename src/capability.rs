@@ -145,10 +145,12 @@ impl CapabilitySet {
     /// What the null backend advertises: `play.basic` only.
     pub const NULL: Self = Self(Capability::PlayBasic.bit());
 
-    /// What a mixing backend advertises today: playback in every mode, engine-side doppler
-    /// and every effect. Streaming joins the set when it is implemented.
+    /// What a mixing backend advertises: playback in every mode, engine-side doppler, every
+    /// effect, and streaming (fed rings; WAV is fed by the caller, as in the original).
     pub const MIXER: Self = Self(
-        Capability::PlayBasic.bit()
+        Capability::Streaming.bit()
+            | Capability::StreamingWav.bit()
+            | Capability::PlayBasic.bit()
             | Capability::Play2d.bit()
             | Capability::Play3d.bit()
             | Capability::SpatialDoppler.bit()
@@ -222,6 +224,8 @@ mod tests {
                 "play.3d",
                 "play.basic",
                 "spatial.doppler",
+                "streaming",
+                "streaming.wav",
             ]
         );
     }

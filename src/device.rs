@@ -21,7 +21,7 @@ use platform_cpal::{DeviceConfig, DeviceError, Output, Timing};
 use crate::backend::{BackendInfo, BackendKind};
 use crate::config::AudioConfig;
 use crate::error::AudioError;
-use crate::forward::forward_playback;
+use crate::forward::{forward_playback, forward_streaming};
 use crate::listener::Listener;
 use crate::make_backend::warn_once;
 use crate::mixer::{CoreRenderer, Mixer};
@@ -243,6 +243,7 @@ fn info_of(output: &Output, timing: Timing) -> BackendInfo {
 }
 
 forward_playback!(DeviceBackend => mixer, before recover);
+forward_streaming!(DeviceBackend => mixer, before recover);
 
 impl crate::backend::Buses for DeviceBackend {
     fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
@@ -293,6 +294,12 @@ impl Drop for SilentClock {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+impl crate::backend::HasStreams for DeviceBackend {
+    fn streams(&mut self) -> Option<&mut dyn crate::backend::StreamFacets> {
+        Some(self)
     }
 }
 

@@ -113,3 +113,55 @@ macro_rules! forward_playback {
 }
 
 pub(crate) use forward_playback;
+
+/// Implement the streaming, pacing and draining facets for `$ty` by forwarding to
+/// `self.$field`, with the same optional `then` and `before` hooks as [`forward_playback`].
+macro_rules! forward_streaming {
+    ($ty:ty => $field:ident $(, then $hook:ident)? $(, before $pre:ident)?) => {
+        impl $crate::Streaming for $ty {
+            fn open_stream(
+                &mut self,
+                volume_db: f32,
+                bus: &str,
+                buffer_seconds: f64,
+                looping: bool,
+                stream: Option<&std::path::Path>,
+            ) -> Result<$crate::ChannelId, $crate::AudioError> {
+                $(self.$pre();)?
+                let r = self.$field.open_stream(volume_db, bus, buffer_seconds, looping, stream);
+                $(self.$hook();)?
+                r
+            }
+            fn feed_audio_chunk(
+                &mut self,
+                id: $crate::ChannelId,
+                bytes: &[u8],
+            ) -> Result<usize, $crate::AudioError> {
+                $(self.$pre();)?
+                self.$field.feed_audio_chunk(id, bytes)
+            }
+            fn take_stream_errors(&mut self) -> Vec<($crate::ChannelId, $crate::AudioError)> {
+                self.$field.take_stream_errors()
+            }
+        }
+        impl $crate::StreamPacing for $ty {
+            fn stream_format(&self) -> (u32, u16) {
+                self.$field.stream_format()
+            }
+            fn frames_available(&mut self, id: $crate::ChannelId) -> usize {
+                $(self.$pre();)?
+                self.$field.frames_available(id)
+            }
+        }
+        impl $crate::StreamDraining for $ty {
+            fn end_of_stream(&mut self, id: $crate::ChannelId) -> Result<(), $crate::AudioError> {
+                $(self.$pre();)?
+                let r = self.$field.end_of_stream(id);
+                $(self.$hook();)?
+                r
+            }
+        }
+    };
+}
+
+pub(crate) use forward_streaming;

@@ -34,12 +34,14 @@ mod offline;
 mod play;
 mod scene;
 mod sound;
+mod stream;
+mod stream_decode;
 mod sync;
 mod wav;
 
 pub use backend::{
-    BackendInfo, BackendKind, Buses, ChannelId, PlayMode, PlayParams, Playback, StreamDraining,
-    StreamPacing, Streaming,
+    BackendInfo, BackendKind, Buses, ChannelId, HasStreams, PlayMode, PlayParams, Playback,
+    StreamDraining, StreamFacets, StreamPacing, Streaming,
 };
 pub use capability::{Capability, CapabilitySet};
 pub use config::{ALLOW_LEGACY_ENV, AudioConfig, FallbackPolicy};

@@ -154,21 +154,24 @@ impl Backend {
     /// The streaming facet, where this backend has one (null never does).
     pub fn streaming(&mut self) -> Option<&mut dyn Streaming> {
         match &mut self.engine {
-            Engine::Device(_) | Engine::Null(_) => None,
+            Engine::Device(d) => Some(d.as_mut()),
+            Engine::Null(_) => None,
         }
     }
 
     /// The pacing facet, where this backend has one.
     pub fn stream_pacing(&mut self) -> Option<&mut dyn StreamPacing> {
         match &mut self.engine {
-            Engine::Device(_) | Engine::Null(_) => None,
+            Engine::Device(d) => Some(d.as_mut()),
+            Engine::Null(_) => None,
         }
     }
 
     /// The draining facet, where this backend has one.
     pub fn stream_draining(&mut self) -> Option<&mut dyn StreamDraining> {
         match &mut self.engine {
-            Engine::Device(_) | Engine::Null(_) => None,
+            Engine::Device(d) => Some(d.as_mut()),
+            Engine::Null(_) => None,
         }
     }
 
@@ -293,5 +296,14 @@ pub fn null_backend(config: &AudioConfig) -> Backend {
             channels: config.channels,
             sample_format: "f32".into(),
         },
+    }
+}
+
+impl crate::backend::HasStreams for Backend {
+    fn streams(&mut self) -> Option<&mut dyn crate::backend::StreamFacets> {
+        match &mut self.engine {
+            Engine::Device(d) => Some(d.as_mut()),
+            Engine::Null(_) => None,
+        }
     }
 }

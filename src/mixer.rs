@@ -12,6 +12,7 @@ use crate::effect::Effect;
 use crate::error::{AudioError, not_nan};
 use crate::listener::{Field, Listener};
 use crate::sound::Sound;
+use crate::stream::{Feed, Source, StreamState, Streams};
 
 /// Voices in a mixer's pool at most (the run-time limit is [`AudioConfig::voices`](crate::AudioConfig)).
 pub const MAX_VOICES: usize = 1024;
@@ -22,11 +23,11 @@ pub const MAX_EFFECTS: usize = 8;
 /// The default buses: Master and its children.
 pub const DEFAULT_BUSES: [&str; 5] = ["Master", "Music", "SFX", "Voice", "UI"];
 
-pub(crate) type SharedMem = mixer_core::Shared<Sound, MAX_VOICES>;
+pub(crate) type SharedMem = mixer_core::Shared<Source, MAX_VOICES>;
 pub(crate) type CoreController =
-    mixer_core::Controller<Sound, Arc<SharedMem>, MAX_VOICES, MAX_BUSES, MAX_EFFECTS>;
+    mixer_core::Controller<Source, Arc<SharedMem>, MAX_VOICES, MAX_BUSES, MAX_EFFECTS>;
 pub(crate) type CoreRenderer =
-    mixer_core::Renderer<Sound, Arc<SharedMem>, Box<[f32]>, MAX_VOICES, MAX_BUSES, MAX_EFFECTS>;
+    mixer_core::Renderer<Source, Arc<SharedMem>, Box<[f32]>, MAX_VOICES, MAX_BUSES, MAX_EFFECTS>;
 
 /// What the mixer last pushed for one bus slot: `sync_bus_layout` compares against it and
 /// sends only the differences.
@@ -46,6 +47,10 @@ pub(crate) struct Mixer {
     pub(crate) controller: CoreController,
     /// Per core bus slot: the bus living there, as last pushed.
     pub(crate) buses: Vec<Option<BusState>>,
+    /// Streaming channels.
+    streams: Streams,
+    /// Output channels.
+    output_channels: u16,
     listener: Listener,
     shut_down: bool,
 }
@@ -71,6 +76,8 @@ impl Mixer {
         let mut mixer = Self {
             controller,
             buses: vec![None; MAX_BUSES],
+            streams: Streams::default(),
+            output_channels: config.channels,
             listener: Listener::default(),
             shut_down: false,
         };
@@ -199,7 +206,7 @@ impl Playback for Mixer {
             bus,
             emitter: params.emitter,
         };
-        match self.controller.play(sound.clone(), &core) {
+        match self.controller.play(Source::Sound(sound.clone()), &core) {
             Ok(v) => Ok(ChannelId(v.to_bits())),
             Err(e) => Err(self.err(e)),
         }
@@ -290,11 +297,115 @@ impl Playback for Mixer {
             return;
         }
         self.shut_down = true;
+        self.streams.clear();
         // Stop everything; the renderer fades the voices out and hands their sounds back.
         let _ = self.controller.stop_all();
     }
 
     fn list_capabilities(&self) -> CapabilitySet {
         CapabilitySet::MIXER
+    }
+}
+
+impl crate::backend::Streaming for Mixer {
+    fn open_stream(
+        &mut self,
+        volume_db: f32,
+        bus: &str,
+        buffer_seconds: f64,
+        looping: bool,
+        stream: Option<&std::path::Path>,
+    ) -> Result<ChannelId, AudioError> {
+        self.live()?;
+        not_nan("volume_db", volume_db)?;
+        let bus_id = self.bus_id(bus)?;
+        let (rate, channels) = self.stream_format_now();
+        let (ring, feed) = match stream {
+            None => (
+                crate::stream::ring(buffer_seconds, rate, channels)?,
+                Feed::Caller,
+            ),
+            Some(path) => match crate::stream::container_of(path)? {
+                // As in the original, WAV is always decoded by the caller and fed.
+                crate::sound::Container::Wav => (
+                    crate::stream::ring(buffer_seconds, rate, channels)?,
+                    Feed::Caller,
+                ),
+                _ => {
+                    let decoder = crate::stream_decode::open_file(path)?;
+                    let ring = crate::stream::ring(
+                        buffer_seconds,
+                        decoder.rate(),
+                        decoder.channel_count(),
+                    )?;
+                    let name = path.display().to_string();
+                    let thread = crate::stream_decode::DecoderThread::spawn(
+                        name,
+                        decoder,
+                        ring.clone(),
+                        looping,
+                    )?;
+                    (ring, Feed::Decoder(thread))
+                }
+            },
+        };
+        let params = mixer_core::PlayParams {
+            volume_db,
+            bus: bus_id,
+            ..mixer_core::PlayParams::default()
+        };
+        let id = match self.controller.play(Source::Stream(ring.clone()), &params) {
+            Ok(v) => ChannelId(v.to_bits()),
+            Err(e) => return Err(self.err(e)),
+        };
+        self.prune_streams();
+        self.streams.insert(id, StreamState::new(ring, feed));
+        Ok(id)
+    }
+
+    fn feed_audio_chunk(&mut self, id: ChannelId, bytes: &[u8]) -> Result<usize, AudioError> {
+        self.live()?;
+        Ok(self.streams.feed(id, bytes))
+    }
+
+    fn take_stream_errors(&mut self) -> Vec<(ChannelId, AudioError)> {
+        self.streams.take_errors()
+    }
+}
+
+impl crate::backend::StreamPacing for Mixer {
+    fn stream_format(&self) -> (u32, u16) {
+        self.stream_format_now()
+    }
+
+    fn frames_available(&mut self, id: ChannelId) -> usize {
+        if self.shut_down {
+            return 0;
+        }
+        self.streams.frames_available(id)
+    }
+}
+
+impl crate::backend::StreamDraining for Mixer {
+    fn end_of_stream(&mut self, id: ChannelId) -> Result<(), AudioError> {
+        self.live()?;
+        self.streams.end(id);
+        Ok(())
+    }
+}
+
+impl Mixer {
+    /// `(sample_rate, channels)` of PCM fed to streams: the mixer's rate; mono for a mono
+    /// output, else stereo.
+    fn stream_format_now(&self) -> (u32, u16) {
+        (self.controller.sample_rate(), self.output_channels.min(2))
+    }
+
+    /// Forget the streams whose channels have ended.
+    fn prune_streams(&mut self) {
+        self.controller.collect();
+        let c = &self.controller;
+        self.streams
+            .retain(|id| mixer_core::VoiceId::from_bits(id.0).is_some_and(|v| c.is_active(v)));
     }
 }

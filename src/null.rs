@@ -175,3 +175,9 @@ impl crate::backend::Buses for NullPlayback {
         Ok(())
     }
 }
+
+impl crate::backend::HasStreams for NullPlayback {
+    fn streams(&mut self) -> Option<&mut dyn crate::backend::StreamFacets> {
+        None
+    }
+}

@@ -3,7 +3,7 @@
 use crate::backend::{BackendInfo, BackendKind};
 use crate::config::AudioConfig;
 use crate::error::AudioError;
-use crate::forward::forward_playback;
+use crate::forward::{forward_playback, forward_streaming};
 use crate::listener::Listener;
 use crate::mixer::{CoreRenderer, Mixer};
 
@@ -95,11 +95,18 @@ impl OfflineBackend {
 }
 
 forward_playback!(OfflineBackend => mixer, then flush);
+forward_streaming!(OfflineBackend => mixer, then flush);
 
 impl crate::backend::Buses for OfflineBackend {
     fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
         let r = self.mixer.sync_layout(layout);
         self.flush();
         r
+    }
+}
+
+impl crate::backend::HasStreams for OfflineBackend {
+    fn streams(&mut self) -> Option<&mut dyn crate::backend::StreamFacets> {
+        Some(self)
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::backend::{Buses, ChannelId, Playback};
+use crate::backend::{Buses, ChannelId, HasStreams, Playback};
 use crate::config::{AudioConfig, FallbackPolicy};
 use crate::error::AudioError;
 use crate::mixer::MAX_VOICES;
@@ -38,7 +38,7 @@ impl<'s> ScenePlayer<'s> {
     ///
     /// # Errors
     /// [`AudioError::Scene`] naming the event, wrapping what the backend refused.
-    pub fn apply<B: Playback + Buses + ?Sized>(
+    pub fn apply<B: Playback + Buses + HasStreams + ?Sized>(
         &mut self,
         backend: &mut B,
         event: &Event,
@@ -57,7 +57,7 @@ impl<'s> ScenePlayer<'s> {
         })
     }
 
-    fn call<B: Playback + Buses + ?Sized>(
+    fn call<B: Playback + Buses + HasStreams + ?Sized>(
         &mut self,
         b: &mut B,
         call: &Call,
@@ -103,11 +103,98 @@ impl<'s> ScenePlayer<'s> {
                 ListenerField::WorldUp => b.set_listener_world_up(*v),
             },
             Call::SyncBusLayout(layout) => b.sync_bus_layout(layout),
+            Call::OpenStream {
+                channel,
+                volume_db,
+                bus,
+                buffer_seconds,
+                looping,
+                stream,
+            } => {
+                let path = match stream {
+                    Some(name) => match self.scene.sounds.get(name) {
+                        Some(crate::scene::SoundSpec::File(p)) => Some(self.scene.base_dir.join(p)),
+                        _ => None,
+                    },
+                    None => None,
+                };
+                let streams = b.streams().ok_or_else(no_streaming)?;
+                let id = streams.open_stream(
+                    *volume_db,
+                    bus,
+                    *buffer_seconds,
+                    *looping,
+                    path.as_deref(),
+                )?;
+                self.channels.insert(channel.clone(), id);
+                Ok(())
+            }
+            Call::FeedAudioChunk { channel, sound } => {
+                let Some(i) = id(channel) else { return Ok(()) };
+                let s = self.sounds.get(sound).ok_or_else(|| {
+                    AudioError::InvalidStream(format!("sound {sound:?} was not loaded"))
+                })?;
+                let streams = b.streams().ok_or_else(no_streaming)?;
+                let (rate, channels) = streams.stream_format();
+                if s.rate() != rate {
+                    return Err(AudioError::InvalidParameter {
+                        name: "sound",
+                        reason: format!(
+                            "{sound:?} is at {} Hz; this backend's streams take {rate} Hz",
+                            s.rate()
+                        ),
+                    });
+                }
+                let bytes = s16_bytes(s, channels);
+                let took = streams.feed_audio_chunk(i, &bytes)?;
+                if took < bytes.len() {
+                    return Err(AudioError::InvalidParameter {
+                        name: "sound",
+                        reason: format!(
+                            "the stream took {took} of {} bytes; open it with a larger buffer_seconds",
+                            bytes.len()
+                        ),
+                    });
+                }
+                Ok(())
+            }
+            Call::EndOfStream(channel) => match id(channel) {
+                Some(i) => b.streams().ok_or_else(no_streaming)?.end_of_stream(i),
+                None => Ok(()),
+            },
             Call::SetEmitter { channel, emitter } => {
                 id(channel).map_or(Ok(()), |i| b.set_emitter(i, emitter))
             }
         }
     }
+}
+
+fn no_streaming() -> AudioError {
+    AudioError::Capability {
+        capability: crate::Capability::Streaming.as_str().into(),
+        backend: "null".into(),
+        advertised: vec![crate::Capability::PlayBasic.as_str().into()],
+    }
+}
+
+/// A sound's samples as interleaved s16 LE bytes with `channels` channels (mono is duplicated
+/// to stereo, stereo averaged to mono).
+fn s16_bytes(sound: &Sound, channels: u16) -> Vec<u8> {
+    use mixer_core::{Samples, SoundData};
+    let src = sound.channel_count();
+    let samples: Vec<i16> = match sound.samples() {
+        Samples::I16(s) => s.to_vec(),
+        Samples::F32(s) => s.iter().map(|&v| crate::wav::to_s16(v)).collect(),
+    };
+    let frames: Vec<i16> = match (src, channels) {
+        (1, 2) => samples.iter().flat_map(|&v| [v, v]).collect(),
+        (2, 1) => samples
+            .chunks_exact(2)
+            .map(|f| ((i32::from(f[0]) + i32::from(f[1])) / 2) as i16)
+            .collect(),
+        _ => samples,
+    };
+    frames.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
 /// Render `scene` offline in blocks of `block` frames (any size gives the same bits):

@@ -141,6 +141,31 @@ pub enum Call {
         /// The emitter's new state.
         emitter: Emitter,
     },
+    /// `open_stream`: a ring the scene feeds (`stream: None`) or a file sound the backend
+    /// decodes itself.
+    OpenStream {
+        /// Channel name.
+        channel: String,
+        /// Level in dB.
+        volume_db: f32,
+        /// Bus name.
+        bus: String,
+        /// Ring length in seconds.
+        buffer_seconds: f64,
+        /// Loop a decoded file.
+        looping: bool,
+        /// The name of a `file` sound to stream, if any.
+        stream: Option<String>,
+    },
+    /// `feed_audio_chunk`: feed a sound's PCM (at the stream format) to a stream.
+    FeedAudioChunk {
+        /// Channel name.
+        channel: String,
+        /// Sound name.
+        sound: String,
+    },
+    /// `end_of_stream`
+    EndOfStream(String),
     /// `sync_bus_layout` (also the scene's top-level `buses`, applied first).
     SyncBusLayout(AudioBusLayout),
 }
@@ -178,7 +203,7 @@ pub struct Scene {
 }
 
 /// The calls a scene may make now (the streaming calls join with their facet).
-pub const CALLS: [&str; 13] = [
+pub const CALLS: [&str; 16] = [
     "play_audio",
     "stop_audio",
     "pause_audio",
@@ -192,9 +217,10 @@ pub const CALLS: [&str; 13] = [
     "set_listener_direction",
     "set_listener_world_up",
     "sync_bus_layout",
+    "open_stream",
+    "feed_audio_chunk",
+    "end_of_stream",
 ];
-
-const LATER: [&str; 3] = ["open_stream", "feed_audio_chunk", "end_of_stream"];
 
 /// [`Event::index`] of the calls made from the scene's top-level `listener`.
 pub const LISTENER_EVENT: usize = usize::MAX;
@@ -218,10 +244,6 @@ impl Ctx<'_> {
 
     fn check_keys(&self, obj: &Map<String, Value>, allowed: &[&str]) -> Result<(), SceneError> {
         match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-            Some(k) if LATER.contains(&k.as_str()) => Err(self.err(
-                Some(k),
-                "not supported by this version yet (streams come later)",
-            )),
             Some(k) => Err(self.err(
                 Some(k),
                 format!("unknown field; expected one of: {}", allowed.join(", ")),
@@ -680,6 +702,66 @@ fn parse_event(
             keys(&[key])?;
             Call::SetListener(field, ctx.vec3(obj, key)?)
         }
+        "open_stream" => {
+            keys(&[
+                "channel",
+                "volume_db",
+                "bus",
+                "buffer_seconds",
+                "loop",
+                "stream",
+            ])?;
+            let stream = match obj.get("stream") {
+                None | Some(Value::Null) => None,
+                Some(_) => {
+                    let name = ctx.string(obj, "stream")?;
+                    match sounds.get(name) {
+                        Some(SoundSpec::File(_)) => Some(name.to_string()),
+                        Some(_) => {
+                            return Err(ctx.err(
+                                Some("stream"),
+                                format!("sound {name:?} is not a file; feed generated sounds with feed_audio_chunk"),
+                            ));
+                        }
+                        None => {
+                            return Err(ctx.err(
+                                Some("stream"),
+                                format!("no sound named {name:?} in `sounds`"),
+                            ));
+                        }
+                    }
+                }
+            };
+            Call::OpenStream {
+                channel: channel()?,
+                volume_db: ctx.f32(obj, "volume_db", Some(0.0))?,
+                bus: match obj.get("bus") {
+                    None => "Master".into(),
+                    Some(_) => ctx.string(obj, "bus")?.into(),
+                },
+                buffer_seconds: ctx.f64(obj, "buffer_seconds", Some(0.5))?,
+                looping: ctx.bool(obj, "loop")?,
+                stream,
+            }
+        }
+        "feed_audio_chunk" => {
+            keys(&["channel", "sound"])?;
+            let sound = ctx.string(obj, "sound")?;
+            if !sounds.contains_key(sound) {
+                return Err(ctx.err(
+                    Some("sound"),
+                    format!("no sound named {sound:?} in `sounds`"),
+                ));
+            }
+            Call::FeedAudioChunk {
+                channel: channel()?,
+                sound: sound.into(),
+            }
+        }
+        "end_of_stream" => {
+            keys(&["channel"])?;
+            Call::EndOfStream(channel()?)
+        }
         "set_emitter" => {
             keys(&["channel", "emitter"])?;
             let v = obj
@@ -698,12 +780,6 @@ fn parse_event(
             let layout = AudioBusLayout::from_json(v)
                 .map_err(|e| ctx.err(Some("layout"), layout_message(e)))?;
             Call::SyncBusLayout(layout)
-        }
-        other if LATER.contains(&other) => {
-            return Err(ctx.err(
-                Some("call"),
-                format!("{other} is not supported by this version yet (streams come later)"),
-            ));
         }
         other => {
             return Err(ctx.err(
@@ -839,10 +915,11 @@ fn check_channels(file: &str, events: &[Event]) -> Result<(), SceneError> {
     let mut started = std::collections::BTreeSet::new();
     for e in events {
         let channel = match &e.call {
-            Call::PlayAudio { channel, .. } => {
+            Call::PlayAudio { channel, .. } | Call::OpenStream { channel, .. } => {
                 started.insert(channel.as_str());
                 continue;
             }
+            Call::FeedAudioChunk { channel, .. } | Call::EndOfStream(channel) => channel,
             Call::StopAudio(c) | Call::PauseAudio(c) | Call::ResumeAudio(c) => c,
             Call::UpdateAudio2d { channel, .. }
             | Call::UpdateAudio3d { channel, .. }

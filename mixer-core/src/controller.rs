@@ -147,16 +147,21 @@ where
         if params.from_position.is_nan() {
             return Err(Error::InvalidParameter(Param::FromPosition));
         }
+        let streaming = sound.stream().is_some();
         let frames = sound.frames();
         let rate = sound.sample_rate();
-        if frames == 0 || rate == 0 {
+        if (frames == 0 && !streaming) || rate == 0 {
             return Err(Error::EmptySound);
         }
         if !self.bus_exists(params.bus) {
             return Err(Error::UnknownBus(params.bus));
         }
         let slot = self.free_slot().ok_or(Error::NoFreeVoice)?;
-        let start_frame = start_frame(params.from_position, rate, frames, params.looping);
+        let start_frame = if streaming {
+            0
+        } else {
+            start_frame(params.from_position, rate, frames, params.looping)
+        };
         let generation = match self.slots[slot].generation.wrapping_add(1) {
             0 => 1,
             g => g,

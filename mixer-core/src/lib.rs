@@ -56,6 +56,7 @@ mod smooth;
 pub mod source;
 pub mod spatial;
 mod status;
+pub mod stream;
 mod voice;
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //! handle goes back to the game thread (see [`Controller::collect`](crate::Controller::collect)),
 //! so the last reference is never dropped on the audio thread.
 
+use crate::stream::StreamSource;
+
 /// The sample layout of a sound's PCM data, interleaved when stereo.
 #[derive(Debug, Clone, Copy)]
 pub enum Samples<'a> {
@@ -74,6 +76,12 @@ pub trait SoundData {
     fn frames(&self) -> usize {
         self.samples().len() / self.channels().count()
     }
+
+    /// For a streaming sound, its ring: the voice reads frames from it as they are written
+    /// (and [`samples`](Self::samples) is ignored). `None` (the default): a static sound.
+    fn stream(&self) -> Option<&dyn StreamSource> {
+        None
+    }
 }
 
 /// A sound over borrowed PCM: the handle type for boards (`&'static StaticSound`) and tests.
@@ -124,6 +132,9 @@ impl SoundData for StaticSound<'_> {
 }
 
 impl<T: SoundData + ?Sized> SoundData for &T {
+    fn stream(&self) -> Option<&dyn StreamSource> {
+        (**self).stream()
+    }
     fn samples(&self) -> Samples<'_> {
         (**self).samples()
     }

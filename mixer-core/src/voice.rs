@@ -18,6 +18,7 @@ use crate::resample::{self, Interpolation, Pcm, cubic, fraction, frame, frame_at
 use crate::smooth::Ramp;
 use crate::source::{Channels, Samples, SoundData};
 use crate::spatial::{Emitter, Listener, balance, spatialize};
+use crate::stream::StreamSource;
 
 /// Where a voice is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +63,8 @@ struct Cursor {
     pan: f32,
     left: Ramp,
     right: Ramp,
+    /// A stream voice found its ring empty at the end of the last frame it tried.
+    starved: bool,
 }
 
 /// A spatial voice's own values, before the emitter's attenuation, pan and doppler.
@@ -118,6 +121,7 @@ impl<H: SoundData> Voice<H> {
                 pan: 0.0,
                 left: Ramp::at(0.0),
                 right: Ramp::at(0.0),
+                starved: false,
             },
         }
     }
@@ -155,6 +159,7 @@ impl<H: SoundData> Voice<H> {
             pan: start.pan,
             left: Ramp::at(start.gain * pl),
             right: Ramp::at(start.gain * pr),
+            starved: false,
         };
         self.sound = Some(sound);
         self.generation = generation;
@@ -164,7 +169,11 @@ impl<H: SoundData> Voice<H> {
 
     /// The cursor in whole frames of the sound.
     pub fn position(&self) -> u32 {
-        (self.cursor.pos >> 32) as u32
+        let local = (self.cursor.pos >> 32) as u32;
+        match self.sound.as_ref().and_then(|s| s.stream()) {
+            Some(ring) => (ring.released() as u32).wrapping_add(local),
+            None => local,
+        }
     }
 
     /// Fade out, then end. A paused voice ends at once.
@@ -298,30 +307,34 @@ impl<H: SoundData> Voice<H> {
         };
         let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
         let c = &mut self.cursor;
-        let ran_out = match (sound.samples(), sound.channels(), interp) {
-            (Samples::I16(d), Channels::Mono, Interpolation::Linear) => {
-                c.run::<i16, 1, false>(d, out_l, out_r)
-            }
-            (Samples::I16(d), Channels::Stereo, Interpolation::Linear) => {
-                c.run::<i16, 2, false>(d, out_l, out_r)
-            }
-            (Samples::F32(d), Channels::Mono, Interpolation::Linear) => {
-                c.run::<f32, 1, false>(d, out_l, out_r)
-            }
-            (Samples::F32(d), Channels::Stereo, Interpolation::Linear) => {
-                c.run::<f32, 2, false>(d, out_l, out_r)
-            }
-            (Samples::I16(d), Channels::Mono, Interpolation::Cubic) => {
-                c.run::<i16, 1, true>(d, out_l, out_r)
-            }
-            (Samples::I16(d), Channels::Stereo, Interpolation::Cubic) => {
-                c.run::<i16, 2, true>(d, out_l, out_r)
-            }
-            (Samples::F32(d), Channels::Mono, Interpolation::Cubic) => {
-                c.run::<f32, 1, true>(d, out_l, out_r)
-            }
-            (Samples::F32(d), Channels::Stereo, Interpolation::Cubic) => {
-                c.run::<f32, 2, true>(d, out_l, out_r)
+        let ran_out = if let Some(ring) = sound.stream() {
+            c.stream(ring, out_l, out_r)
+        } else {
+            match (sound.samples(), sound.channels(), interp) {
+                (Samples::I16(d), Channels::Mono, Interpolation::Linear) => {
+                    c.run::<i16, 1, false>(d, out_l, out_r)
+                }
+                (Samples::I16(d), Channels::Stereo, Interpolation::Linear) => {
+                    c.run::<i16, 2, false>(d, out_l, out_r)
+                }
+                (Samples::F32(d), Channels::Mono, Interpolation::Linear) => {
+                    c.run::<f32, 1, false>(d, out_l, out_r)
+                }
+                (Samples::F32(d), Channels::Stereo, Interpolation::Linear) => {
+                    c.run::<f32, 2, false>(d, out_l, out_r)
+                }
+                (Samples::I16(d), Channels::Mono, Interpolation::Cubic) => {
+                    c.run::<i16, 1, true>(d, out_l, out_r)
+                }
+                (Samples::I16(d), Channels::Stereo, Interpolation::Cubic) => {
+                    c.run::<i16, 2, true>(d, out_l, out_r)
+                }
+                (Samples::F32(d), Channels::Mono, Interpolation::Cubic) => {
+                    c.run::<f32, 1, true>(d, out_l, out_r)
+                }
+                (Samples::F32(d), Channels::Stereo, Interpolation::Cubic) => {
+                    c.run::<f32, 2, true>(d, out_l, out_r)
+                }
             }
         };
         if ran_out {
@@ -337,6 +350,58 @@ impl<H: SoundData> Voice<H> {
 }
 
 impl Cursor {
+    /// Render from a stream ring; `true` once the stream has ended and everything queued was
+    /// played. Reads only frames already written: when the next frame the interpolator needs
+    /// is not there yet, the frame is silent (an underrun, counted) and the cursor waits.
+    /// Streams interpolate linearly whatever the mixer's interpolation.
+    fn stream(&mut self, ring: &dyn StreamSource, out_l: &mut [f32], out_r: &mut [f32]) -> bool {
+        let mut avail = ring.readable();
+        let mut ended = false;
+        for (ol, or) in out_l.iter_mut().zip(out_r.iter_mut()) {
+            let idx = (self.pos >> 32) as usize;
+            if idx + 1 >= avail {
+                avail = ring.readable();
+            }
+            let done = ring.is_ended();
+            if idx + 1 < avail || (done && idx < avail) {
+                let (a0, b0) = ring.frame(idx);
+                let (a1, b1) = if idx + 1 < avail {
+                    ring.frame(idx + 1)
+                } else {
+                    (0.0, 0.0)
+                };
+                let t = fraction(self.pos);
+                *ol += linear(a0, a1, t) * self.left.value;
+                *or += linear(b0, b1, t) * self.right.value;
+                self.pos += self.step;
+                if self.step_left > 0 {
+                    self.step_left -= 1;
+                    self.step = if self.step_left == 0 {
+                        self.step_target
+                    } else {
+                        self.step.saturating_add_signed(self.step_delta).max(1)
+                    };
+                }
+                self.starved = false;
+            } else if done {
+                ended = true;
+                break;
+            } else {
+                // Underrun: silence; a new stretch counts once, every frame counts.
+                ring.count_underrun(!self.starved, 1);
+                self.starved = true;
+            }
+            self.left.advance(1);
+            self.right.advance(1);
+        }
+        let whole = ((self.pos >> 32) as usize).min(avail);
+        if whole > 0 {
+            ring.release(whole);
+            self.pos -= (whole as u64) << 32;
+        }
+        ended
+    }
+
     /// Render into `out_l`/`out_r`; `true` if a one-shot ran out of frames.
     fn run<T: Pcm, const CH: usize, const CUBIC: bool>(
         &mut self,

@@ -8,6 +8,7 @@ mod blocks;
 mod control;
 mod mix;
 mod route;
+mod stream;
 mod timeline;
 
 use std::boxed::Box;

@@ -1,0 +1,232 @@
+//! Streaming channels on a mixing backend: rings the game feeds with s16 PCM, and files the
+//! backend decodes itself on a decoder thread.
+//!
+//! What a voice plays is a [`Source`]: a decoded [`Sound`] or a stream's ring. The ring is
+//! the core's lock-free [`StreamRing`] over a boxed slice made when the stream opens (on the
+//! game thread), so feeding never allocates on the audio thread and the ring is freed on the
+//! game thread when the voice's handle comes back.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
+
+use mixer_core::stream::{StreamRing, StreamSource};
+use mixer_core::{Channels, Samples, SoundData};
+
+use crate::backend::ChannelId;
+use crate::error::AudioError;
+use crate::make_backend::warn_once;
+use crate::sound::{Container, Sound};
+
+/// A ring over heap storage.
+pub(crate) type Ring = StreamRing<Box<[AtomicU32]>>;
+
+/// What a voice plays.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// Decoded PCM.
+    Sound(Sound),
+    /// A stream's ring.
+    Stream(Arc<Ring>),
+}
+
+impl SoundData for Source {
+    fn samples(&self) -> Samples<'_> {
+        match self {
+            Source::Sound(s) => s.samples(),
+            Source::Stream(_) => Samples::F32(&[]),
+        }
+    }
+    fn channels(&self) -> Channels {
+        match self {
+            Source::Sound(s) => SoundData::channels(s),
+            Source::Stream(r) => r.channels(),
+        }
+    }
+    fn sample_rate(&self) -> u32 {
+        match self {
+            Source::Sound(s) => SoundData::sample_rate(s),
+            Source::Stream(r) => r.sample_rate(),
+        }
+    }
+    fn stream(&self) -> Option<&dyn StreamSource> {
+        match self {
+            Source::Sound(_) => None,
+            Source::Stream(r) => Some(r.as_ref()),
+        }
+    }
+}
+
+/// A new ring of `seconds` at `rate` for `channels` (1 or 2).
+pub(crate) fn ring(seconds: f64, rate: u32, channels: u16) -> Result<Arc<Ring>, AudioError> {
+    if !(seconds > 0.0 && seconds <= 60.0) {
+        return Err(AudioError::InvalidParameter {
+            name: "buffer_seconds",
+            reason: format!("{seconds} is not in (0, 60]"),
+        });
+    }
+    let ch = usize::from(channels.clamp(1, 2));
+    let frames = (libm::ceil(seconds * f64::from(rate)) as usize).max(1);
+    let buf: Box<[AtomicU32]> = (0..frames * ch).map(|_| AtomicU32::new(0)).collect();
+    Ok(Arc::new(StreamRing::new(buf, ch as u8, rate)))
+}
+
+/// How a stream is fed.
+#[derive(Debug)]
+pub(crate) enum Feed {
+    /// The caller feeds s16 PCM.
+    Caller,
+    /// A decoder thread feeds it from a file.
+    Decoder(crate::stream_decode::DecoderThread),
+}
+
+/// The game-thread side of one streaming channel.
+#[derive(Debug)]
+pub(crate) struct StreamState {
+    pub ring: Arc<Ring>,
+    pub feed: Feed,
+    /// Bytes offered to `feed_audio_chunk` that did not fit.
+    pub dropped_bytes: u64,
+    /// Scratch for converting fed bytes (reused, grows on the game thread only).
+    scratch: Vec<i16>,
+}
+
+impl StreamState {
+    pub(crate) fn new(ring: Arc<Ring>, feed: Feed) -> Self {
+        Self {
+            ring,
+            feed,
+            dropped_bytes: 0,
+            scratch: Vec::new(),
+        }
+    }
+}
+
+/// The streams of a backend, by channel.
+#[derive(Debug, Default)]
+pub(crate) struct Streams {
+    map: HashMap<ChannelId, StreamState>,
+    /// Errors of streams already forgotten, not yet taken.
+    pending: Vec<(ChannelId, AudioError)>,
+}
+
+impl Streams {
+    pub(crate) fn insert(&mut self, id: ChannelId, state: StreamState) {
+        self.map.insert(id, state);
+    }
+
+    /// Forget streams whose channels are gone (their decoder threads stop).
+    pub(crate) fn retain(&mut self, mut alive: impl FnMut(ChannelId) -> bool) {
+        let pending = &mut self.pending;
+        self.map.retain(|&id, s| {
+            let keep = alive(id);
+            if !keep
+                && let Feed::Decoder(d) = &s.feed
+                && let Some(e) = d.take_error()
+            {
+                pending.push((id, e));
+            }
+            keep
+        });
+    }
+
+    /// Queue `bytes` of interleaved s16 LE on a caller-fed stream; the bytes accepted.
+    pub(crate) fn feed(&mut self, id: ChannelId, bytes: &[u8]) -> usize {
+        let Some(s) = self.map.get_mut(&id) else {
+            return 0;
+        };
+        if let Feed::Decoder(_) = s.feed {
+            warn_once(
+                "feed-decoded".into(),
+                "simvx-audio: feed_audio_chunk on a channel the backend decodes itself is \
+                 ignored (its file feeds it)",
+            );
+            return 0;
+        }
+        let ch = match s.ring.channels() {
+            Channels::Mono => 1,
+            Channels::Stereo => 2,
+        };
+        let frame_bytes = 2 * ch;
+        let whole = bytes.len() / frame_bytes * frame_bytes;
+        let fit = whole.min(s.ring.frames_available() * frame_bytes);
+        s.scratch.clear();
+        s.scratch.extend(
+            bytes[..fit]
+                .chunks_exact(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]])),
+        );
+        let frames = s.ring.write_i16(&s.scratch);
+        let accepted = frames * frame_bytes;
+        let dropped = (whole - accepted) as u64;
+        if dropped > 0 {
+            s.dropped_bytes += dropped;
+            warn_once(
+                format!("stream-full:{}", id.0),
+                &format!(
+                    "simvx-audio: stream {} is full: {dropped} bytes were not accepted (the \
+                     caller was told; feed at the pace of frames_available, or open the stream \
+                     with a larger buffer_seconds)",
+                    id.0
+                ),
+            );
+        }
+        accepted
+    }
+
+    /// Frames a caller may feed now: 0 when full, unknown, or backend-decoded.
+    pub(crate) fn frames_available(&self, id: ChannelId) -> usize {
+        match self.map.get(&id) {
+            Some(s) if matches!(s.feed, Feed::Caller) && !s.ring.is_ended() => {
+                s.ring.frames_available()
+            }
+            _ => 0,
+        }
+    }
+
+    /// "No more chunks": the channel plays what is queued, then ends.
+    pub(crate) fn end(&mut self, id: ChannelId) {
+        if let Some(s) = self.map.get(&id)
+            && matches!(s.feed, Feed::Caller)
+        {
+            s.ring.end();
+        }
+    }
+
+    /// Decode errors that ended streams, once each.
+    pub(crate) fn take_errors(&mut self) -> Vec<(ChannelId, AudioError)> {
+        let mut errors = std::mem::take(&mut self.pending);
+        errors.extend(self.map.iter().filter_map(|(&id, s)| match &s.feed {
+            Feed::Decoder(d) => d.take_error().map(|e| (id, e)),
+            Feed::Caller => None,
+        }));
+        errors
+    }
+
+    /// Stop every decoder thread.
+    pub(crate) fn clear(&mut self) {
+        self.map.clear();
+    }
+}
+
+/// Where `path`'s stream comes from: a fed ring (`wav`, as in the original, or no file) or the
+/// backend's decoder (ogg, mp3, flac).
+pub(crate) fn container_of(path: &Path) -> Result<Container, AudioError> {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => AudioError::FileNotFound(path.to_path_buf()),
+        _ => AudioError::InvalidStream(format!("{}: {e}", path.display())),
+    })?;
+    let n = file
+        .read(&mut head)
+        .map_err(|e| AudioError::InvalidStream(format!("{}: {e}", path.display())))?;
+    match Container::detect(&head[..n]) {
+        Container::Unknown => Err(AudioError::InvalidStream(format!(
+            "{}: not a wav, ogg, mp3 or flac file (by its first bytes)",
+            path.display()
+        ))),
+        c => Ok(c),
+    }
+}
