@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use simvx_audio::{
-    AudioConfig, AudioError, Backend, PlayParams, Playback, RenderStats, Scene, ScenePlayer, Sound,
-    WavFormat, make_backend, render_scene, write_wav,
+    AudioConfig, AudioError, Backend, Container, HasStreams, PlayParams, Playback, RenderStats,
+    Scene, ScenePlayer, Sound, WavFormat, make_backend, render_scene, write_wav,
 };
 
 /// simvx-audio: render scenes offline, play the demo, show the audio backend.
@@ -218,6 +218,20 @@ fn play(input: &Path) -> Result<(), AudioError> {
         let scene = Scene::load(input)?;
         let sounds = scene.load_sounds()?;
         play_live(&mut backend, &scene, &sounds)?;
+    } else if let Some(streams) = backend.streams().filter(|_| streamable(input)) {
+        // Compressed files stream from disk on a decoder thread: memory stays bounded
+        // whatever the file's length.
+        println!("streaming {} ...", input.display());
+        let id = streams.open_stream(0.0, "Master", 1.0, false, Some(input))?;
+        while backend.is_channel_active(id) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if let Some((_, e)) = backend
+            .streams()
+            .and_then(|s| s.take_stream_errors().into_iter().next())
+        {
+            return Err(e);
+        }
     } else {
         let sound = Sound::from_file(input)?;
         if let Some(null) = backend.as_null() {
@@ -241,6 +255,19 @@ fn play(input: &Path) -> Result<(), AudioError> {
     backend.shutdown();
     println!("done");
     Ok(())
+}
+
+/// Whether `path` is a container the backend decodes itself (ogg, mp3, flac).
+fn streamable(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    matches!(
+        Container::detect(&head[..n]),
+        Container::Ogg | Container::Mp3 | Container::Flac
+    )
 }
 
 fn demo(output: &Path) -> Result<(), AudioError> {
