@@ -249,11 +249,15 @@ pub trait Playback {
 
 /// The streaming facet: channels fed with PCM by the caller, or decoded by the backend.
 pub trait Streaming {
-    /// Open a streaming channel. `stream` names a file the backend decodes itself; `None`
-    /// opens a ring the caller feeds with [`Streaming::feed_audio_chunk`].
+    /// Open a streaming channel with a ring of `buffer_seconds`. `stream` names a file: ogg,
+    /// mp3 and flac are decoded by the backend on a decoder thread (from `from_position`
+    /// seconds, looping if asked); `None` or a WAV file (decoded by the caller, as in the
+    /// original) opens a ring the caller feeds with [`Streaming::feed_audio_chunk`].
     ///
     /// # Errors
-    /// [`AudioError::UnknownBus`], [`AudioError::InvalidStream`], [`AudioError::NoFreeVoice`].
+    /// [`AudioError::UnknownBus`], [`AudioError::FileNotFound`], [`AudioError::InvalidStream`]
+    /// (unknown container, undecodable file), [`AudioError::InvalidParameter`] (NaN, a buffer
+    /// outside (0, 60] s), [`AudioError::NoFreeVoice`], [`AudioError::Shutdown`].
     fn open_stream(
         &mut self,
         volume_db: f32,
@@ -261,6 +265,7 @@ pub trait Streaming {
         buffer_seconds: f64,
         looping: bool,
         stream: Option<&std::path::Path>,
+        from_position: f64,
     ) -> Result<ChannelId, AudioError>;
     /// Queue interleaved s16 PCM in [`StreamPacing::stream_format`]; returns the bytes
     /// accepted (whole frames that fit).

@@ -126,9 +126,17 @@ macro_rules! forward_streaming {
                 buffer_seconds: f64,
                 looping: bool,
                 stream: Option<&std::path::Path>,
+                from_position: f64,
             ) -> Result<$crate::ChannelId, $crate::AudioError> {
                 $(self.$pre();)?
-                let r = self.$field.open_stream(volume_db, bus, buffer_seconds, looping, stream);
+                let r = self.$field.open_stream(
+                    volume_db,
+                    bus,
+                    buffer_seconds,
+                    looping,
+                    stream,
+                    from_position,
+                );
                 $(self.$hook();)?
                 r
             }

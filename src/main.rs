@@ -222,7 +222,7 @@ fn play(input: &Path) -> Result<(), AudioError> {
         // Compressed files stream from disk on a decoder thread: memory stays bounded
         // whatever the file's length.
         println!("streaming {} ...", input.display());
-        let id = streams.open_stream(0.0, "Master", 1.0, false, Some(input))?;
+        let id = streams.open_stream(0.0, "Master", 1.0, false, Some(input), 0.0)?;
         while backend.is_channel_active(id) {
             std::thread::sleep(Duration::from_millis(20));
         }

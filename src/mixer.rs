@@ -315,9 +315,16 @@ impl crate::backend::Streaming for Mixer {
         buffer_seconds: f64,
         looping: bool,
         stream: Option<&std::path::Path>,
+        from_position: f64,
     ) -> Result<ChannelId, AudioError> {
         self.live()?;
         not_nan("volume_db", volume_db)?;
+        if from_position.is_nan() {
+            return Err(AudioError::InvalidParameter {
+                name: "from_position",
+                reason: "NaN".into(),
+            });
+        }
         let bus_id = self.bus_id(bus)?;
         let (rate, channels) = self.stream_format_now();
         let (ring, feed) = match stream {
@@ -332,7 +339,7 @@ impl crate::backend::Streaming for Mixer {
                     Feed::Caller,
                 ),
                 _ => {
-                    let decoder = crate::stream_decode::open_file(path)?;
+                    let decoder = crate::stream_decode::open_file(path, from_position)?;
                     let ring = crate::stream::ring(
                         buffer_seconds,
                         decoder.rate(),

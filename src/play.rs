@@ -110,6 +110,7 @@ impl<'s> ScenePlayer<'s> {
                 buffer_seconds,
                 looping,
                 stream,
+                from_position,
             } => {
                 let path = match stream {
                     Some(name) => match self.scene.sounds.get(name) {
@@ -125,6 +126,7 @@ impl<'s> ScenePlayer<'s> {
                     *buffer_seconds,
                     *looping,
                     path.as_deref(),
+                    *from_position,
                 )?;
                 self.channels.insert(channel.clone(), id);
                 Ok(())

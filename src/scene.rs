@@ -156,6 +156,8 @@ pub enum Call {
         looping: bool,
         /// The name of a `file` sound to stream, if any.
         stream: Option<String>,
+        /// Where a decoded file starts, in seconds.
+        from_position: f64,
     },
     /// `feed_audio_chunk`: feed a sound's PCM (at the stream format) to a stream.
     FeedAudioChunk {
@@ -742,6 +744,7 @@ fn parse_event(
                 buffer_seconds: ctx.f64(obj, "buffer_seconds", Some(0.5))?,
                 looping: ctx.bool(obj, "loop")?,
                 stream,
+                from_position: ctx.f64(obj, "from_position", Some(0.0))?,
             }
         }
         "feed_audio_chunk" => {

@@ -140,7 +140,11 @@ impl ChunkSource for FileDecoder {
 }
 
 /// Open `path` for streaming.
-pub(crate) fn open_file(path: &std::path::Path) -> Result<FileDecoder, AudioError> {
+pub(crate) fn open_file(
+    path: &std::path::Path,
+    from_position: f64,
+) -> Result<FileDecoder, AudioError> {
+    let _ = from_position;
     Err(AudioError::InvalidStream(format!(
         "{}: streaming decode lands with the decoders",
         path.display()

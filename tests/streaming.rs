@@ -28,7 +28,7 @@ fn pcm(frames: std::ops::Range<usize>) -> Vec<u8> {
 fn fed_stream_round_trip() {
     let mut b = backend();
     assert_eq!(b.stream_format(), (48_000, 2));
-    let id = b.open_stream(0.0, "Music", 0.1, false, None).unwrap();
+    let id = b.open_stream(0.0, "Music", 0.1, false, None, 0.0).unwrap();
     assert_eq!(b.frames_available(id), 4800);
     // A trailing partial frame is trimmed.
     let mut chunk = pcm(0..1000);
@@ -74,7 +74,7 @@ fn fed_stream_round_trip() {
 #[test]
 fn position_and_underrun() {
     let mut b = backend();
-    let id = b.open_stream(0.0, "Master", 0.5, false, None).unwrap();
+    let id = b.open_stream(0.0, "Master", 0.5, false, None, 0.0).unwrap();
     b.feed_audio_chunk(id, &pcm(1..2401)).unwrap();
     b.render_frames(1200);
     assert!((b.get_playback_position(id) - 0.025).abs() < 1e-9);
@@ -102,18 +102,18 @@ fn position_and_underrun() {
 fn open_stream_checks() {
     let mut b = backend();
     assert!(matches!(
-        b.open_stream(f32::NAN, "Master", 0.5, false, None),
+        b.open_stream(f32::NAN, "Master", 0.5, false, None, 0.0),
         Err(AudioError::InvalidParameter {
             name: "volume_db",
             ..
         })
     ));
     assert!(matches!(
-        b.open_stream(0.0, "Nope", 0.5, false, None),
+        b.open_stream(0.0, "Nope", 0.5, false, None, 0.0),
         Err(AudioError::UnknownBus { .. })
     ));
     assert!(matches!(
-        b.open_stream(0.0, "Master", 0.0, false, None),
+        b.open_stream(0.0, "Master", 0.0, false, None, 0.0),
         Err(AudioError::InvalidParameter {
             name: "buffer_seconds",
             ..
@@ -122,13 +122,13 @@ fn open_stream_checks() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.ogg");
     assert!(matches!(
-        b.open_stream(0.0, "Master", 0.5, false, Some(&missing)),
+        b.open_stream(0.0, "Master", 0.5, false, Some(&missing), 0.0),
         Err(AudioError::FileNotFound(p)) if p == missing
     ));
     let junk = dir.path().join("junk.ogg");
     std::fs::write(&junk, b"this is not audio at all").unwrap();
     assert!(matches!(
-        b.open_stream(0.0, "Master", 0.5, false, Some(&junk)),
+        b.open_stream(0.0, "Master", 0.5, false, Some(&junk), 0.0),
         Err(AudioError::InvalidStream(_))
     ));
     // WAV is fed by the caller, as in the original.
@@ -144,7 +144,7 @@ fn open_stream_checks() {
         .finalize()
         .unwrap();
     let id = b
-        .open_stream(0.0, "Master", 0.5, false, Some(&wav))
+        .open_stream(0.0, "Master", 0.5, false, Some(&wav), 0.0)
         .unwrap();
     assert_eq!(b.frames_available(id), 24_000);
     assert_eq!(b.feed_audio_chunk(id, &pcm(0..10)).unwrap(), 40);
