@@ -35,6 +35,7 @@ mod play;
 mod scene;
 mod sound;
 mod sync;
+mod synth;
 mod wav;
 
 pub use backend::{
@@ -60,6 +61,9 @@ pub use mixer_core::spatial;
 pub use mixer_core::spatial::{
     Attenuation, Cone, Emitter, SPEED_OF_SOUND, Spatialized, spatialize,
 };
+pub use mixer_core::synth::{
+    Adsr, Envelope, Filter, Oscillator, Stage, SynthError, SynthParam, SynthVoice,
+};
 pub use null::NullPlayback;
 pub use offline::OfflineBackend;
 pub use platform_cpal::{DeviceError, Timing};
@@ -68,6 +72,7 @@ pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,
 };
 pub use sound::{Container, Sound};
+pub use synth::{AudioSynth, SYNTH_VOICES};
 pub use wav::{RenderStats, WavFormat, to_s16, write_wav};
 
 /// The README's Rust snippets, compiled as doctests so they cannot drift.

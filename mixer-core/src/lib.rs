@@ -56,6 +56,7 @@ mod smooth;
 pub mod source;
 pub mod spatial;
 mod status;
+pub mod synth;
 mod voice;
 
 #[cfg(test)]
