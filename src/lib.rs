@@ -37,6 +37,7 @@ mod sound;
 mod stream;
 mod stream_decode;
 mod sync;
+mod synth;
 mod wav;
 
 pub use backend::{
@@ -62,6 +63,9 @@ pub use mixer_core::spatial;
 pub use mixer_core::spatial::{
     Attenuation, Cone, Emitter, SPEED_OF_SOUND, Spatialized, spatialize,
 };
+pub use mixer_core::synth::{
+    Adsr, Envelope, Filter, Oscillator, Stage, SynthError, SynthParam, SynthVoice,
+};
 pub use null::NullPlayback;
 pub use offline::OfflineBackend;
 pub use platform_cpal::{DeviceError, Timing};
@@ -70,6 +74,7 @@ pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,
 };
 pub use sound::{Container, Sound};
+pub use synth::{AudioSynth, SYNTH_VOICES};
 pub use wav::{RenderStats, WavFormat, to_s16, write_wav};
 
 /// The README's Rust snippets, compiled as doctests so they cannot drift.

@@ -57,6 +57,7 @@ pub mod source;
 pub mod spatial;
 mod status;
 pub mod stream;
+pub mod synth;
 mod voice;
 
 #[cfg(test)]
