@@ -74,7 +74,7 @@ pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,
 };
 pub use sound::{Container, Sound};
-pub use synth::{AudioSynth, SYNTH_VOICES};
+pub use synth::{AudioSynth, SYNTH_VOICES, SynthStream};
 pub use wav::{RenderStats, WavFormat, to_s16, write_wav};
 
 /// The README's Rust snippets, compiled as doctests so they cannot drift.

@@ -198,3 +198,86 @@ impl AudioSynth {
         Sound::from_pcm_f32(out, channels, sample_rate)
     }
 }
+
+/// A synth playing live through a stream: [`pump`](Self::pump) renders only as many frames as
+/// the stream's ring has room for, so it never runs ahead of real time however often it is
+/// called (the original fed a fixed chunk every tick, six times too fast at 60 fps).
+#[derive(Debug)]
+pub struct SynthStream {
+    synth: AudioSynth,
+    channel: crate::ChannelId,
+    format: (u32, u16),
+    /// The most frames one pump feeds.
+    max_frames: usize,
+    bytes: Vec<u8>,
+}
+
+impl SynthStream {
+    /// Open a caller-fed stream on `bus` with a ring of `buffer_seconds` and play `synth`
+    /// through it.
+    ///
+    /// # Errors
+    /// [`AudioError::Capability`] when the backend has no streaming facet (null); as
+    /// [`Streaming::open_stream`](crate::Streaming::open_stream).
+    pub fn open<B: crate::HasStreams + ?Sized>(
+        backend: &mut B,
+        synth: AudioSynth,
+        bus: &str,
+        buffer_seconds: f64,
+    ) -> Result<Self, AudioError> {
+        let streams = backend.streams().ok_or_else(|| AudioError::Capability {
+            capability: crate::Capability::Streaming.as_str().into(),
+            backend: "null".into(),
+            advertised: vec![crate::Capability::PlayBasic.as_str().into()],
+        })?;
+        let format = streams.stream_format();
+        let channel = streams.open_stream(0.0, bus, buffer_seconds, false, None, 0.0)?;
+        Ok(Self {
+            synth,
+            channel,
+            format,
+            max_frames: (format.0 as usize / 10).max(1),
+            bytes: Vec::new(),
+        })
+    }
+
+    /// The stream's channel (stop it, change its volume, … as any channel).
+    pub fn channel(&self) -> crate::ChannelId {
+        self.channel
+    }
+
+    /// The synth, to change its voices and parameters while it plays.
+    pub fn synth_mut(&mut self) -> &mut AudioSynth {
+        &mut self.synth
+    }
+
+    /// Render and feed what the ring has room for (at most 100 ms); returns the frames fed.
+    /// Call it every game tick.
+    ///
+    /// # Errors
+    /// As [`Streaming::feed_audio_chunk`](crate::Streaming::feed_audio_chunk); a backend
+    /// without streams.
+    pub fn pump<B: crate::HasStreams + ?Sized>(
+        &mut self,
+        backend: &mut B,
+    ) -> Result<usize, AudioError> {
+        let streams = backend.streams().ok_or_else(|| AudioError::Capability {
+            capability: crate::Capability::Streaming.as_str().into(),
+            backend: "null".into(),
+            advertised: vec![crate::Capability::PlayBasic.as_str().into()],
+        })?;
+        let frames = streams.frames_available(self.channel).min(self.max_frames);
+        if frames == 0 {
+            return Ok(0);
+        }
+        let (rate, channels) = self.format;
+        let pcm = self.synth.render_chunk(frames, rate, channels)?;
+        self.bytes.clear();
+        self.bytes.extend(
+            pcm.iter()
+                .flat_map(|&s| crate::wav::to_s16(s).to_le_bytes()),
+        );
+        let took = streams.feed_audio_chunk(self.channel, &self.bytes)?;
+        Ok(took / (2 * usize::from(channels)))
+    }
+}

@@ -199,3 +199,36 @@ fn errors() {
     synth.set_soft_clip(true);
     assert!(synth.soft_clip());
 }
+
+/// Tests a live synth through a stream: it plays at its pitch and is never fed faster than
+/// the mixer consumes (pumping twice in a row feeds nothing the second time).
+#[test]
+fn live_synth_stream_is_paced() {
+    use simvx_audio::{AudioConfig, OfflineBackend, SynthStream};
+    let mut backend = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    let mut synth = simvx_audio::AudioSynth::new();
+    synth
+        .add(simvx_audio::SynthVoice::new(simvx_audio::Oscillator::sine(440.0)).with_gain(0.5))
+        .unwrap();
+    let mut live = SynthStream::open(&mut backend, synth, "Music", 0.05).unwrap();
+    assert_eq!(
+        live.pump(&mut backend).unwrap(),
+        2400,
+        "fills the 50 ms ring"
+    );
+    assert_eq!(
+        live.pump(&mut backend).unwrap(),
+        0,
+        "nothing more until the mixer plays"
+    );
+    let mut out = Vec::new();
+    let mut fed = 2400;
+    for _ in 0..100 {
+        out.extend(backend.render_frames(480));
+        fed += live.pump(&mut backend).unwrap();
+    }
+    assert!(fed <= 48_000 + 2400, "fed {fed} frames for 48 000 played");
+    let (l, _) = common::split_stereo(&out);
+    let f = common::dominant_frequency(&l[480..], 48_000.0, 400.0, 480.0);
+    assert!((f - 440.0).abs() < 0.5, "{f} Hz");
+}
