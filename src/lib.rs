@@ -21,6 +21,7 @@
 mod backend;
 mod capability;
 mod config;
+mod decode;
 mod device;
 mod effect;
 mod error;
@@ -46,6 +47,7 @@ pub use backend::{
 };
 pub use capability::{Capability, CapabilitySet};
 pub use config::{ALLOW_LEGACY_ENV, AudioConfig, FallbackPolicy};
+pub use decode::{Loading, StreamDecoder, decode_bytes, decode_file, load_in_background};
 pub use device::{DeviceBackend, Reopen};
 pub use effect::{
     BandKind, CompressorParams, DelayParams, EFFECT_TAGS, Effect, EffectParams, EqBand, EqParams,

@@ -5,7 +5,6 @@
 //! never freed on the audio thread.
 
 use std::fmt;
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -213,71 +212,16 @@ impl Sound {
         Self::from_pcm_f32(samples, 1, sample_rate)
     }
 
-    /// Load a sound file, detecting its container from its first bytes.
+    /// Load a whole sound file (WAV, Ogg Vorbis, MP3 or FLAC), detecting its container from its
+    /// first bytes, never from its extension, at the file's own sample rate and channel count
+    /// (more than two channels are downmixed to stereo). Same as [`crate::decode_file`], whose
+    /// documentation gives the formats and the decoding policy.
     ///
     /// # Errors
-    /// [`AudioError::FileNotFound`]; [`AudioError::InvalidStream`] for an unknown or corrupt
-    /// container, or one this build cannot decode yet (only WAV is decoded so far).
+    /// [`AudioError::FileNotFound`]; [`AudioError::InvalidStream`] for an empty file, an unknown
+    /// container, an unsupported codec, or corrupt or truncated data.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, AudioError> {
-        let path = path.as_ref();
-        let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => AudioError::FileNotFound(path.to_path_buf()),
-            _ => AudioError::InvalidStream(format!("{}: {e}", path.display())),
-        })?;
-        let mut head = [0u8; 12];
-        let mut got = 0;
-        while got < head.len() {
-            match file.read(&mut head[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) => {
-                    return Err(AudioError::InvalidStream(format!(
-                        "{}: {e}",
-                        path.display()
-                    )));
-                }
-            }
-        }
-        match Container::detect(&head[..got]) {
-            Container::Wav => Self::from_wav(path),
-            Container::Unknown => Err(AudioError::InvalidStream(format!(
-                "{}: not a wav, ogg, mp3 or flac file",
-                path.display()
-            ))),
-            other => Err(AudioError::InvalidStream(format!(
-                "{}: {} decoding is not available in this build yet (only wav)",
-                path.display(),
-                other.as_str()
-            ))),
-        }
-    }
-
-    fn from_wav(path: &Path) -> Result<Self, AudioError> {
-        let bad = |e: hound::Error| AudioError::InvalidStream(format!("{}: {e}", path.display()));
-        let mut reader = hound::WavReader::open(path).map_err(bad)?;
-        let spec = reader.spec();
-        match (spec.sample_format, spec.bits_per_sample) {
-            (hound::SampleFormat::Int, 16) => {
-                let s: Result<Vec<i16>, _> = reader.samples::<i16>().collect();
-                Self::from_pcm_i16(s.map_err(bad)?, spec.channels, spec.sample_rate)
-            }
-            (hound::SampleFormat::Int, bits @ 1..=32) => {
-                let scale = 1.0 / (1u64 << (bits - 1)) as f32;
-                let s: Result<Vec<f32>, _> = reader
-                    .samples::<i32>()
-                    .map(|s| s.map(|v| v as f32 * scale))
-                    .collect();
-                Self::from_pcm_f32(s.map_err(bad)?, spec.channels, spec.sample_rate)
-            }
-            (hound::SampleFormat::Float, 32) => {
-                let s: Result<Vec<f32>, _> = reader.samples::<f32>().collect();
-                Self::from_pcm_f32(s.map_err(bad)?, spec.channels, spec.sample_rate)
-            }
-            (format, bits) => Err(AudioError::InvalidStream(format!(
-                "{}: unsupported wav sample format {format:?} {bits}-bit",
-                path.display()
-            ))),
-        }
+        crate::decode::decode_file(path)
     }
 
     /// Whole frames.
