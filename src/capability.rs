@@ -146,10 +146,14 @@ impl CapabilitySet {
     pub const NULL: Self = Self(Capability::PlayBasic.bit());
 
     /// What a mixing backend advertises: playback in every mode, engine-side doppler, every
-    /// effect, and streaming (fed rings; WAV is fed by the caller, as in the original).
+    /// effect, and streaming (fed rings, WAV fed by the caller as in the original, and its own
+    /// decoder thread for ogg, mp3 and flac).
     pub const MIXER: Self = Self(
         Capability::Streaming.bit()
             | Capability::StreamingWav.bit()
+            | Capability::StreamingOgg.bit()
+            | Capability::StreamingMp3.bit()
+            | Capability::StreamingFlac.bit()
             | Capability::PlayBasic.bit()
             | Capability::Play2d.bit()
             | Capability::Play3d.bit()
@@ -225,6 +229,9 @@ mod tests {
                 "play.basic",
                 "spatial.doppler",
                 "streaming",
+                "streaming.flac",
+                "streaming.mp3",
+                "streaming.ogg",
                 "streaming.wav",
             ]
         );

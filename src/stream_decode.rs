@@ -111,42 +111,40 @@ fn pump(
     Ok(())
 }
 
-/// A file decoded for a stream.
+/// A file decoded for a stream: the symphonia stream decoder, started at `from_position`.
 #[derive(Debug)]
-pub(crate) struct FileDecoder {
-    rate: u32,
-    channels: u16,
-}
+pub(crate) struct FileDecoder(crate::decode::StreamDecoder);
 
 impl FileDecoder {
     pub(crate) fn rate(&self) -> u32 {
-        self.rate
+        self.0.sample_rate()
     }
     pub(crate) fn channel_count(&self) -> u16 {
-        self.channels
+        self.0.channels()
     }
 }
 
 impl ChunkSource for FileDecoder {
-    fn next_chunk(&mut self, _out: &mut Vec<f32>) -> Result<usize, AudioError> {
-        Ok(0)
+    fn next_chunk(&mut self, out: &mut Vec<f32>) -> Result<usize, AudioError> {
+        self.0.next_chunk(out)
     }
     fn rewind(&mut self) -> Result<(), AudioError> {
-        Ok(())
+        self.0.rewind()
     }
     fn channels(&self) -> usize {
-        usize::from(self.channels)
+        usize::from(self.0.channels())
     }
 }
 
-/// Open `path` for streaming.
+/// Open `path` for streaming from `from_position` seconds (negative: the start; past the end:
+/// an empty stream).
 pub(crate) fn open_file(
     path: &std::path::Path,
     from_position: f64,
 ) -> Result<FileDecoder, AudioError> {
-    let _ = from_position;
-    Err(AudioError::InvalidStream(format!(
-        "{}: streaming decode lands with the decoders",
-        path.display()
-    )))
+    let mut d = crate::decode::StreamDecoder::open(path)?;
+    if from_position > 0.0 {
+        d.seek(from_position)?;
+    }
+    Ok(FileDecoder(d))
 }

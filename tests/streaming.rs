@@ -194,3 +194,113 @@ fn scene_with_a_fed_stream() {
     let again = simvx_audio::render_scene(&scene, &sounds, 77, |_| {}).unwrap();
     assert!(again == out, "repeatable at any block size");
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Let a decoder thread fill its ring (the offline backend renders faster than real time).
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(150));
+}
+
+/// Tests a file the backend decodes itself: it plays at its pitch on the 48 kHz mixer, from
+/// `from_position`, and ends after the file; the channel takes no fed bytes.
+#[test]
+fn decoded_stream_plays_the_file() {
+    for (name, from, want_frames) in [
+        ("vorbis_stereo_44100.ogg", 0.0, 24_000.0),
+        ("flac_s16_stereo_44100.flac", 0.25, 12_000.0),
+        ("mp3_stereo_48000.mp3", 0.0, 24_000.0),
+    ] {
+        let mut b = backend();
+        let id = b
+            .open_stream(0.0, "Music", 1.0, false, Some(&fixture(name)), from)
+            .unwrap();
+        assert_eq!(
+            b.frames_available(id),
+            0,
+            "{name}: backend-decoded streams take no feed"
+        );
+        assert_eq!(b.feed_audio_chunk(id, &pcm(0..10)).unwrap(), 0);
+        settle();
+        let (l, _) = split_stereo(&b.render_frames(48_000));
+        let heard = l.iter().rposition(|&s| s != 0.0).unwrap() as f64 + 1.0;
+        assert!((heard - want_frames).abs() < 60.0, "{name}: {heard} frames");
+        let f =
+            common::dominant_frequency(&l[..(heard as usize).min(12_000)], 48_000.0, 400.0, 480.0);
+        assert!((f - 440.0).abs() < 0.5, "{name}: {f} Hz");
+        assert!(!b.is_channel_active(id), "{name}: ended after the file");
+        assert!(b.take_stream_errors().is_empty());
+    }
+}
+
+/// Tests a looping decoded stream: it keeps playing past the file's end, without a gap.
+#[test]
+fn decoded_stream_loops() {
+    let mut b = backend();
+    let id = b
+        .open_stream(
+            0.0,
+            "Music",
+            0.3,
+            true,
+            Some(&fixture("flac_s16_stereo_44100.flac")),
+            0.0,
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    for _ in 0..40 {
+        settle_short();
+        out.extend(b.render_frames(2400));
+    }
+    assert!(b.is_channel_active(id), "a loop never ends by itself");
+    let (l, _) = split_stereo(&out);
+    let silent_run = l.split(|&s| s != 0.0).map(<[f32]>::len).max().unwrap_or(0);
+    assert!(
+        silent_run < 4,
+        "no gap at the loop seam ({silent_run} silent frames in a row)"
+    );
+    b.stop_audio(id).unwrap();
+}
+
+fn settle_short() {
+    std::thread::sleep(std::time::Duration::from_millis(20));
+}
+
+/// Tests a corrupt stretch mid-file: the stream plays what decoded, then ends with a typed
+/// error event, while another voice keeps playing.
+#[test]
+fn corrupt_stream_ends_with_an_error_event() {
+    use simvx_audio::{PlayParams, Sound};
+    let mut b = backend();
+    let tone = Sound::tone(1000.0, 0.25, 3.0, 48_000, 1).unwrap();
+    let other = b.play_audio(&tone, &PlayParams::default()).unwrap();
+    let id = b
+        .open_stream(
+            0.0,
+            "Music",
+            2.0,
+            false,
+            Some(&fixture("corrupt_middle.ogg")),
+            0.0,
+        )
+        .unwrap();
+    settle();
+    b.render_frames(96_000);
+    assert!(!b.is_channel_active(id), "the damaged stream ended");
+    let errors = b.take_stream_errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, id);
+    assert!(
+        matches!(errors[0].1, AudioError::InvalidStream(_)),
+        "{:?}",
+        errors[0].1
+    );
+    assert!(b.take_stream_errors().is_empty(), "reported once");
+    assert!(b.is_channel_active(other), "the other voice plays on");
+    let (l, _) = split_stereo(&b.render_frames(4800));
+    assert!((common::rms(&l) - 0.25 / std::f64::consts::SQRT_2).abs() < 0.01);
+}

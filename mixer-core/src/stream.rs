@@ -19,7 +19,7 @@
 //! assert_eq!(RING.queued(), 2);
 //! ```
 
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use crate::source::Channels;
 
@@ -34,8 +34,10 @@ pub struct StreamRing<B> {
     /// Frames released by the reader, ever (the consumer's index).
     tail: AtomicUsize,
     ended: AtomicBool,
-    underruns: AtomicU64,
-    underrun_frames: AtomicU64,
+    /// Diagnostic counters; `usize` because 64-bit atomics are missing on small targets (they
+    /// wrap on 32-bit targets after 2³² events).
+    underruns: AtomicUsize,
+    underrun_frames: AtomicUsize,
 }
 
 impl<B: AsRef<[AtomicU32]>> StreamRing<B> {
@@ -48,8 +50,8 @@ impl<B: AsRef<[AtomicU32]>> StreamRing<B> {
             head: AtomicUsize::new(0),
             tail: AtomicUsize::new(0),
             ended: AtomicBool::new(false),
-            underruns: AtomicU64::new(0),
-            underrun_frames: AtomicU64::new(0),
+            underruns: AtomicUsize::new(0),
+            underrun_frames: AtomicUsize::new(0),
         }
     }
 
@@ -131,12 +133,12 @@ impl<B: AsRef<[AtomicU32]>> StreamRing<B> {
     }
 
     /// Times the reader found the ring empty while playing (each stretch counts once).
-    pub fn underruns(&self) -> u64 {
+    pub fn underruns(&self) -> usize {
         self.underruns.load(Ordering::Relaxed)
     }
 
     /// Output frames rendered as silence for lack of data.
-    pub fn underrun_frames(&self) -> u64 {
+    pub fn underrun_frames(&self) -> usize {
         self.underrun_frames.load(Ordering::Relaxed)
     }
 
@@ -173,7 +175,7 @@ impl<B: AsRef<[AtomicU32]>> StreamRing<B> {
         self.tail.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn count_underrun(&self, new_stretch: bool, frames: u64) {
+    pub(crate) fn count_underrun(&self, new_stretch: bool, frames: usize) {
         if new_stretch {
             self.underruns.fetch_add(1, Ordering::Relaxed);
         }
@@ -198,7 +200,7 @@ pub trait StreamSource {
     /// Whether the producer said it is done.
     fn is_ended(&self) -> bool;
     /// Count an underrun.
-    fn count_underrun(&self, new_stretch: bool, frames: u64);
+    fn count_underrun(&self, new_stretch: bool, frames: usize);
 }
 
 impl<B: AsRef<[AtomicU32]>> StreamSource for StreamRing<B> {
@@ -223,7 +225,7 @@ impl<B: AsRef<[AtomicU32]>> StreamSource for StreamRing<B> {
     fn is_ended(&self) -> bool {
         StreamRing::is_ended(self)
     }
-    fn count_underrun(&self, new_stretch: bool, frames: u64) {
+    fn count_underrun(&self, new_stretch: bool, frames: usize) {
         StreamRing::count_underrun(self, new_stretch, frames)
     }
 }

@@ -166,7 +166,5 @@ fn threaded_minute_loses_nothing() {
     assert_eq!(played, total, "count in = count out");
     assert!(done.load(Ordering::Acquire));
     // Underruns are the only silence before the end (the last block pads after it).
-    assert!(
-        ring.underrun_frames() as usize <= silent && silent < ring.underrun_frames() as usize + 480
-    );
+    assert!(ring.underrun_frames() <= silent && silent < ring.underrun_frames() + 480);
 }
