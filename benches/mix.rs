@@ -11,8 +11,8 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_main};
 use simvx_audio::{
-    AudioBusLayout, AudioConfig, Buses, DEFAULT_BUSES, Effect, OfflineBackend, PlayParams,
-    Playback, Sound,
+    Attenuation, AudioBusLayout, AudioConfig, Buses, ChannelId, DEFAULT_BUSES, Effect, Emitter,
+    OfflineBackend, PlayParams, Playback, Sound,
 };
 
 const BLOCK: usize = 480;
@@ -57,6 +57,71 @@ fn mix(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Issue 6's workloads: W1 game (pitch 0.8..1.2, voices on a circle of radius 10 around the
+/// listener) and W2 doppler (the same, moving tangentially at 20 m/s, updated every block).
+fn setup_game(n: usize) -> (OfflineBackend, Vec<(ChannelId, Emitter)>) {
+    let config = AudioConfig {
+        voices: n,
+        ..AudioConfig::default()
+    };
+    let mut backend = OfflineBackend::new(&config).expect("backend");
+    let noise = Sound::noise(1.0, 1.0, 1, 48_000).expect("noise");
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let theta = i as f32 * std::f32::consts::TAU / n as f32;
+        let emitter = Emitter {
+            position: [10.0 * theta.cos(), 0.0, 10.0 * theta.sin()],
+            attenuation: Attenuation::Inverse,
+            min_distance: 1.0,
+            ..Emitter::default()
+        };
+        let params = PlayParams {
+            volume_db: -6.0206,
+            looping: true,
+            pitch: 0.8 + 0.4 * i as f32 / n as f32,
+            emitter: Some(emitter),
+            ..PlayParams::default()
+        };
+        let id = backend.play_audio(&noise, &params).expect("play");
+        ids.push((id, emitter));
+    }
+    let block = backend.render_frames(BLOCK);
+    let rms = (block.iter().map(|s| s * s).sum::<f32>() / block.len() as f32).sqrt();
+    assert!(
+        rms > 0.01 * (n as f32).sqrt(),
+        "the mix is too quiet: rms {rms} for {n} voices"
+    );
+    (backend, ids)
+}
+
+fn game(c: &mut Criterion) {
+    for (name, moving) in [("w1_game", false), ("w2_doppler", true)] {
+        let mut group = c.benchmark_group(name);
+        for n in [16usize, 256, 1024] {
+            let (mut backend, mut ids) = setup_game(n);
+            let mut out = vec![0.0f32; BLOCK * 2];
+            let mut t = 0.0f32;
+            group.throughput(Throughput::Elements((n * BLOCK) as u64));
+            group.bench_function(BenchmarkId::from_parameter(n), |b| {
+                b.iter(|| {
+                    if moving {
+                        t += BLOCK as f32 / 48_000.0;
+                        for (i, (id, e)) in ids.iter_mut().enumerate() {
+                            let theta = i as f32 * std::f32::consts::TAU / n as f32 + t * 2.0;
+                            e.position = [10.0 * theta.cos(), 0.0, 10.0 * theta.sin()];
+                            e.velocity = [-20.0 * theta.sin(), 0.0, 20.0 * theta.cos()];
+                            backend.set_emitter(*id, e).expect("emitter");
+                        }
+                    }
+                    backend.render(&mut out);
+                    std::hint::black_box(&out);
+                })
+            });
+        }
+        group.finish();
+    }
 }
 
 /// The 5 default buses, each with a full chain, 16 noise voices spread over them.
@@ -116,6 +181,6 @@ fn effects(c: &mut Criterion) {
 // criterion's macros generate undocumented items.
 #[allow(missing_docs)]
 mod harness {
-    criterion::criterion_group!(benches, super::mix, super::effects);
+    criterion::criterion_group!(benches, super::mix, super::game, super::effects);
 }
 criterion_main!(harness::benches);

@@ -41,6 +41,8 @@ where
     scratch: Scratch,
     effect_ctx: EffectContext,
     listener: Listener,
+    /// Bumped whenever the listener changes (never 0, so a new voice is always evaluated).
+    listener_epoch: u32,
     voices: [Voice<H>; V],
     buses: [Bus<E>; B],
     order: heapless::Vec<u8, B>,
@@ -80,6 +82,7 @@ where
             addr_of_mut!((*p).memory).write(memory);
             addr_of_mut!((*p).scratch).write(Scratch::new());
             addr_of_mut!((*p).listener).write(Listener::default());
+            addr_of_mut!((*p).listener_epoch).write(1);
             addr_of_mut!((*p).effect_ctx).write(EffectContext {
                 sample_rate: config.sample_rate,
                 smoothing_frames: config.smoothing_frames,
@@ -148,7 +151,7 @@ where
             let rate = self.config.sample_rate;
             for v in self.voices[..self.limit].iter_mut() {
                 if v.spatial.is_some() && v.state != State::Idle {
-                    v.update_spatial(&self.listener, QUANTUM as u32, rate);
+                    v.update_spatial(&self.listener, self.listener_epoch, QUANTUM as u32, rate);
                 }
             }
         }
@@ -309,7 +312,10 @@ where
                         v.set_emitter(emitter, rate);
                     }
                 }
-                Command::SetListener(listener) => self.listener = listener,
+                Command::SetListener(listener) => {
+                    self.listener = listener;
+                    self.listener_epoch = self.listener_epoch.wrapping_add(1).max(1);
+                }
                 Command::SetBus { bus, parent, gain } => {
                     let Some(b) = self.buses.get_mut(bus.index()) else {
                         continue;

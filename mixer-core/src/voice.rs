@@ -74,6 +74,10 @@ pub(crate) struct Spatial {
     pub gain: f32,
     pub pan: f32,
     pub pitch: f32,
+    /// The listener epoch last evaluated against, and whether the emitter changed since:
+    /// a still voice heard by a still listener costs nothing per block.
+    pub seen: u32,
+    pub dirty: bool,
 }
 
 impl Spatial {
@@ -141,6 +145,8 @@ impl<H: SoundData> Voice<H> {
             gain: start.gain,
             pan: start.pan,
             pitch: start.pitch,
+            seen: 0,
+            dirty: true,
         });
         if let Some(sp) = &self.spatial {
             (start.gain, start.pan, start.pitch) = sp.heard(listener);
@@ -234,7 +240,10 @@ impl<H: SoundData> Voice<H> {
     /// Make the voice spatial with `emitter` (its current values become its own values).
     pub fn set_emitter(&mut self, emitter: Emitter, rate: u32) {
         match &mut self.spatial {
-            Some(sp) => sp.emitter = emitter,
+            Some(sp) => {
+                sp.emitter = emitter;
+                sp.dirty = true;
+            }
             None => {
                 let pitch = self.cursor.step_target as f64 * f64::from(rate)
                     / (resample::ONE as f64 * f64::from(self.cursor.sound_rate.max(1)));
@@ -243,16 +252,24 @@ impl<H: SoundData> Voice<H> {
                     gain: self.cursor.gain,
                     pan: self.cursor.pan,
                     pitch: pitch as f32,
+                    seen: 0,
+                    dirty: true,
                 });
             }
         }
     }
 
-    /// Re-evaluate a spatial voice from `listener`, ramping to the result over `frames`.
-    pub fn update_spatial(&mut self, listener: &Listener, frames: u32, rate: u32) {
-        let Some(sp) = &self.spatial else {
+    /// Re-evaluate a spatial voice from `listener` (whose state is numbered `epoch`) if either
+    /// moved since the last time, ramping to the result over `frames`.
+    pub fn update_spatial(&mut self, listener: &Listener, epoch: u32, frames: u32, rate: u32) {
+        let Some(sp) = &mut self.spatial else {
             return;
         };
+        if !sp.dirty && sp.seen == epoch {
+            return;
+        }
+        sp.dirty = false;
+        sp.seen = epoch;
         let (g, p, pitch) = sp.heard(listener);
         if g.to_bits() != self.cursor.gain.to_bits() || p.to_bits() != self.cursor.pan.to_bits() {
             self.set_mix(g, p, frames);
@@ -437,7 +454,12 @@ impl Cursor {
                 0
             };
             let (ol, or) = (&mut out_l[done..], &mut out_r[done..]);
-            if safe > 0 {
+            if safe > 0 && !ramp && !CUBIC {
+                // The hot path: steady gains and pitch, linear interpolation, every frame
+                // inside the sound. Same arithmetic as the kernel, in a form that vectorises.
+                self.steady_linear::<T, CH>(data, &mut ol[..safe], &mut or[..safe]);
+                done += safe;
+            } else if safe > 0 {
                 let fetch = |i: i64| frame::<T, CH>(data, i as usize);
                 if ramp {
                     self.kernel::<_, CUBIC, true>(fetch, &mut ol[..safe], &mut or[..safe]);
@@ -467,6 +489,64 @@ impl Cursor {
         // A one-shot whose last frame was just rendered has ended now, not at the next block,
         // so a device reports it inactive as soon as its last sample is out.
         !self.looping && self.pos >= end
+    }
+
+    /// [`kernel`](Self::kernel) for linear interpolation with settled gains, over frames the
+    /// caller proved are inside `data` (`pos` + `(n − 1)·step` + 1 frame). Bit-identical to the
+    /// kernel: the same `a0 + (a1 − a0)·t`, the same products and sums, in the same order.
+    #[inline(always)]
+    fn steady_linear<T: Pcm, const CH: usize>(
+        &mut self,
+        data: &[T],
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
+        let n = out_l.len().min(out_r.len());
+        let (gl, gr) = (self.left.value, self.right.value);
+        let first = (self.pos >> 32) as usize;
+        if self.step == resample::ONE {
+            // Pitch 1: a fixed fraction over contiguous frames.
+            let t = fraction(self.pos);
+            let win = &data[first * CH..(first + n + 1) * CH];
+            if CH == 1 {
+                for ((ol, or), w) in out_l.iter_mut().zip(out_r.iter_mut()).zip(win.windows(2)) {
+                    let s = linear(w[0].to_f32(), w[1].to_f32(), t);
+                    *ol += s * gl;
+                    *or += s * gr;
+                }
+            } else {
+                for ((ol, or), w) in out_l
+                    .iter_mut()
+                    .zip(out_r.iter_mut())
+                    .zip(win.windows(4).step_by(2))
+                {
+                    *ol += linear(w[0].to_f32(), w[2].to_f32(), t) * gl;
+                    *or += linear(w[1].to_f32(), w[3].to_f32(), t) * gr;
+                }
+            }
+            self.pos += (n as u64) << 32;
+            return;
+        }
+        // Any other pitch: positions relative to a window holding every frame needed.
+        let step = self.step;
+        let base = (first as u64) << 32;
+        let last = ((self.pos + (n as u64 - 1) * step) >> 32) as usize;
+        let win = &data[first * CH..(last + 2) * CH];
+        let mut p = self.pos - base;
+        for (ol, or) in out_l.iter_mut().zip(out_r.iter_mut()) {
+            let j = (p >> 32) as usize * CH;
+            let t = fraction(p);
+            if CH == 1 {
+                let s = linear(win[j].to_f32(), win[j + 1].to_f32(), t);
+                *ol += s * gl;
+                *or += s * gr;
+            } else {
+                *ol += linear(win[j].to_f32(), win[j + 2].to_f32(), t) * gl;
+                *or += linear(win[j + 1].to_f32(), win[j + 3].to_f32(), t) * gr;
+            }
+            p += step;
+        }
+        self.pos = base + p;
     }
 
     /// The inner loop: interpolate, apply gains, accumulate, advance. `RAMP` callers keep the
