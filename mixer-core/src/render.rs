@@ -141,7 +141,11 @@ where
             self.frame += n as u64;
         }
         out[frames * ch..].fill(0.0);
-        self.publish();
+        if frames > 0 {
+            // Positions only move when frames are rendered; a call that only applies
+            // commands (a driver flushing after every call) skips the per-voice sweep.
+            self.publish();
+        }
     }
 
     fn render_segment(&mut self, n: usize) {

@@ -453,8 +453,24 @@ impl Cursor {
             } else {
                 0
             };
+            // While the pitch glides, a window the fastest step cannot overrun.
+            let glide = if safe == 0
+                && self.step_left > 0
+                && !CUBIC
+                && idx >= behind
+                && idx + ahead < frames
+            {
+                let limit = (((frames - 1 - ahead) as u64) << 32) | 0xFFFF_FFFF;
+                let fastest = self.step.max(self.step_target);
+                ((limit - self.pos) / fastest + 1).min(run as u64) as usize
+            } else {
+                0
+            };
             let (ol, or) = (&mut out_l[done..], &mut out_r[done..]);
-            if safe > 0 && !ramp && !CUBIC {
+            if glide > 0 {
+                self.gliding_linear::<T, CH>(data, &mut ol[..glide], &mut or[..glide], ramp);
+                done += glide;
+            } else if safe > 0 && !ramp && !CUBIC {
                 // The hot path: steady gains and pitch, linear interpolation, every frame
                 // inside the sound. Same arithmetic as the kernel, in a form that vectorises.
                 self.steady_linear::<T, CH>(data, &mut ol[..safe], &mut or[..safe]);
@@ -547,6 +563,53 @@ impl Cursor {
             p += step;
         }
         self.pos = base + p;
+    }
+
+    /// Linear interpolation while the pitch glides (and the gains may ramp), over frames the
+    /// caller proved are inside `data`: the per-frame sequence of the edge path (render the
+    /// frame, advance by the current step, then move the step), without its per-frame checks.
+    fn gliding_linear<T: Pcm, const CH: usize>(
+        &mut self,
+        data: &[T],
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        ramp: bool,
+    ) {
+        let (mut gl, mut gr) = (self.left.value, self.right.value);
+        let (dl, dr) = (self.left.step, self.right.step);
+        let n = out_l.len().min(out_r.len());
+        for (ol, or) in out_l.iter_mut().zip(out_r.iter_mut()) {
+            let i = (self.pos >> 32) as usize;
+            let t = fraction(self.pos);
+            let (a0, b0) = frame::<T, CH>(data, i);
+            let (a1, b1) = frame::<T, CH>(data, i + 1);
+            *ol += linear(a0, a1, t) * gl;
+            *or += linear(b0, b1, t) * gr;
+            if ramp {
+                gl += dl;
+                gr += dr;
+            }
+            self.pos += self.step;
+            if self.step_left > 0 {
+                self.step_left -= 1;
+                self.step = if self.step_left == 0 {
+                    self.step_target
+                } else {
+                    self.step.saturating_add_signed(self.step_delta).max(1)
+                };
+            }
+        }
+        if ramp {
+            let k = n as u32;
+            self.left.value = gl;
+            self.right.value = gr;
+            self.left.left -= k;
+            self.right.left -= k;
+            if self.left.left == 0 {
+                self.left.jump(self.left.target);
+                self.right.jump(self.right.target);
+            }
+        }
     }
 
     /// The inner loop: interpolate, apply gains, accumulate, advance. `RAMP` callers keep the
