@@ -6,6 +6,7 @@ extern crate std;
 
 mod blocks;
 mod control;
+mod footprint;
 mod mix;
 mod route;
 mod stream;

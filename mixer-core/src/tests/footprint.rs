@@ -1,0 +1,22 @@
+//! Memory footprint of the renderer's parts (run with `--nocapture` to see the figures).
+
+use super::*;
+
+/// Tests (and reports) the bytes a voice, a bus, and an effect slot cost, so growth is noticed.
+#[test]
+fn footprint_per_voice_and_bus() {
+    let voice = core::mem::size_of::<crate::voice::Voice<Snd>>();
+    let bus_plain = core::mem::size_of::<crate::bus::Bus<0>>();
+    let bus_8 = core::mem::size_of::<crate::bus::Bus<8>>();
+    let slot = (bus_8 - bus_plain) / 8;
+    let status = core::mem::size_of::<crate::status::VoiceStatus>();
+    std::println!(
+        "footprint: voice {voice} B (+{status} B shared status), bus {bus_plain} B \
+         (+{slot} B per effect slot), renderer with 1024 voices, 32 buses x 8 slots: {} KB",
+        core::mem::size_of::<Renderer<Snd, &'static Shared<Snd, 1024>, [f32; 0], 1024, 32, 8>>()
+            / 1024
+    );
+    assert!(voice <= 256, "a voice grew to {voice} B");
+    assert!(bus_plain <= 1100, "a bus grew to {bus_plain} B");
+    assert!(slot <= 1024, "an effect slot grew to {slot} B");
+}
