@@ -304,6 +304,23 @@ impl<T: Streaming + StreamPacing + StreamDraining + ?Sized> StreamFacets for T {
 pub trait HasStreams {
     /// The streaming, pacing and draining facets, or `None`.
     fn streams(&mut self) -> Option<&mut dyn StreamFacets>;
+
+    /// The streaming facets, or [`AudioError::Capability`] naming `streaming` and what the
+    /// backend (null: the only one without streams) advertises.
+    ///
+    /// # Errors
+    /// [`AudioError::Capability`] when the backend has no streaming facet.
+    fn require_streams(&mut self) -> Result<&mut dyn StreamFacets, AudioError> {
+        self.streams().ok_or_else(|| AudioError::Capability {
+            capability: crate::Capability::Streaming.as_str().into(),
+            backend: BackendKind::Null.as_str().into(),
+            advertised: crate::CapabilitySet::NULL
+                .strings()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        })
+    }
 }
 
 /// Which backend [`make_backend`](crate::make_backend) chose.

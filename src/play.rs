@@ -119,7 +119,7 @@ impl<'s> ScenePlayer<'s> {
                     },
                     None => None,
                 };
-                let streams = b.streams().ok_or_else(no_streaming)?;
+                let streams = b.require_streams()?;
                 let id = streams.open_stream(
                     *volume_db,
                     bus,
@@ -136,7 +136,7 @@ impl<'s> ScenePlayer<'s> {
                 let s = self.sounds.get(sound).ok_or_else(|| {
                     AudioError::InvalidStream(format!("sound {sound:?} was not loaded"))
                 })?;
-                let streams = b.streams().ok_or_else(no_streaming)?;
+                let streams = b.require_streams()?;
                 let (rate, channels) = streams.stream_format();
                 if s.rate() != rate {
                     return Err(AudioError::InvalidParameter {
@@ -161,21 +161,13 @@ impl<'s> ScenePlayer<'s> {
                 Ok(())
             }
             Call::EndOfStream(channel) => match id(channel) {
-                Some(i) => b.streams().ok_or_else(no_streaming)?.end_of_stream(i),
+                Some(i) => b.require_streams()?.end_of_stream(i),
                 None => Ok(()),
             },
             Call::SetEmitter { channel, emitter } => {
                 id(channel).map_or(Ok(()), |i| b.set_emitter(i, emitter))
             }
         }
-    }
-}
-
-fn no_streaming() -> AudioError {
-    AudioError::Capability {
-        capability: crate::Capability::Streaming.as_str().into(),
-        backend: "null".into(),
-        advertised: vec![crate::Capability::PlayBasic.as_str().into()],
     }
 }
 

@@ -225,11 +225,7 @@ impl SynthStream {
         bus: &str,
         buffer_seconds: f64,
     ) -> Result<Self, AudioError> {
-        let streams = backend.streams().ok_or_else(|| AudioError::Capability {
-            capability: crate::Capability::Streaming.as_str().into(),
-            backend: "null".into(),
-            advertised: vec![crate::Capability::PlayBasic.as_str().into()],
-        })?;
+        let streams = backend.require_streams()?;
         let format = streams.stream_format();
         let channel = streams.open_stream(0.0, bus, buffer_seconds, false, None, 0.0)?;
         Ok(Self {
@@ -261,11 +257,7 @@ impl SynthStream {
         &mut self,
         backend: &mut B,
     ) -> Result<usize, AudioError> {
-        let streams = backend.streams().ok_or_else(|| AudioError::Capability {
-            capability: crate::Capability::Streaming.as_str().into(),
-            backend: "null".into(),
-            advertised: vec![crate::Capability::PlayBasic.as_str().into()],
-        })?;
+        let streams = backend.require_streams()?;
         let frames = streams.frames_available(self.channel).min(self.max_frames);
         if frames == 0 {
             return Ok(0);

@@ -367,6 +367,19 @@ impl<H: SoundData> Voice<H> {
 }
 
 impl Cursor {
+    /// Move a gliding pitch one frame on (the last frame of a glide lands on its target).
+    #[inline(always)]
+    fn glide_step(&mut self) {
+        if self.step_left > 0 {
+            self.step_left -= 1;
+            self.step = if self.step_left == 0 {
+                self.step_target
+            } else {
+                self.step.saturating_add_signed(self.step_delta).max(1)
+            };
+        }
+    }
+
     /// Render from a stream ring; `true` once the stream has ended and everything queued was
     /// played. Reads only frames already written: when the next frame the interpolator needs
     /// is not there yet, the frame is silent (an underrun, counted) and the cursor waits.
@@ -391,14 +404,7 @@ impl Cursor {
                 *ol += linear(a0, a1, t) * self.left.value;
                 *or += linear(b0, b1, t) * self.right.value;
                 self.pos += self.step;
-                if self.step_left > 0 {
-                    self.step_left -= 1;
-                    self.step = if self.step_left == 0 {
-                        self.step_target
-                    } else {
-                        self.step.saturating_add_signed(self.step_delta).max(1)
-                    };
-                }
+                self.glide_step();
                 self.starved = false;
             } else if done {
                 ended = true;
@@ -491,14 +497,7 @@ impl Cursor {
                 } else {
                     self.kernel::<_, CUBIC, false>(fetch, &mut ol[..1], &mut or[..1]);
                 }
-                if self.step_left > 0 {
-                    self.step_left -= 1;
-                    self.step = if self.step_left == 0 {
-                        self.step_target
-                    } else {
-                        self.step.saturating_add_signed(self.step_delta).max(1)
-                    };
-                }
+                self.glide_step();
                 done += 1;
             }
         }
@@ -590,14 +589,7 @@ impl Cursor {
                 gr += dr;
             }
             self.pos += self.step;
-            if self.step_left > 0 {
-                self.step_left -= 1;
-                self.step = if self.step_left == 0 {
-                    self.step_target
-                } else {
-                    self.step.saturating_add_signed(self.step_delta).max(1)
-                };
-            }
+            self.glide_step();
         }
         if ramp {
             let k = n as u32;
