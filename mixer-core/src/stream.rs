@@ -175,10 +175,8 @@ impl<B: AsRef<[AtomicU32]>> StreamRing<B> {
         self.tail.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn count_underrun(&self, new_stretch: bool, frames: usize) {
-        if new_stretch {
-            self.underruns.fetch_add(1, Ordering::Relaxed);
-        }
+    pub(crate) fn count_underrun(&self, stretches: usize, frames: usize) {
+        self.underruns.fetch_add(stretches, Ordering::Relaxed);
         self.underrun_frames.fetch_add(frames, Ordering::Relaxed);
     }
 }
@@ -199,8 +197,8 @@ pub trait StreamSource {
     fn released(&self) -> usize;
     /// Whether the producer said it is done.
     fn is_ended(&self) -> bool;
-    /// Count an underrun.
-    fn count_underrun(&self, new_stretch: bool, frames: usize);
+    /// Count underruns: `stretches` new empty stretches, `frames` silent frames.
+    fn count_underrun(&self, stretches: usize, frames: usize);
 }
 
 impl<B: AsRef<[AtomicU32]>> StreamSource for StreamRing<B> {
@@ -225,8 +223,8 @@ impl<B: AsRef<[AtomicU32]>> StreamSource for StreamRing<B> {
     fn is_ended(&self) -> bool {
         StreamRing::is_ended(self)
     }
-    fn count_underrun(&self, new_stretch: bool, frames: usize) {
-        StreamRing::count_underrun(self, new_stretch, frames)
+    fn count_underrun(&self, stretches: usize, frames: usize) {
+        StreamRing::count_underrun(self, stretches, frames)
     }
 }
 

@@ -385,14 +385,19 @@ impl Cursor {
     /// is not there yet, the frame is silent (an underrun, counted) and the cursor waits.
     /// Streams interpolate linearly whatever the mixer's interpolation.
     fn stream(&mut self, ring: &dyn StreamSource, out_l: &mut [f32], out_r: &mut [f32]) -> bool {
+        // Read `end` before the write index: a producer writes, then ends, so everything it
+        // wrote before ending is counted in `avail`.
+        let mut done = ring.is_ended();
         let mut avail = ring.readable();
         let mut ended = false;
+        let (mut starved, mut stretches) = (0usize, 0usize);
         for (ol, or) in out_l.iter_mut().zip(out_r.iter_mut()) {
             let idx = (self.pos >> 32) as usize;
-            if idx + 1 >= avail {
+            if idx + 1 >= avail && !done {
+                // Out of frames: look again once (the producer may have written meanwhile).
+                done = ring.is_ended();
                 avail = ring.readable();
             }
-            let done = ring.is_ended();
             if idx + 1 < avail || (done && idx < avail) {
                 let (a0, b0) = ring.frame(idx);
                 let (a1, b1) = if idx + 1 < avail {
@@ -411,11 +416,17 @@ impl Cursor {
                 break;
             } else {
                 // Underrun: silence; a new stretch counts once, every frame counts.
-                ring.count_underrun(!self.starved, 1);
+                if !self.starved {
+                    stretches += 1;
+                }
+                starved += 1;
                 self.starved = true;
             }
             self.left.advance(1);
             self.right.advance(1);
+        }
+        if starved > 0 {
+            ring.count_underrun(stretches, starved);
         }
         let whole = ((self.pos >> 32) as usize).min(avail);
         if whole > 0 {
