@@ -204,7 +204,7 @@ pub struct Scene {
     pub events: Vec<Event>,
 }
 
-/// The calls a scene may make now (the streaming calls join with their facet).
+/// Every backend call a scene may make (spatial emitters, bus layouts and streams included).
 pub const CALLS: [&str; 16] = [
     "play_audio",
     "stop_audio",
