@@ -45,6 +45,7 @@ mod controller;
 pub mod db;
 pub mod effect;
 mod error;
+mod gather;
 mod id;
 pub mod math;
 mod render;

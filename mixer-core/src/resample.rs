@@ -44,6 +44,8 @@ pub(crate) fn fraction(pos: u64) -> f32 {
 /// Sample formats the renderer reads.
 pub(crate) trait Pcm: Copy {
     fn to_f32(self) -> f32;
+    /// The samples as `f32`, when that is what they are (for loops specialised to `f32`).
+    fn as_f32(data: &[Self]) -> Option<&[f32]>;
 }
 
 impl Pcm for i16 {
@@ -51,12 +53,18 @@ impl Pcm for i16 {
     fn to_f32(self) -> f32 {
         self as f32 * (1.0 / 32768.0)
     }
+    fn as_f32(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
 }
 
 impl Pcm for f32 {
     #[inline(always)]
     fn to_f32(self) -> f32 {
         self
+    }
+    fn as_f32(data: &[Self]) -> Option<&[f32]> {
+        Some(data)
     }
 }
 

@@ -12,6 +12,7 @@
 
 use crate::command::VoiceStart;
 use crate::controller::{MAX_PITCH, MIN_PITCH};
+use crate::gather;
 use crate::id::BusId;
 use crate::math;
 use crate::resample::{self, Interpolation, Pcm, cubic, fraction, frame, frame_at_edge, linear};
@@ -559,6 +560,14 @@ impl Cursor {
         let last = ((self.pos + (n as u64 - 1) * step) >> 32) as usize;
         let win = &data[first * CH..(last + 2) * CH];
         let mut p = self.pos - base;
+        let (mut out_l, mut out_r) = (out_l, out_r);
+        if let (1, Some(win)) = (CH, T::as_f32(win)) {
+            // Mono f32 (the common case): four frames at a time, the same bits.
+            let (done, end) = gather::linear_mono(win, p, step, (gl, gr), out_l, out_r);
+            p = end;
+            out_l = &mut out_l[done..];
+            out_r = &mut out_r[done..];
+        }
         for (ol, or) in out_l.iter_mut().zip(out_r.iter_mut()) {
             let j = (p >> 32) as usize * CH;
             let t = fraction(p);
