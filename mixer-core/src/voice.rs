@@ -561,9 +561,12 @@ impl Cursor {
         let win = &data[first * CH..(last + 2) * CH];
         let mut p = self.pos - base;
         let (mut out_l, mut out_r) = (out_l, out_r);
-        if let (1, Some(win)) = (CH, T::as_f32(win)) {
-            // Mono f32 (the common case): four frames at a time, the same bits.
-            let (done, end) = gather::linear_mono(win, p, step, (gl, gr), out_l, out_r);
+        if let (1, Some(rest)) = (CH, T::as_f32(&data[first..])) {
+            // Mono f32 (the common case): several frames at a time, the same bits. It gets
+            // the rest of the sound, not just `win`: its wide loads may run past the last
+            // frame needed (and ignore what they read there), so a window that ends at the
+            // sound's end is the only one that makes it stop early.
+            let (done, end) = gather::linear_mono(rest, p, step, (gl, gr), out_l, out_r);
             p = end;
             out_l = &mut out_l[done..];
             out_r = &mut out_r[done..];

@@ -1,9 +1,9 @@
-//! The resampled hot loop for mono `f32` sounds, four output frames per step.
+//! The resampled hot loop for mono `f32` sounds, several output frames per step.
 //!
 //! A voice at any pitch but 1 reads its sound at positions `p, p + step, …`: every output frame
-//! gathers two samples at a data-dependent index, which compilers leave scalar. On x86_64 this
-//! module gathers the four frames' sample pairs with two-sample loads and does the rest in
-//! SSE2 (baseline on every x86_64 CPU, so no run-time detection). Elsewhere a portable
+//! gathers two samples at a data-dependent index, which compilers leave scalar. On x86_64,
+//! [`x86`](imp) mixes eight frames per step with AVX2 where the CPU has it (detected once at
+//! run time) and four with SSE2 (the x86_64 baseline) otherwise. Elsewhere a portable
 //! four-lane form runs, which the compiler vectorises where it can.
 //!
 //! **Bit-identical to the scalar loop.** Lane k computes exactly what the scalar kernel computes
@@ -45,86 +45,8 @@ pub(crate) fn linear_mono(
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-mod imp {
-    use core::arch::x86_64::{
-        __m128, _mm_add_epi32, _mm_add_ps, _mm_castsi128_ps, _mm_cvtepi32_ps, _mm_loadu_ps,
-        _mm_loadu_si64, _mm_movelh_ps, _mm_mul_ps, _mm_set1_epi32, _mm_set1_ps, _mm_setr_epi32,
-        _mm_shuffle_ps, _mm_srli_epi32, _mm_storeu_ps, _mm_sub_ps,
-    };
-
-    /// SSE2 body of [`super::linear_mono`]; the caller proved every read is inside `win` and
-    /// that the outputs hold a multiple of four frames.
-    #[inline(always)]
-    pub(super) fn linear_mono(
-        win: &[f32],
-        p: u64,
-        step: u64,
-        gl: f32,
-        gr: f32,
-        out_l: &mut [f32],
-        out_r: &mut [f32],
-    ) -> u64 {
-        // SAFETY: the module is compiled only where SSE2 is enabled for the whole build
-        // (`cfg(target_feature = "sse2")`, the x86_64 baseline), so the CPU has it.
-        unsafe { sse2(win, p, step, gl, gr, out_l, out_r) }
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    fn sse2(
-        win: &[f32],
-        mut p: u64,
-        step: u64,
-        gl: f32,
-        gr: f32,
-        out_l: &mut [f32],
-        out_r: &mut [f32],
-    ) -> u64 {
-        let scale = _mm_set1_ps(1.0 / 16_777_216.0);
-        let (vgl, vgr) = (_mm_set1_ps(gl), _mm_set1_ps(gr));
-        // The low (fraction) halves of the four lanes' positions, moved on with wrapping
-        // 32-bit adds: always the low halves of the lanes' 64-bit positions.
-        let lane = |k: u64| p.wrapping_add(k.wrapping_mul(step)) as u32 as i32;
-        let mut lo = _mm_setr_epi32(lane(0), lane(1), lane(2), lane(3));
-        let s4 = _mm_set1_epi32(step.wrapping_mul(4) as u32 as i32);
-        let src = win.as_ptr();
-        for (ol, or) in out_l.chunks_exact_mut(4).zip(out_r.chunks_exact_mut(4)) {
-            let j = [p, p + step, p + 2 * step, p + 3 * step].map(|q| (q >> 32) as usize);
-            // SAFETY: the caller checked that the last lane's right-hand sample,
-            // `(p_last >> 32) + 1`, is inside `win`; every lane of every chunk reads at or
-            // before it (positions grow), so `j[k] + 1 < win.len()`: each 8-byte unaligned
-            // load reads `win[j[k]]` and `win[j[k] + 1]`, both in bounds.
-            let (x01, x23) = unsafe {
-                let pair = |j: usize| _mm_castsi128_ps(_mm_loadu_si64(src.add(j).cast::<u8>()));
-                (
-                    _mm_movelh_ps(pair(j[0]), pair(j[1])),
-                    _mm_movelh_ps(pair(j[2]), pair(j[3])),
-                )
-            };
-            // [a0 b0 a1 b1], [a2 b2 a3 b3] → [a0 a1 a2 a3], [b0 b1 b2 b3].
-            let a = _mm_shuffle_ps::<0b10_00_10_00>(x01, x23);
-            let b = _mm_shuffle_ps::<0b11_01_11_01>(x01, x23);
-            let t = _mm_mul_ps(_mm_cvtepi32_ps(_mm_srli_epi32::<8>(lo)), scale);
-            let s = _mm_add_ps(a, _mm_mul_ps(_mm_sub_ps(b, a), t));
-            accumulate(ol, _mm_mul_ps(s, vgl));
-            accumulate(or, _mm_mul_ps(s, vgr));
-            lo = _mm_add_epi32(lo, s4);
-            p += 4 * step;
-        }
-        p
-    }
-
-    /// `out[k] += v[k]` for a chunk of exactly four samples.
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    fn accumulate(out: &mut [f32], v: __m128) {
-        assert_eq!(out.len(), 4);
-        // SAFETY: `out` holds exactly four f32 (checked above, and always true for the
-        // `chunks_exact_mut(4)` callers, so the check compiles away); unaligned loads and
-        // stores of 16 bytes from its start stay inside it.
-        unsafe { _mm_storeu_ps(out.as_mut_ptr(), _mm_add_ps(_mm_loadu_ps(out.as_ptr()), v)) }
-    }
-}
+#[path = "x86.rs"]
+mod imp;
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 mod imp {
