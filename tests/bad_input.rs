@@ -1532,7 +1532,8 @@ fn bad_files_are_typed_errors() {
         ),
         ("zeros", vec![0; 4096]),
     ];
-    let lies: [(&str, fn(&mut Wav)); 10] = [
+    type Lie = fn(&mut Wav);
+    let lies: [(&str, Lie); 10] = [
         ("no frames", |w| {
             w.data_len = 0;
             w.data.clear();
@@ -1551,7 +1552,6 @@ fn bad_files_are_typed_errors() {
     for (what, lie) in lies {
         let mut w = Wav::pcm16(4800);
         lie(&mut w);
-        w.byte_rate = w.byte_rate.wrapping_add(0);
         owned.push((what, w.bytes()));
     }
     cases.extend(owned);
@@ -1741,4 +1741,720 @@ fn bad_pcm_and_rates() {
             "{config:?}: {r:?}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bus layouts and effects.
+// ---------------------------------------------------------------------------------------------
+
+#[track_caller]
+fn layout_err(r: Result<impl std::fmt::Debug, AudioError>, what: &str) -> AudioError {
+    match r {
+        Err(e) => e,
+        Ok(v) => panic!("{what}: accepted ({v:?})"),
+    }
+}
+
+/// Tests that every layout edit that cannot be made is a typed error (`InvalidLayout` for
+/// cycles, Master's route and removal; `UnknownBus`; `InvalidParameter` for NaN and empty
+/// names) and leaves the layout exactly as it was.
+#[test]
+fn bad_layout_edits_are_typed() {
+    let mut l = AudioBusLayout::default();
+    l.add_bus("A", 0.0, "Master").unwrap();
+    l.add_bus("B", 0.0, "A").unwrap();
+    l.add_bus("C", 0.0, "B").unwrap();
+    let before = l.clone();
+    type Edit = fn(&mut AudioBusLayout) -> Result<(), AudioError>;
+    let cases: [(&str, Edit, &str); 17] = [
+        (
+            "cycle of three",
+            |l| l.set_send_to("A", "C"),
+            "InvalidLayout",
+        ),
+        ("cycle of two", |l| l.set_send_to("A", "B"), "InvalidLayout"),
+        (
+            "bus sends to itself",
+            |l| l.set_send_to("B", "B"),
+            "InvalidLayout",
+        ),
+        (
+            "Master sends to a bus",
+            |l| l.set_send_to("Master", "SFX"),
+            "InvalidLayout",
+        ),
+        ("remove Master", |l| l.remove_bus("Master"), "InvalidLayout"),
+        (
+            "send to a missing bus",
+            |l| l.set_send_to("A", "Nope"),
+            "UnknownBus",
+        ),
+        (
+            "route a missing bus",
+            |l| l.set_send_to("Nope", "A"),
+            "UnknownBus",
+        ),
+        (
+            "add under a missing parent",
+            |l| l.add_bus("D", 0.0, "Nope").map(drop),
+            "UnknownBus",
+        ),
+        (
+            "add with an empty name",
+            |l| l.add_bus("", 0.0, "Master").map(drop),
+            "InvalidParameter",
+        ),
+        (
+            "add at NaN dB",
+            |l| l.add_bus("D", f32::NAN, "Master").map(drop),
+            "InvalidParameter",
+        ),
+        (
+            "volume NaN",
+            |l| l.set_volume_db("A", f32::NAN),
+            "InvalidParameter",
+        ),
+        (
+            "volume of a missing bus",
+            |l| l.set_volume_db("Nope", 0.0),
+            "UnknownBus",
+        ),
+        (
+            "mute a missing bus",
+            |l| l.set_mute("Nope", true),
+            "UnknownBus",
+        ),
+        (
+            "NaN effect parameter",
+            |l| {
+                l.add_effect(
+                    "A",
+                    Effect::new(EffectParams::LowPass(FilterParams {
+                        cutoff_hz: f32::NAN,
+                        q: 0.7,
+                    })),
+                )
+            },
+            "InvalidParameter",
+        ),
+        (
+            "infinite effect parameter",
+            |l| {
+                l.add_effect(
+                    "A",
+                    Effect::new(EffectParams::LowPass(FilterParams {
+                        cutoff_hz: 500.0,
+                        q: f32::INFINITY,
+                    })),
+                )
+            },
+            "InvalidParameter",
+        ),
+        (
+            "effect on a missing bus",
+            |l| l.add_effect("Nope", Effect::default_for("gain").unwrap()),
+            "UnknownBus",
+        ),
+        (
+            "replace an effect that is not there",
+            |l| l.set_effect("A", 3, Effect::default_for("gain").unwrap()),
+            "InvalidParameter",
+        ),
+    ];
+    for (what, edit, want) in cases {
+        let e = layout_err(edit(&mut l), what);
+        let got = match e {
+            AudioError::InvalidLayout(_) => "InvalidLayout",
+            AudioError::UnknownBus { .. } => "UnknownBus",
+            AudioError::InvalidParameter { .. } => "InvalidParameter",
+            _ => "other",
+        };
+        assert_eq!(got, want, "{what}: {e}");
+        assert_eq!(l, before, "{what}: the layout changed");
+    }
+    // Documented no-ops.
+    l.remove_bus("Nope").unwrap();
+    assert_eq!(l.remove_effect("A", 5).unwrap(), None);
+    l.add_bus("A", 12.0, "").unwrap();
+    assert_eq!(l, before, "adding an existing name leaves it unchanged");
+    // Unknown effect kinds.
+    for tag in ["chorus", "", "LowPass", "reverb "] {
+        let e = layout_err(Effect::default_for(tag), tag);
+        assert!(matches!(e, AudioError::InvalidLayout(_)), "{tag:?}: {e:?}");
+    }
+    // Master may not be given a parent by adding it late, either: that is a route out of the
+    // root (and with "A" sending to Master, a cycle).
+    let mut l = AudioBusLayout::empty();
+    l.add_bus("A", 0.0, "Master").unwrap();
+    let before = l.clone();
+    for parent in ["A", "Master"] {
+        let e = layout_err(l.add_bus("Master", 0.0, parent), parent);
+        assert!(
+            matches!(e, AudioError::InvalidLayout(_)),
+            "Master → {parent}: {e:?}"
+        );
+        assert_eq!(l, before);
+    }
+    l.add_bus("Master", 0.0, "").unwrap();
+}
+
+/// `[{...}]` bus documents that must be refused, with what the message must mention.
+const BAD_LAYOUT_DOCS: &[(&str, &str, &[&str])] = &[
+    ("not a list", r#"{"name": "Master"}"#, &["list of buses"]),
+    ("a number", "3", &["list of buses"]),
+    ("bus not an object", r#"["Master"]"#, &["bus 0", "object"]),
+    ("no name", r#"[{"volume_db": 0}]"#, &["bus 0", "name"]),
+    ("name a number", r#"[{"name": 7}]"#, &["bus 0", "name"]),
+    (
+        "volume a string",
+        r#"[{"name": "Master", "volume_db": "loud"}]"#,
+        &["volume_db", "number"],
+    ),
+    (
+        "volume null",
+        r#"[{"name": "Master", "volume_db": null}]"#,
+        &["volume_db", "number"],
+    ),
+    (
+        "mute a string",
+        r#"[{"name": "Master", "mute": "yes"}]"#,
+        &["mute", "true or false"],
+    ),
+    (
+        "solo a number",
+        r#"[{"name": "Master", "solo": 1}]"#,
+        &["solo", "true or false"],
+    ),
+    (
+        "send_to a number",
+        r#"[{"name": "Master"}, {"name": "A", "send_to": 0}]"#,
+        &["bus 1", "send_to"],
+    ),
+    (
+        "unknown field",
+        r#"[{"name": "Master", "volume": 1}]"#,
+        &["volume", "unknown field"],
+    ),
+    (
+        "duplicate name",
+        r#"[{"name": "Master"}, {"name": "A"}, {"name": "A"}]"#,
+        &["bus 2", "second bus"],
+    ),
+    (
+        "missing parent",
+        r#"[{"name": "Master"}, {"name": "A", "send_to": "Nope"}]"#,
+        &["Nope"],
+    ),
+    (
+        "parent listed after child",
+        r#"[{"name": "A", "send_to": "B"}, {"name": "B"}]"#,
+        &["\"B\""],
+    ),
+    (
+        "Master sends to itself",
+        r#"[{"name": "Master", "send_to": "Master"}]"#,
+        &["Master"],
+    ),
+    (
+        "cycle through Master",
+        r#"[{"name": "A", "send_to": "Master"}, {"name": "Master", "send_to": "A"}]"#,
+        &["Master"],
+    ),
+    (
+        "effects not a list",
+        r#"[{"name": "Master", "effects": {}}]"#,
+        &["effects", "list"],
+    ),
+    (
+        "effect not an object",
+        r#"[{"name": "Master", "effects": ["reverb"]}]"#,
+        &["effects[0]", "object"],
+    ),
+    (
+        "unknown effect kind",
+        r#"[{"name": "Master", "effects": [{"type": "chorus"}]}]"#,
+        &["effects[0]", "chorus", "lowpass"],
+    ),
+    (
+        "effect type a number",
+        r#"[{"name": "Master", "effects": [{"type": 3}]}]"#,
+        &["effects[0]", "type"],
+    ),
+    (
+        "effect enabled a string",
+        r#"[{"name": "Master", "effects": [{"type": "gain", "enabled": "on"}]}]"#,
+        &["enabled"],
+    ),
+    (
+        "effect params a list",
+        r#"[{"name": "Master", "effects": [{"type": "gain", "params": [1]}]}]"#,
+        &["params", "object"],
+    ),
+    (
+        "effect parameter a string",
+        r#"[{"name": "Master", "effects": [{"type": "delay", "params": {"feedback": "lots"}}]}]"#,
+        &["effects[0]", "feedback", "number"],
+    ),
+    (
+        "unknown effect parameter",
+        r#"[{"name": "Master", "effects": [{"type": "lowpass", "params": {"cutof_hz": 1}}]}]"#,
+        &["cutof_hz", "cutoff_hz"],
+    ),
+    (
+        "effect parameter beyond f32",
+        r#"[{"name": "Master", "effects": [{"type": "lowpass", "params": {"cutoff_hz": 1e39}}]}]"#,
+        &["bus 0", "effects[0]", "cutoff_hz", "finite"],
+    ),
+    (
+        "EQ bands not a list",
+        r#"[{"name": "Master", "effects": [{"type": "parametriceq", "params": {"bands": 3}}]}]"#,
+        &["bands"],
+    ),
+    (
+        "EQ band of an unknown type",
+        r#"[{"name": "Master", "effects": [{"type": "parametriceq", "params": {"bands": [{"type": "bell"}]}}]}]"#,
+        &["band 0", "type"],
+    ),
+    (
+        "EQ band freq a string",
+        r#"[{"name": "Master", "effects": [{"type": "parametriceq", "params": {"bands": [{"freq": "low"}]}}]}]"#,
+        &["band 0", "freq"],
+    ),
+    (
+        "EQ with too many bands",
+        r#"[{"name": "Master", "effects": [{"type": "parametriceq", "params": {"bands": [{},{},{},{},{},{},{},{},{}]}}]}]"#,
+        &["bands", "at most"],
+    ),
+];
+
+/// Tests malformed bus layout documents (wrong JSON types, duplicates, missing parents,
+/// cycles, unknown effect kinds and parameters): each is a typed error whose message names
+/// the bus and field, from `from_json` and from serde alike, never a panic.
+#[test]
+fn bad_layout_documents_are_typed() {
+    for &(what, doc, needles) in BAD_LAYOUT_DOCS {
+        let v: serde_json::Value = serde_json::from_str(doc).unwrap();
+        let e = layout_err(AudioBusLayout::from_json(&v), what);
+        assert!(
+            matches!(
+                e,
+                AudioError::InvalidLayout(_) | AudioError::UnknownBus { .. }
+            ),
+            "{what}: {e:?}"
+        );
+        let msg = e.to_string();
+        for n in needles {
+            assert!(msg.contains(n), "{what}: {msg:?} does not mention {n:?}");
+        }
+        assert!(
+            serde_json::from_str::<AudioBusLayout>(doc).is_err(),
+            "{what}"
+        );
+    }
+    // Out-of-range numbers that JSON can hold clamp, as through the API.
+    let v = serde_json::json!([{"name": "Master", "volume_db": 1e300}, {"name": "A", "volume_db": -1e300}]);
+    let l = AudioBusLayout::from_json(&v).unwrap();
+    assert_eq!(l.get_bus("Master").unwrap().volume_db(), 24.0);
+    assert_eq!(l.get_bus("A").unwrap().volume_db(), -80.0);
+}
+
+fn sync_sfx(
+    edit: impl Fn(&mut AudioBusLayout) -> Result<(), AudioError> + 'static,
+) -> impl Fn(&mut Rig) -> Result<(), AudioError> {
+    move |r: &mut Rig| {
+        let mut l = AudioBusLayout::default();
+        edit(&mut l)?;
+        r.b.sync_bus_layout(&l)
+    }
+}
+
+/// Tests bus volumes out of range through a sync: ±infinity and huge values render the same
+/// bits as the clamped level (−80 or +24 dB); the reference on another bus is untouched.
+#[test]
+fn bus_volumes_clamp() {
+    let rows = vec![
+        row(
+            "SFX at +inf dB",
+            Want::Ok,
+            sync_sfx(|l| l.set_volume_db("SFX", f32::INFINITY)),
+            sync_sfx(|l| l.set_volume_db("SFX", 24.0)),
+        ),
+        row(
+            "SFX at 1e30 dB",
+            Want::Ok,
+            sync_sfx(|l| l.set_volume_db("SFX", 1e30)),
+            sync_sfx(|l| l.set_volume_db("SFX", 24.0)),
+        ),
+        row(
+            "SFX at -inf dB",
+            Want::Ok,
+            sync_sfx(|l| l.set_volume_db("SFX", f32::NEG_INFINITY)),
+            sync_sfx(|l| l.set_volume_db("SFX", -80.0)),
+        ),
+        row(
+            "new bus at +inf dB",
+            Want::Ok,
+            sync_sfx(|l| l.add_bus("X", f32::INFINITY, "SFX").map(drop)),
+            sync_sfx(|l| l.add_bus("X", 24.0, "SFX").map(drop)),
+        ),
+    ];
+    run_rows(rows);
+}
+
+/// Effects with every parameter pushed out of its range, one way or the other.
+fn wild_effects() -> Vec<(String, EffectParams)> {
+    use simvx_audio::{
+        BandKind, CompressorParams, DelayParams, EqBand, EqParams, GainParams, LimiterParams,
+        ReverbParams, SoftClipParams,
+    };
+    let mut out = Vec::new();
+    for x in [1e30f32, -1e30, 0.0, -1.0] {
+        let f = FilterParams { cutoff_hz: x, q: x };
+        out.push((format!("lowpass {x}"), EffectParams::LowPass(f)));
+        out.push((format!("highpass {x}"), EffectParams::HighPass(f)));
+        out.push((format!("bandpass {x}"), EffectParams::BandPass(f)));
+        out.push((format!("notch {x}"), EffectParams::Notch(f)));
+        out.push((
+            format!("gain {x}"),
+            EffectParams::Gain(GainParams { volume_db: x }),
+        ));
+        let mut eq = EqParams::empty();
+        for kind in [BandKind::Peaking, BandKind::LowShelf, BandKind::HighShelf] {
+            eq.push(EqBand {
+                kind,
+                freq: x,
+                q: x,
+                gain_db: x,
+            });
+        }
+        out.push((format!("parametriceq {x}"), EffectParams::ParametricEq(eq)));
+        out.push((
+            format!("delay {x}"),
+            EffectParams::Delay(DelayParams {
+                time_seconds: x,
+                feedback: x,
+                wet: x,
+                dry: x,
+            }),
+        ));
+        out.push((
+            format!("reverb {x}"),
+            EffectParams::Reverb(ReverbParams {
+                room_size: x,
+                damping: x,
+                wet: x,
+                dry: x,
+                width: x,
+                freeze: x > 0.0,
+            }),
+        ));
+        out.push((
+            format!("softclip {x}"),
+            EffectParams::SoftClip(SoftClipParams {
+                drive: x,
+                output_gain: x,
+            }),
+        ));
+        out.push((
+            format!("compressor {x}"),
+            EffectParams::Compressor(CompressorParams {
+                threshold_db: x,
+                ratio: x,
+                attack: x,
+                release: x,
+                knee_db: x,
+                makeup_db: x,
+            }),
+        ));
+        out.push((
+            format!("limiter {x}"),
+            EffectParams::Limiter(LimiterParams {
+                ceiling_db: x,
+                lookahead: x,
+                release: x,
+            }),
+        ));
+    }
+    out
+}
+
+/// Tests effects whose parameters are far out of range (±1e30, 0, −1: zero cutoffs and Q,
+/// runaway feedback, zero drive, zero attack, negative look-ahead…): accepted, clamped to
+/// the documented ranges (the same bits as `EffectParams::sanitized`), finite, and the
+/// reference on another bus keeps its level. Retuning a live effect to them is the same.
+#[test]
+fn effect_params_out_of_range_clamp() {
+    let mut rows = Vec::new();
+    for (what, p) in wild_effects() {
+        let clamped = p.sanitized();
+        rows.push(row(
+            format!("SFX effect {what}"),
+            Want::Ok,
+            sync_sfx(move |l| l.add_effect("SFX", Effect::new(p))),
+            sync_sfx(move |l| l.add_effect("SFX", Effect::new(clamped))),
+        ));
+    }
+    run_rows(rows);
+    // Retuned in place, every block, on a chain that already carries sound.
+    let mut r = rig();
+    for (what, p) in wild_effects() {
+        let mut l = AudioBusLayout::default();
+        l.add_effect("SFX", Effect::default_for(p.tag()).unwrap())
+            .unwrap();
+        r.b.sync_bus_layout(&l).unwrap();
+        r.b.render_frames(480);
+        l.set_effect("SFX", 0, Effect::new(p)).unwrap();
+        r.b.sync_bus_layout(&l).unwrap();
+        assert_reference(&r.b.render_frames(4800), &what);
+    }
+}
+
+/// Tests that NaN and infinite effect parameters (EQ bands included) are `InvalidParameter`
+/// naming the parameter, from `add_effect`, `set_effect` and `Effect::check` (which
+/// `sync_bus_layout` runs on every backend), and leave the layout and the mix unchanged.
+#[test]
+fn non_finite_effect_params_are_refused() {
+    let mut a = rig();
+    let mut twin = rig();
+    let mut null = null_backend(&AudioConfig::default());
+    let mut l = AudioBusLayout::default();
+    l.add_effect("SFX", Effect::default_for("lowpass").unwrap())
+        .unwrap();
+    for x in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        for (name, p) in [
+            (
+                "cutoff_hz",
+                EffectParams::LowPass(FilterParams {
+                    cutoff_hz: x,
+                    q: 0.7,
+                }),
+            ),
+            (
+                "q",
+                EffectParams::LowPass(FilterParams {
+                    cutoff_hz: 500.0,
+                    q: x,
+                }),
+            ),
+        ] {
+            let before = l.clone();
+            let e = layout_err(l.set_effect("SFX", 0, Effect::new(p)), name);
+            assert!(
+                matches!(e, AudioError::InvalidParameter { name: n, .. } if n == name),
+                "{x}: {e:?}"
+            );
+            let e = layout_err(l.add_effect("SFX", Effect::new(p)), name);
+            assert!(
+                matches!(e, AudioError::InvalidParameter { .. }),
+                "{x}: {e:?}"
+            );
+            assert!(Effect::new(p).check().is_err());
+            assert_eq!(l, before);
+        }
+    }
+    let mut eq = simvx_audio::EqParams::default();
+    eq.push(simvx_audio::EqBand {
+        freq: f32::INFINITY,
+        ..simvx_audio::EqBand::default()
+    });
+    let e = layout_err(
+        l.add_effect("SFX", Effect::new(EffectParams::ParametricEq(eq))),
+        "eq",
+    );
+    assert!(
+        matches!(e, AudioError::InvalidParameter { name: "freq", .. }),
+        "{e:?}"
+    );
+    a.b.sync_bus_layout(&l).unwrap();
+    twin.b.sync_bus_layout(&l).unwrap();
+    null.sync_bus_layout(&l).unwrap();
+    let (oa, ob) = (a.b.render_frames(7200), twin.b.render_frames(7200));
+    assert_reference(&oa, "non-finite effect params");
+    assert_same(&oa, &ob, "non-finite effect params");
+}
+
+/// Tests layouts that do not fit the mixer (too many buses, too many effects on a bus):
+/// `InvalidLayout`, and nothing is applied (the mix is bit-identical to a twin's).
+#[test]
+fn layouts_too_big_are_refused_whole() {
+    let mut a = rig();
+    let mut twin = rig();
+    let mut too_many_buses = AudioBusLayout::default();
+    too_many_buses.set_volume_db("Music", -20.0).unwrap();
+    for i in 0..40 {
+        too_many_buses
+            .add_bus(&format!("B{i}"), 0.0, "Master")
+            .unwrap();
+    }
+    let mut too_many_effects = AudioBusLayout::default();
+    too_many_effects.set_volume_db("Music", -20.0).unwrap();
+    for _ in 0..9 {
+        too_many_effects
+            .add_effect("Music", Effect::default_for("gain").unwrap())
+            .unwrap();
+    }
+    for (what, l) in [
+        ("40 more buses", too_many_buses),
+        ("9 effects", too_many_effects),
+    ] {
+        let e = layout_err(a.b.sync_bus_layout(&l), what);
+        assert!(matches!(e, AudioError::InvalidLayout(_)), "{what}: {e:?}");
+    }
+    let (oa, ob) = (a.b.render_frames(7200), twin.b.render_frames(7200));
+    assert_reference(&oa, "layouts too big");
+    assert_same(&oa, &ob, "layouts too big");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scene files.
+// ---------------------------------------------------------------------------------------------
+
+const TONE: &str =
+    r#""sounds": {"t": {"tone": {"frequency": 440, "amplitude": 0.5, "seconds": 1}}}"#;
+
+/// Scene documents that must be refused: what, text, and what the error must mention.
+fn bad_scenes() -> Vec<(&'static str, String, Vec<&'static str>)> {
+    let ev = |e: &str| format!(r#"{{"duration": 1, {TONE}, "events": [{e}]}}"#);
+    vec![
+        ("not JSON", "{".into(), vec!["not valid JSON"]),
+        ("empty file", "".into(), vec!["not valid JSON"]),
+        ("a list", "[]".into(), vec!["scene"]),
+        ("no duration", r#"{"events": []}"#.into(), vec!["duration", "missing"]),
+        ("duration a string", r#"{"duration": "1s"}"#.into(), vec!["duration"]),
+        ("duration 0", r#"{"duration": 0}"#.into(), vec!["duration"]),
+        ("duration negative", r#"{"duration": -1}"#.into(), vec!["duration"]),
+        ("duration a year", r#"{"duration": 31536000}"#.into(), vec!["duration"]),
+        ("number beyond f64", r#"{"duration": 1e400}"#.into(), vec!["not valid JSON"]),
+        ("sample_rate 0", r#"{"duration": 1, "sample_rate": 0}"#.into(), vec!["sample_rate"]),
+        ("sample_rate negative", r#"{"duration": 1, "sample_rate": -48000}"#.into(), vec!["sample_rate"]),
+        ("sample_rate fractional", r#"{"duration": 1, "sample_rate": 44100.5}"#.into(), vec!["sample_rate"]),
+        ("channels 0", r#"{"duration": 1, "channels": 0}"#.into(), vec!["channels"]),
+        ("channels 9", r#"{"duration": 1, "channels": 9}"#.into(), vec!["channels"]),
+        ("unknown top-level key", r#"{"duration": 1, "bus": []}"#.into(), vec!["bus"]),
+        ("sounds a list", r#"{"duration": 1, "sounds": []}"#.into(), vec!["sounds"]),
+        (
+            "sound of two kinds",
+            r#"{"duration": 1, "sounds": {"t": {"file": "a.wav", "noise": {"amplitude": 1, "seconds": 1, "seed": 1}}}}"#.into(),
+            vec!["sound \"t\""],
+        ),
+        ("buses malformed", r#"{"duration": 1, "buses": [{"name": 3}]}"#.into(), vec!["buses", "name"]),
+        (
+            "buses with a cycle through Master",
+            r#"{"duration": 1, "buses": [{"name": "A", "send_to": "Master"}, {"name": "Master", "send_to": "A"}]}"#.into(),
+            vec!["buses", "Master"],
+        ),
+        ("listener vector of two", r#"{"duration": 1, "listener": {"position": [1, 2]}}"#.into(), vec!["listener", "position"]),
+        ("events an object", r#"{"duration": 1, "events": {}}"#.into(), vec!["events"]),
+        ("event without at", ev(r#"{"call": "play_audio", "channel": "a", "sound": "t"}"#), vec!["event 0", "at"]),
+        ("event at negative", ev(r#"{"at": -1, "call": "play_audio", "channel": "a", "sound": "t"}"#), vec!["event 0", "at"]),
+        ("unknown call", ev(r#"{"at": 0, "call": "explode", "channel": "a"}"#), vec!["event 0", "call", "explode"]),
+        ("call a number", ev(r#"{"at": 0, "call": 5}"#), vec!["event 0", "call"]),
+        ("unknown sound", ev(r#"{"at": 0, "call": "play_audio", "channel": "a", "sound": "nope"}"#), vec!["event 0", "sound"]),
+        ("unknown argument", ev(r#"{"at": 0, "call": "play_audio", "channel": "a", "sound": "t", "volume": 1}"#), vec!["event 0", "volume"]),
+        ("volume a string", ev(r#"{"at": 0, "call": "play_audio", "channel": "a", "sound": "t", "volume_db": "-6"}"#), vec!["event 0", "volume_db"]),
+        ("loop a number", ev(r#"{"at": 0, "call": "play_audio", "channel": "a", "sound": "t", "loop": 1}"#), vec!["event 0", "loop"]),
+        ("mode unknown", ev(r#"{"at": 0, "call": "play_audio", "channel": "a", "sound": "t", "mode": "4d"}"#), vec!["event 0", "mode"]),
+        ("channel not started", ev(r#"{"at": 0, "call": "stop_audio", "channel": "ghost"}"#), vec!["event 0", "channel", "ghost"]),
+        (
+            "channel stopped before it starts",
+            ev(r#"{"at": 0.5, "call": "play_audio", "channel": "a", "sound": "t"}, {"at": 0.1, "call": "stop_audio", "channel": "a"}"#),
+            vec!["event 1", "channel"],
+        ),
+        ("channel a number", ev(r#"{"at": 0, "call": "stop_audio", "channel": 5}"#), vec!["event 0", "channel"]),
+        ("emitter position of two", ev(r#"{"at": 0, "call": "play_audio", "channel": "a", "sound": "t", "emitter": {"position": [1, 2]}}"#), vec!["event 0", "position"]),
+    ]
+}
+
+/// Tests malformed scene files: each is a `SceneError` naming the file and, where there is
+/// one, the event or sound and the field; `Scene::load` wraps it in `AudioError::Scene`.
+#[test]
+fn bad_scene_files_are_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    for (what, text, needles) in bad_scenes() {
+        let e = match Scene::parse(&text, "bad.json", dir.path().into()) {
+            Err(e) => e,
+            Ok(_) => panic!("{what}: accepted"),
+        };
+        let msg = e.to_string();
+        assert!(msg.starts_with("bad.json"), "{what}: {msg}");
+        for n in &needles {
+            assert!(msg.contains(n), "{what}: {msg:?} does not mention {n:?}");
+        }
+        std::fs::write(&path, &text).unwrap();
+        assert!(
+            matches!(Scene::load(&path), Err(AudioError::Scene(_))),
+            "{what}"
+        );
+    }
+    assert!(matches!(
+        Scene::load(dir.path().join("none.json")),
+        Err(AudioError::FileNotFound(_))
+    ));
+    assert!(
+        matches!(Scene::load(dir.path()), Err(AudioError::Io { .. })),
+        "a directory"
+    );
+}
+
+/// Tests scene files that parse but fail when run: a sound file that is missing or corrupt,
+/// or a tone or noise out of range (`AudioError::Scene` naming the sound) and a call the backend refuses, an unknown bus
+/// (`AudioError::Scene` naming the event and the bus). Infinite-after-cast numbers (1e39 dB)
+/// and events after the end are accepted: they clamp, or never apply.
+#[test]
+fn scenes_that_fail_when_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junk.wav"), b"RIFF....WAVEjunk").unwrap();
+    for (what, sound, needle) in [
+        ("missing file", r#"{"file": "missing.wav"}"#, "missing.wav"),
+        ("corrupt file", r#"{"file": "junk.wav"}"#, "junk.wav"),
+        (
+            "tone of negative frequency",
+            r#"{"tone": {"frequency": -5, "amplitude": 0.5, "seconds": 1}}"#,
+            "frequency",
+        ),
+        (
+            "tone of 0 s",
+            r#"{"tone": {"frequency": 5, "amplitude": 0.5, "seconds": 0}}"#,
+            "seconds",
+        ),
+        (
+            "noise of 1e300 s",
+            r#"{"noise": {"amplitude": 0.5, "seconds": 1e300, "seed": 1}}"#,
+            "seconds",
+        ),
+    ] {
+        let text = format!(r#"{{"duration": 1, "sounds": {{"s": {sound}}}}}"#);
+        let scene = Scene::parse(&text, "s.json", dir.path().into()).unwrap();
+        let e = scene.load_sounds().unwrap_err();
+        assert!(
+            matches!(&e, AudioError::Scene(se) if se.location.as_deref() == Some("sound \"s\"")),
+            "{what}: {e:?}"
+        );
+        assert!(e.to_string().contains(needle), "{what}: {e}");
+    }
+    let run = |events: &str| {
+        let text = format!(r#"{{"duration": 0.1, {TONE}, "events": [{events}]}}"#);
+        let scene = Scene::parse(&text, "s.json", dir.path().into()).unwrap();
+        let sounds = scene.load_sounds().unwrap();
+        simvx_audio::render_scene(&scene, &sounds, 480, |_| {})
+    };
+    let e =
+        run(r#"{"at": 0.05, "call": "play_audio", "channel": "a", "sound": "t", "bus": "Nope"}"#)
+            .unwrap_err();
+    assert!(
+        matches!(&e, AudioError::Scene(se) if se.location.as_deref() == Some("event 0")),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("Nope"), "{e}");
+    let out = run(concat!(
+        r#"{"at": 0, "call": "play_audio", "channel": "a", "sound": "t", "volume_db": 1e39, "pan": -1e39, "pitch": 1e39},"#,
+        r#"{"at": 1e300, "call": "stop_audio", "channel": "a"}"#
+    ))
+    .unwrap();
+    assert!(out.iter().all(|s| s.is_finite()));
+    let (l, r) = split_stereo(&out);
+    assert!(r.iter().all(|&s| s == 0.0), "pan −1e39 is hard left");
+    // +24 dB on a 0.5 tone at pitch 16: 0.5 · 15.85 peak, less where samples fall between.
+    assert!(common::peak(&l) > 6.0 && common::peak(&l) <= 0.5 * 15.85 + 1e-3);
 }
