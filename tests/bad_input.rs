@@ -1415,6 +1415,9 @@ fn open_stream_numbers() {
     let negative =
         a.b.open_stream(0.0, "Voice", 0.5, false, Some(&chirp), -5.0)
             .unwrap();
+    let zero =
+        a.b.open_stream(0.0, "Voice", 0.5, false, Some(&chirp), 0.0)
+            .unwrap();
     let r =
         a.b.open_stream(0.0, "Voice", 0.5, false, Some(&chirp), f64::INFINITY);
     assert!(
@@ -1429,6 +1432,13 @@ fn open_stream_numbers() {
         "a seek past the end ends the stream"
     );
     assert!(a.b.is_channel_active(negative));
+    let at = a.b.get_playback_position(negative);
+    assert!(at > 0.0, "{at}");
+    assert_eq!(
+        at,
+        a.b.get_playback_position(zero),
+        "a negative seek starts at 0"
+    );
     assert!(a.b.take_stream_errors().is_empty());
 }
 
