@@ -72,7 +72,9 @@ impl Effect {
         Ok(Self::new(params))
     }
 
-    /// Refuse NaN in any parameter (infinities and out-of-range values clamp when applied).
+    /// Refuse NaN and infinities in any parameter, EQ bands included: a layout must survive
+    /// its JSON form, which has no NaN or infinity. Finite values out of range are accepted
+    /// and clamp to the parameter's range when applied.
     ///
     /// # Errors
     /// [`AudioError::InvalidParameter`] naming the parameter.
@@ -84,17 +86,20 @@ impl Effect {
             if let Value::Null = value {
                 return Err(AudioError::InvalidParameter {
                     name,
-                    reason: format!("NaN in {} effect", self.tag()),
+                    reason: format!(
+                        "not a finite number (NaN or infinite) in {} effect",
+                        self.tag()
+                    ),
                 });
             }
         }
         if let EffectParams::ParametricEq(eq) = &self.params {
             for b in eq.bands() {
                 for (name, x) in [("freq", b.freq), ("q", b.q), ("gain_db", b.gain_db)] {
-                    if x.is_nan() {
+                    if !x.is_finite() {
                         return Err(AudioError::InvalidParameter {
                             name,
-                            reason: "NaN in a parametriceq band".into(),
+                            reason: format!("{x} in a parametriceq band: not a finite number"),
                         });
                     }
                 }

@@ -137,7 +137,9 @@ impl AudioBusLayout {
     /// # Errors
     /// [`AudioError::UnknownBus`] when `send_to` names no bus (`"Master"` is accepted even
     /// before Master exists, as in the original); [`AudioError::InvalidParameter`] for NaN or
-    /// an empty name.
+    /// an empty name; [`AudioError::InvalidLayout`] for a Master that sends to a bus (Master
+    /// feeds the output; as in [`set_send_to`](Self::set_send_to), and it would close a cycle
+    /// through every bus already sending to it).
     pub fn add_bus(
         &mut self,
         name: &str,
@@ -155,6 +157,11 @@ impl AudioBusLayout {
             });
         }
         let volume_db = check_db(volume_db)?;
+        if name == MASTER && !send_to.is_empty() {
+            return Err(AudioError::InvalidLayout(format!(
+                "Master sends to the output; it cannot send to {send_to:?}"
+            )));
+        }
         if !send_to.is_empty() && send_to != MASTER && !self.has_bus(send_to) {
             return Err(self.unknown(send_to));
         }
@@ -378,7 +385,12 @@ impl AudioBusLayout {
                     .as_str()
                     .ok_or_else(|| bad(format!("{} must be a string", at("send_to"))))?,
             };
-            layout.add_bus(name, volume_db, send_to)?;
+            layout
+                .add_bus(name, volume_db, send_to)
+                .map_err(|e| match e {
+                    AudioError::InvalidLayout(m) => bad(format!("{}: {m}", at("send_to"))),
+                    other => other,
+                })?;
             layout.set_mute(name, mute)?;
             layout.set_solo(name, solo)?;
             if let Some(effects) = obj.get("effects") {
@@ -389,7 +401,9 @@ impl AudioBusLayout {
                     let effect = Effect::from_json(e).map_err(|err| {
                         bad(format!("{}: {}", at(&format!("effects[{k}]")), strip(&err)))
                     })?;
-                    layout.add_effect(name, effect)?;
+                    layout.add_effect(name, effect).map_err(|err| {
+                        bad(format!("{}: {}", at(&format!("effects[{k}]")), strip(&err)))
+                    })?;
                 }
             }
         }
