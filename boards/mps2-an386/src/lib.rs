@@ -124,6 +124,46 @@ impl fmt::Debug for Storage {
     }
 }
 
+/// Bytes of the scene's static memory, by part, on the target this is compiled for (sizes
+/// differ between 32- and 64-bit targets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Footprint {
+    /// The whole [`Storage`].
+    pub storage: usize,
+    /// The renderer: voices, buses with their effect chains' state, scratch blocks.
+    pub renderer: usize,
+    /// The shared half: command queue, retired queue, voice status.
+    pub shared: usize,
+    /// The effect memory (delay lines, reverb tanks), sized by the scene.
+    pub effect_memory: usize,
+    /// The baked sounds' samples, sized by the scene.
+    pub samples: usize,
+}
+
+impl Footprint {
+    /// The figures for this build.
+    pub const fn of_this_build() -> Self {
+        use core::mem::size_of;
+        Self {
+            storage: size_of::<Storage>(),
+            renderer: size_of::<SceneRenderer>(),
+            shared: size_of::<SceneShared>(),
+            effect_memory: size_of::<[f32; EFFECT_MEMORY]>(),
+            samples: size_of::<[f32; 2 * TONE_FRAMES + BUZZ_FRAMES + CHIME_FRAMES]>(),
+        }
+    }
+}
+
+impl fmt::Display for Footprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "storage={} B (renderer={} B, shared={} B, effect_memory={} B, samples={} B)",
+            self.storage, self.renderer, self.shared, self.effect_memory, self.samples
+        )
+    }
+}
+
 /// The one [`Storage`] of the program, handed out by [`take`].
 struct Slot(UnsafeCell<Storage>);
 

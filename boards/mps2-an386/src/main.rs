@@ -21,14 +21,21 @@ const TARGET: &str = env!("SCENE_TARGET");
 mod board {
     use cortex_m_rt::entry;
     use cortex_m_semihosting::{debug, hprintln};
+    use mps2_an386::Footprint;
     use panic_semihosting as _;
 
     #[entry]
     fn main() -> ! {
+        stack::paint();
         let storage = mps2_an386::take().expect("the storage is taken once");
         let status = match mps2_an386::run(storage, mps2_an386::BLOCK_FRAMES) {
             Ok(report) => {
                 hprintln!("target={} {}", super::TARGET, report);
+                hprintln!(
+                    "ram: {} stack_peak={} B",
+                    Footprint::of_this_build(),
+                    stack::peak()
+                );
                 if report.ok() {
                     debug::EXIT_SUCCESS
                 } else {
@@ -44,6 +51,61 @@ mod board {
         debug::exit(status);
         #[allow(clippy::empty_loop)]
         loop {}
+    }
+
+    /// Stack high-water mark: the free stack is filled with a pattern before the scene runs,
+    /// and the deepest word that no longer holds it afterwards is how far the stack grew.
+    mod stack {
+        use core::ptr::addr_of;
+
+        // cortex-m-rt's linker script: the stack grows down from `_stack_start` (the top of
+        // RAM) towards `_stack_end` (the end of the statics).
+        unsafe extern "C" {
+            static _stack_start: u32;
+            static _stack_end: u32;
+        }
+
+        const PATTERN: u32 = 0x5ca1_ab1e;
+        /// Bytes below the stack pointer left alone while painting (the painter's own calls).
+        const MARGIN: usize = 256;
+
+        fn bounds() -> (usize, usize) {
+            (
+                addr_of!(_stack_end) as usize,
+                addr_of!(_stack_start) as usize,
+            )
+        }
+
+        /// Fill the stack below the current stack pointer (less a margin) with the pattern.
+        pub fn paint() {
+            let (low, _) = bounds();
+            let sp = cortex_m::register::msp::read() as usize - MARGIN;
+            let mut at = low;
+            while at < sp {
+                // SAFETY: `low..sp` lies between the end of the statics and the live stack:
+                // nothing owns it (there is no heap), it is word-aligned (cortex-m-rt asserts
+                // `_stack_end % 4 == 0`), and the stack has not grown into it yet.
+                unsafe { (at as *mut u32).write_volatile(PATTERN) };
+                at += 4;
+            }
+        }
+
+        /// Bytes of stack used since [`paint`], at most.
+        pub fn peak() -> usize {
+            let (low, top) = bounds();
+            let mut at = low;
+            while at < top {
+                // SAFETY: as in `paint`: an aligned word of RAM between the statics and the
+                // stack, read without making a reference; the scan stops at the first word the
+                // stack reached, far below this frame.
+                let word = unsafe { (at as *const u32).read_volatile() };
+                if word != PATTERN {
+                    break;
+                }
+                at += 4;
+            }
+            top - at
+        }
     }
 }
 
