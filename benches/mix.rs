@@ -45,7 +45,7 @@ fn setup(n: usize) -> OfflineBackend {
 
 fn mix(c: &mut Criterion) {
     let mut group = c.benchmark_group("mix_plain");
-    for n in [16usize, 64, 256, 1024] {
+    for n in [16usize, 64, 256, 1024, 4096] {
         let mut backend = setup(n);
         let mut out = vec![0.0f32; BLOCK * 2];
         group.throughput(Throughput::Elements((n * BLOCK) as u64));
@@ -99,7 +99,7 @@ fn setup_game(n: usize) -> (OfflineBackend, Vec<(ChannelId, Emitter)>) {
 fn game(c: &mut Criterion) {
     for (name, moving) in [("w1_game", false), ("w2_doppler", true)] {
         let mut group = c.benchmark_group(name);
-        for n in [16usize, 256, 1024] {
+        for n in [16usize, 256, 1024, 4096] {
             let (mut backend, mut ids) = setup_game(n);
             let mut out = vec![0.0f32; BLOCK * 2];
             let mut t = 0.0f32;

@@ -71,7 +71,7 @@ pub use mixer_core::synth::{
 pub use null::NullPlayback;
 pub use offline::OfflineBackend;
 pub use platform_cpal::{DeviceError, Timing};
-pub use play::{ScenePlayer, render_scene};
+pub use play::{SCENE_VOICES, ScenePlayer, render_scene};
 pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,
 };

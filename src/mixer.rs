@@ -15,7 +15,7 @@ use crate::sound::Sound;
 use crate::stream::{Feed, Source, StreamState, Streams};
 
 /// Voices in a mixer's pool at most (the run-time limit is [`AudioConfig::voices`](crate::AudioConfig)).
-pub const MAX_VOICES: usize = 1024;
+pub const MAX_VOICES: usize = 4096;
 /// Bus slots in a mixer.
 pub const MAX_BUSES: usize = 32;
 /// Effect slots per bus: a bus's effect list may hold this many effects.
@@ -44,7 +44,8 @@ pub(crate) struct BusState {
 /// The controller side of a mixing backend.
 #[derive(Debug)]
 pub(crate) struct Mixer {
-    pub(crate) controller: CoreController,
+    /// Boxed: ~75 KB with 4096 voices, too big to move around a test thread's stack.
+    pub(crate) controller: Box<CoreController>,
     /// Per core bus slot: the bus living there, as last pushed.
     pub(crate) buses: Vec<Option<BusState>>,
     /// Streaming channels.
@@ -61,9 +62,13 @@ impl Mixer {
         config: mixer_core::Config,
         memory: usize,
     ) -> Result<(Self, Box<CoreRenderer>), AudioError> {
-        let shared = Arc::new(SharedMem::new());
+        // Built in place: a 4096-voice `Shared` is ~150 KB.
+        let mut shared = Arc::<SharedMem>::new_uninit();
+        SharedMem::init(Arc::get_mut(&mut shared).expect("a fresh Arc is unique"));
+        // SAFETY: `init` initialised it.
+        let shared = unsafe { shared.assume_init() };
         let memory = vec![0.0f32; memory].into_boxed_slice();
-        // Built in place on the heap: a renderer is ~180 KB, too big to move around the
+        // Built in place on the heap: a renderer is ~1 MB, too big to move around the
         // stack of a test thread in an unoptimised build.
         let mut place = Box::<CoreRenderer>::new_uninit();
         let controller = mixer_core::split_into(shared, memory, config, &mut place)
@@ -74,7 +79,7 @@ impl Mixer {
         // SAFETY: `split_into` returned `Ok`, so it initialised the renderer in `place`.
         let renderer = unsafe { place.assume_init() };
         let mut mixer = Self {
-            controller,
+            controller: Box::new(controller),
             buses: vec![None; MAX_BUSES],
             streams: Streams::default(),
             output_channels: config.channels,

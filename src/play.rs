@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use crate::backend::{Buses, ChannelId, HasStreams, Playback};
 use crate::config::{AudioConfig, FallbackPolicy};
 use crate::error::AudioError;
-use crate::mixer::MAX_VOICES;
 use crate::offline::OfflineBackend;
 use crate::scene::{BUSES_EVENT, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError};
 use crate::sound::Sound;
@@ -191,6 +190,9 @@ fn s16_bytes(sound: &Sound, channels: u16) -> Vec<u8> {
     frames.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
+/// Voices a scene may have playing at once (the offline renderer's pool for scenes).
+pub const SCENE_VOICES: usize = 1024;
+
 /// Render `scene` offline in blocks of `block` frames (any size gives the same bits):
 /// interleaved `f32`, `scene.frames()` frames. `progress` is called after every block with
 /// the frames done so far.
@@ -217,7 +219,7 @@ pub fn render_scene(
     let config = AudioConfig {
         sample_rate: scene.sample_rate,
         channels: scene.channels,
-        voices: MAX_VOICES,
+        voices: SCENE_VOICES,
         fallback: FallbackPolicy::Allow,
         ..AudioConfig::default()
     };

@@ -1768,7 +1768,7 @@ fn bad_pcm_and_rates() {
             ..AudioConfig::default()
         },
         AudioConfig {
-            voices: 1025,
+            voices: simvx_audio::MAX_VOICES + 1,
             ..AudioConfig::default()
         },
         AudioConfig {

@@ -285,7 +285,7 @@ where
                     }
                 }
                 Command::StopAll => {
-                    for v in self.voices.iter_mut() {
+                    for v in self.voices[..self.limit].iter_mut() {
                         v.stop(fade);
                     }
                 }
@@ -370,7 +370,7 @@ where
                             b.parent = Some(heir);
                         }
                     }
-                    for v in self.voices.iter_mut() {
+                    for v in self.voices[..self.limit].iter_mut() {
                         if v.bus == bus {
                             v.bus = heir;
                         }
@@ -411,7 +411,7 @@ where
 
     fn retry_retire(&mut self) {
         self.retiring = 0;
-        for i in 0..V {
+        for i in 0..self.limit {
             if self.voices[i].state == State::Retiring {
                 self.retire(i);
             }

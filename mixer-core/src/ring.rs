@@ -25,6 +25,7 @@
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// A bounded SPSC queue holding up to `N` items.
@@ -50,6 +51,20 @@ impl<T, const N: usize> Spsc<T, N> {
             head: AtomicUsize::new(0),
             tail: AtomicUsize::new(0),
             slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
+        }
+    }
+
+    /// Make the memory at `p` an empty queue, where it lies: only the two indices are
+    /// written; the slots are `MaybeUninit` and need no value.
+    ///
+    /// # Safety
+    /// `p` must be valid for writes and aligned, and nothing else may use it meanwhile.
+    pub(crate) unsafe fn init_at(p: *mut Self) {
+        // SAFETY: the caller's contract; `addr_of_mut!` makes no reference to the
+        // uninitialised queue.
+        unsafe {
+            addr_of_mut!((*p).head).write(AtomicUsize::new(0));
+            addr_of_mut!((*p).tail).write(AtomicUsize::new(0));
         }
     }
 

@@ -1,5 +1,7 @@
 //! The memory the two halves share: the queues and the per-voice status.
 
+use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
 use core::sync::atomic::AtomicBool;
 
 use crate::command::Command;
@@ -32,6 +34,38 @@ impl<H, const V: usize> Shared<H, V> {
             retired: Spsc::new(),
             status: [const { VoiceStatus::new() }; V],
             claimed: AtomicBool::new(false),
+        }
+    }
+
+    /// Make `place` what [`new`](Self::new) returns, where it lies: for pools too big to
+    /// build on a stack and move (a 4096-voice `Shared` is about 150 KB, and
+    /// `Arc::new(Shared::new())` copies it through the stack in an unoptimised build).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mixer_core::Shared;
+    ///
+    /// let mut shared = Arc::<Shared<u32, 4096>>::new_uninit();
+    /// Shared::init(Arc::get_mut(&mut shared).unwrap());
+    /// // SAFETY: `init` initialised it.
+    /// let shared = unsafe { shared.assume_init() };
+    /// assert!(format!("{shared:?}").contains("voices: 4096, commands_queued: 0"));
+    /// ```
+    pub fn init(place: &mut MaybeUninit<Self>) -> &mut Self {
+        let p = place.as_mut_ptr();
+        // SAFETY: `p` comes from a `&mut`, so it is valid for writes, aligned and ours alone.
+        // Every field is written before `assume_init_mut`: the two queues (their slots need
+        // no value), each status, and the claim flag; `addr_of_mut!` makes no reference to
+        // uninitialised memory.
+        unsafe {
+            Spsc::init_at(addr_of_mut!((*p).commands));
+            Spsc::init_at(addr_of_mut!((*p).retired));
+            let status = addr_of_mut!((*p).status).cast::<VoiceStatus>();
+            for i in 0..V {
+                status.add(i).write(VoiceStatus::new());
+            }
+            addr_of_mut!((*p).claimed).write(AtomicBool::new(false));
+            place.assume_init_mut()
         }
     }
 }

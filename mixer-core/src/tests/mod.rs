@@ -33,9 +33,10 @@ pub(crate) type Ctl = Controller<Snd, &'static Shared<Snd, VOICES>, VOICES, BUSE
 pub(crate) type Rnd =
     Renderer<Snd, &'static Shared<Snd, VOICES>, Box<[f32]>, VOICES, BUSES, EFFECTS>;
 
-/// A fresh mixer over leaked shared memory.
+/// A fresh mixer over leaked shared memory (initialised in place, as the facade does, so Miri
+/// checks `Shared::init` under every control test).
 pub(crate) fn mixer(config: Config) -> (Ctl, Rnd) {
-    let shared: &'static Shared<Snd, VOICES> = Box::leak(Box::new(Shared::new()));
+    let shared: &'static Shared<Snd, VOICES> = Shared::init(Box::leak(Box::new_uninit()));
     let memory = vec![0.0f32; MEMORY].into_boxed_slice();
     crate::split(shared, memory, config).expect("split")
 }
