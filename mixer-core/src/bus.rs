@@ -5,7 +5,7 @@
 //! exists. The [`Controller`](crate::Controller) rejects routing cycles before they reach the
 //! renderer, so the fold order is a simple depth sort.
 
-use crate::QUANTUM;
+use crate::SEGMENT;
 use crate::chain::Chain;
 use crate::id::BusId;
 use crate::smooth::Ramp;
@@ -19,8 +19,8 @@ pub(crate) struct Bus<const E: usize> {
     pub gain: Ramp,
     /// Whether anything was added to the buffers in this segment.
     pub touched: bool,
-    pub left: [f32; QUANTUM],
-    pub right: [f32; QUANTUM],
+    pub left: [f32; SEGMENT],
+    pub right: [f32; SEGMENT],
     pub chain: Chain<E>,
 }
 
@@ -31,8 +31,8 @@ impl<const E: usize> Bus<E> {
             parent: None,
             gain: Ramp::at(1.0),
             touched: false,
-            left: [0.0; QUANTUM],
-            right: [0.0; QUANTUM],
+            left: [0.0; SEGMENT],
+            right: [0.0; SEGMENT],
             chain: Chain::new(),
         }
     }

@@ -6,7 +6,7 @@
 //! Turning a slot off or on crossfades between the dry and processed signal over the smoothing
 //! time, so bypass never clicks; a slot that is fully off costs nothing and keeps its state.
 
-use crate::QUANTUM;
+use crate::SEGMENT;
 use crate::effect::{EffectContext, EffectParams, Processor};
 use crate::smooth::Ramp;
 
@@ -38,15 +38,15 @@ impl ChainSlot {
 /// Scratch buffers for crossfading a slot that is being enabled or disabled.
 #[derive(Debug, Clone)]
 pub(crate) struct Scratch {
-    left: [f32; QUANTUM],
-    right: [f32; QUANTUM],
+    left: [f32; SEGMENT],
+    right: [f32; SEGMENT],
 }
 
 impl Scratch {
     pub const fn new() -> Self {
         Self {
-            left: [0.0; QUANTUM],
-            right: [0.0; QUANTUM],
+            left: [0.0; SEGMENT],
+            right: [0.0; SEGMENT],
         }
     }
 }
@@ -127,7 +127,7 @@ impl<const E: usize> Chain<E> {
         memory: &mut [f32],
         scratch: &mut Scratch,
     ) {
-        let n = left.len().min(right.len()).min(QUANTUM);
+        let n = left.len().min(right.len()).min(SEGMENT);
         let (left, right) = (&mut left[..n], &mut right[..n]);
         for s in self.slots.iter_mut() {
             if !s.is_active() {

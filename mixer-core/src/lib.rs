@@ -77,9 +77,15 @@ pub use resample::Interpolation;
 pub use shared::{COMMAND_CAPACITY, Shared};
 pub use source::{Channels, Samples, SoundData, StaticSound};
 
-/// The renderer's internal block: per-block work happens at most every `QUANTUM` frames, on
-/// frame numbers that are multiples of it.
+/// The renderer's parameter grid: spatial voices are re-evaluated (and ramp to the new values
+/// over `QUANTUM` frames) on frame numbers that are multiples of it, whatever block sizes the
+/// caller renders in.
 pub const QUANTUM: usize = 128;
+
+/// The most frames the renderer mixes in one pass: the length of every bus buffer. Longer
+/// passes spread each voice's per-pass work (position checks, loop set-up) over more frames;
+/// a caller's smaller blocks simply make shorter passes.
+pub const SEGMENT: usize = 512;
 
 /// The two halves [`split`] returns.
 pub type Halves<H, S, M, const V: usize, const B: usize, const E: usize> =

@@ -1,9 +1,10 @@
 //! The audio-thread half: applies commands and renders blocks.
 //!
-//! `render` works in segments that never cross a multiple of [`QUANTUM`] frames of the
-//! renderer's own frame counter. Per-segment work (bus folds, and per-block parameter work as
-//! it is added) therefore lands on the same absolute frames whatever block sizes the caller
-//! asks for, which keeps the output bit-identical across block sizes.
+//! `render` works in passes of at most [`SEGMENT`] frames. Per-quantum parameter work (spatial
+//! re-evaluation) happens at multiples of [`QUANTUM`] frames of the renderer's own frame
+//! counter, and everything a pass does per frame (voices, ramps, effects, bus folds) gives the
+//! same bits however the frames are split into passes, so the output is bit-identical across
+//! the block sizes callers ask for.
 
 use core::cell::Cell;
 use core::marker::PhantomData;
@@ -11,7 +12,6 @@ use core::mem::MaybeUninit;
 use core::ops::Deref;
 use core::ptr::addr_of_mut;
 
-use crate::QUANTUM;
 use crate::bus::{self, Bus};
 use crate::chain::Scratch;
 use crate::command::Command;
@@ -22,6 +22,7 @@ use crate::shared::Shared;
 use crate::source::SoundData;
 use crate::spatial::Listener;
 use crate::voice::{Outcome, State, Voice};
+use crate::{QUANTUM, SEGMENT};
 
 /// The audio-thread half of a mixer. See the [crate documentation](crate) for an example.
 ///
@@ -46,8 +47,8 @@ where
     voices: [Voice<H>; V],
     buses: [Bus<E>; B],
     order: heapless::Vec<u8, B>,
-    out_left: [f32; QUANTUM],
-    out_right: [f32; QUANTUM],
+    out_left: [f32; SEGMENT],
+    out_right: [f32; SEGMENT],
     config: Config,
     limit: usize,
     frame: u64,
@@ -96,8 +97,8 @@ where
                 buses.add(i).write(Bus::new(i == 0));
             }
             addr_of_mut!((*p).order).write(heapless::Vec::new());
-            addr_of_mut!((*p).out_left).write([0.0; QUANTUM]);
-            addr_of_mut!((*p).out_right).write([0.0; QUANTUM]);
+            addr_of_mut!((*p).out_left).write([0.0; SEGMENT]);
+            addr_of_mut!((*p).out_right).write([0.0; SEGMENT]);
             addr_of_mut!((*p).config).write(config);
             addr_of_mut!((*p).limit).write(limit);
             addr_of_mut!((*p).frame).write(0);
@@ -132,9 +133,20 @@ where
         let ch = (self.config.channels as usize).max(1);
         let frames = out.len() / ch;
         let mut done = 0;
+        // Spatial voices are re-evaluated at multiples of QUANTUM. What they see changes only
+        // through commands, applied above, so once one multiple inside this call has been
+        // evaluated the later ones would change nothing: passes may run across them.
+        let mut on_grid = false;
         while done < frames {
             let into_quantum = (self.frame % QUANTUM as u64) as usize;
-            let n = (frames - done).min(QUANTUM - into_quantum);
+            if into_quantum == 0 && !on_grid {
+                self.update_spatial();
+                on_grid = true;
+            }
+            let mut n = (frames - done).min(SEGMENT);
+            if !on_grid {
+                n = n.min(QUANTUM - into_quantum);
+            }
             self.render_segment(n);
             self.write_out(&mut out[done * ch..(done + n) * ch], ch);
             done += n;
@@ -148,17 +160,18 @@ where
         }
     }
 
-    fn render_segment(&mut self, n: usize) {
-        if self.frame.is_multiple_of(QUANTUM as u64) {
-            // Spatial voices are re-evaluated on the renderer's own quantum grid and ramp to
-            // the new values across the quantum, whatever block sizes the caller uses.
-            let rate = self.config.sample_rate;
-            for v in self.voices[..self.limit].iter_mut() {
-                if v.spatial.is_some() && v.state != State::Idle {
-                    v.update_spatial(&self.listener, self.listener_epoch, QUANTUM as u32, rate);
-                }
+    /// Re-evaluate spatial voices (on the renderer's own quantum grid); they ramp to the new
+    /// values across the quantum, whatever block sizes the caller uses.
+    fn update_spatial(&mut self) {
+        let rate = self.config.sample_rate;
+        for v in self.voices[..self.limit].iter_mut() {
+            if v.spatial.is_some() && v.state != State::Idle {
+                v.update_spatial(&self.listener, self.listener_epoch, QUANTUM as u32, rate);
             }
         }
+    }
+
+    fn render_segment(&mut self, n: usize) {
         for bus in self.buses.iter_mut().filter(|b| b.live) {
             bus.left[..n].fill(0.0);
             bus.right[..n].fill(0.0);

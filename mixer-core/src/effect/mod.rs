@@ -11,7 +11,7 @@
 //!   jump the signal itself does not have. Coefficients are computed here, never per sample.
 //! - `x.reset(mem)`: silence the state (and zero its memory).
 //! - `x.process(mem, left, right)`: process planar stereo in place; `left` and `right` have the
-//!   same length, at most [`QUANTUM`](crate::QUANTUM) frames. `mem` is exactly
+//!   same length, at most [`SEGMENT`](crate::SEGMENT) frames. `mem` is exactly
 //!   `memory_len(ctx)` long and belongs to this processor alone.
 //!
 //! Parameters reaching a processor are [`sanitized`](params::GainParams::sanitized): in range
