@@ -20,7 +20,7 @@ use crate::effect::EffectContext;
 use crate::id::BusId;
 use crate::shared::Shared;
 use crate::source::SoundData;
-use crate::spatial::Listener;
+use crate::spatial::ListenerFrame;
 use crate::voice::{Outcome, State, Voice};
 use crate::{QUANTUM, SEGMENT};
 
@@ -41,7 +41,7 @@ where
     memory: M,
     scratch: Scratch,
     effect_ctx: EffectContext,
-    listener: Listener,
+    listener: ListenerFrame,
     /// Bumped whenever the listener changes (never 0, so a new voice is always evaluated).
     listener_epoch: u32,
     voices: [Voice<H>; V],
@@ -82,7 +82,7 @@ where
             addr_of_mut!((*p).shared).write(shared);
             addr_of_mut!((*p).memory).write(memory);
             addr_of_mut!((*p).scratch).write(Scratch::new());
-            addr_of_mut!((*p).listener).write(Listener::default());
+            addr_of_mut!((*p).listener).write(ListenerFrame::default());
             addr_of_mut!((*p).listener_epoch).write(1);
             addr_of_mut!((*p).effect_ctx).write(EffectContext {
                 sample_rate: config.sample_rate,
@@ -330,7 +330,7 @@ where
                     }
                 }
                 Command::SetListener(listener) => {
-                    self.listener = listener;
+                    self.listener = ListenerFrame::new(&listener);
                     self.listener_epoch = self.listener_epoch.wrapping_add(1).max(1);
                 }
                 Command::SetBus { bus, parent, gain } => {

@@ -712,7 +712,47 @@ impl Default for Spatialized {
 /// assert!((s.pitch - 343.0 / 323.0).abs() < 1e-6);
 /// ```
 pub fn spatialize(listener: &Listener, emitter: &Emitter) -> Spatialized {
-    let l = listener.sanitized();
+    ListenerFrame::new(listener).spatialize(emitter)
+}
+
+/// A listener prepared once for many emitters: [sanitized](Listener::sanitized), with its
+/// right-hand axis worked out. [`ListenerFrame::spatialize`] gives exactly the bits of
+/// [`spatialize`], without redoing the listener's half of the work for every emitter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ListenerFrame {
+    listener: Listener,
+    right: Vec3,
+}
+
+impl ListenerFrame {
+    /// Prepare `listener`.
+    pub fn new(listener: &Listener) -> Self {
+        let listener = listener.sanitized();
+        Self {
+            right: listener.right(),
+            listener,
+        }
+    }
+
+    /// The sanitized listener.
+    pub fn listener(&self) -> &Listener {
+        &self.listener
+    }
+
+    /// How `emitter` is heard by this listener (see [`spatialize`]).
+    pub fn spatialize(&self, emitter: &Emitter) -> Spatialized {
+        spatialize_prepared(&self.listener, self.right, emitter)
+    }
+}
+
+impl Default for ListenerFrame {
+    fn default() -> Self {
+        Self::new(&Listener::default())
+    }
+}
+
+fn spatialize_prepared(l: &Listener, right: Vec3, emitter: &Emitter) -> Spatialized {
     let e = emitter.sanitized();
     let (delta, k) = offset(e.position, l.position);
     let u = normalize(delta);
@@ -730,7 +770,7 @@ pub fn spatialize(listener: &Listener, emitter: &Emitter) -> Spatialized {
         .attenuation
         .gain(distance, e.min_distance, e.max_distance, e.rolloff)
         * e.cone.gain(e.direction, neg(u));
-    let pan = math::clamp(dot(u, l.right()), -1.0, 1.0);
+    let pan = math::clamp(dot(u, right), -1.0, 1.0);
     let pitch = doppler(l.velocity, e.velocity, u, e.doppler_factor);
     Spatialized { gain, pan, pitch }
 }

@@ -18,7 +18,7 @@ use crate::math;
 use crate::resample::{self, Interpolation, Pcm, cubic, fraction, frame, frame_at_edge, linear};
 use crate::smooth::Ramp;
 use crate::source::{Channels, Samples, SoundData};
-use crate::spatial::{Emitter, Listener, balance, spatialize};
+use crate::spatial::{Emitter, ListenerFrame, balance};
 use crate::stream::StreamSource;
 
 /// Where a voice is in its life.
@@ -83,8 +83,8 @@ pub(crate) struct Spatial {
 
 impl Spatial {
     /// The voice's (gain, pan, pitch) heard from `listener`.
-    pub fn heard(&self, listener: &Listener) -> (f32, f32, f32) {
-        let s = spatialize(listener, &self.emitter);
+    pub fn heard(&self, listener: &ListenerFrame) -> (f32, f32, f32) {
+        let s = listener.spatialize(&self.emitter);
         (
             self.gain * s.gain,
             math::clamp(self.pan + s.pan, -1.0, 1.0),
@@ -139,7 +139,7 @@ impl<H: SoundData> Voice<H> {
         sound: H,
         mut start: VoiceStart,
         output_rate: u32,
-        listener: &Listener,
+        listener: &ListenerFrame,
     ) {
         self.spatial = start.emitter.map(|emitter| Spatial {
             emitter,
@@ -214,7 +214,7 @@ impl<H: SoundData> Voice<H> {
     }
 
     /// New own gain and pan for a voice, spatial or not (ramped over `fade`).
-    pub fn control_mix(&mut self, gain: f32, pan: f32, fade: u32, listener: &Listener) {
+    pub fn control_mix(&mut self, gain: f32, pan: f32, fade: u32, listener: &ListenerFrame) {
         match &mut self.spatial {
             Some(sp) => {
                 sp.gain = gain;
@@ -227,7 +227,7 @@ impl<H: SoundData> Voice<H> {
     }
 
     /// New own pitch for a voice, spatial or not (ramped over `fade`).
-    pub fn control_pitch(&mut self, pitch: f32, fade: u32, rate: u32, listener: &Listener) {
+    pub fn control_pitch(&mut self, pitch: f32, fade: u32, rate: u32, listener: &ListenerFrame) {
         match &mut self.spatial {
             Some(sp) => {
                 sp.pitch = pitch;
@@ -262,7 +262,7 @@ impl<H: SoundData> Voice<H> {
 
     /// Re-evaluate a spatial voice from `listener` (whose state is numbered `epoch`) if either
     /// moved since the last time, ramping to the result over `frames`.
-    pub fn update_spatial(&mut self, listener: &Listener, epoch: u32, frames: u32, rate: u32) {
+    pub fn update_spatial(&mut self, listener: &ListenerFrame, epoch: u32, frames: u32, rate: u32) {
         let Some(sp) = &mut self.spatial else {
             return;
         };
