@@ -28,7 +28,19 @@ pub struct Shared<H, const V: usize> {
 
 impl<H, const V: usize> Shared<H, V> {
     /// Empty queues and idle voices.
+    #[cfg(not(loom))]
     pub const fn new() -> Self {
+        Self {
+            commands: Spsc::new(),
+            retired: Spsc::new(),
+            status: [const { VoiceStatus::new() }; V],
+            claimed: AtomicBool::new(false),
+        }
+    }
+
+    /// Empty queues and idle voices (not `const` under the loom model checker).
+    #[cfg(loom)]
+    pub fn new() -> Self {
         Self {
             commands: Spsc::new(),
             retired: Spsc::new(),
