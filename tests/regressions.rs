@@ -2,7 +2,8 @@
 //! Each test is the minimal input that failed, kept as a plain test.
 
 use simvx_audio::{
-    AudioBusLayout, AudioConfig, AudioError, OfflineBackend, PlayParams, Playback, Sound,
+    AudioBusLayout, AudioConfig, AudioError, Buses, Effect, OfflineBackend, PlayParams, Playback,
+    Sound,
 };
 
 /// Found by `tests/props.rs`: a looping one-frame sound at a high pitch reported a playback
@@ -56,4 +57,37 @@ fn layout_with_a_send_to_a_later_bus_round_trips() {
         AudioBusLayout::from_json(&unknown),
         Err(AudioError::UnknownBus { .. })
     ));
+}
+
+/// The offline backend hands commands over as it goes: many listener moves between two
+/// renders are all taken (the command queue holds 256).
+#[test]
+fn offline_listener_moves_never_fill_the_queue() {
+    let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    for i in 0..1_000 {
+        b.set_listener_position([i as f32, 0.0, 0.0])
+            .unwrap_or_else(|e| panic!("call {i}: {e}"));
+    }
+    assert!(b.render_frames(256).iter().all(|s| s.is_finite()));
+}
+
+/// The offline backend syncs the largest layout (every bus slot, every effect slot) in one
+/// call: more commands than the queue holds.
+#[test]
+fn offline_syncs_a_full_layout_in_one_call() {
+    let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    let mut layout = AudioBusLayout::default();
+    for i in 0..(simvx_audio::MAX_BUSES - 5) {
+        layout.add_bus(&format!("bus{i}"), -3.0, "Master").unwrap();
+    }
+    let names: Vec<String> = layout.bus_names().iter().map(|s| s.to_string()).collect();
+    for name in &names {
+        for _ in 0..simvx_audio::MAX_EFFECTS {
+            layout
+                .add_effect(name, Effect::default_for("lowpass").unwrap())
+                .unwrap();
+        }
+    }
+    b.sync_bus_layout(&layout).expect("one call syncs it all");
+    assert!(b.render_frames(256).iter().all(|s| s.is_finite()));
 }
