@@ -34,7 +34,7 @@ fn looping_position_stays_inside_the_sound() {
 }
 
 /// Found by `tests/props.rs`: a layout whose bus was rerouted to a bus listed after it
-/// (`set_send_to`) serialised to JSON that `from_json` refused ("names no earlier bus").
+/// (`set_send_to`) serialised to JSON that `from_json` refused (`UnknownBus`).
 #[test]
 fn layout_with_a_send_to_a_later_bus_round_trips() {
     let mut layout = AudioBusLayout::default();
