@@ -161,7 +161,8 @@ impl Game {
         }
     }
 
-    /// Whether `id` may still hold a voice (active, or stopped within a fade's reach).
+    /// Voices that may still be held: the game's live ones, and those stopped within a fade's
+    /// reach.
     fn occupying(&mut self) -> usize {
         let now = self.now();
         self.stopped.retain(|&(_, at)| now - at < 4_800);
@@ -227,9 +228,11 @@ impl Game {
         let k = self.rng.below(n);
         let id = self.voices[k].id;
         let r = match self.rng.below(6) {
-            0 => self
-                .backend
-                .update_audio_2d(id, self.rng.range(-40.0, 0.0), self.rng.range(-1.0, 1.0)),
+            0 => self.backend.update_audio_2d(
+                id,
+                self.rng.range(-40.0, 0.0),
+                self.rng.range(-1.0, 1.0),
+            ),
             1 => self.backend.update_audio_3d(
                 id,
                 self.rng.range(-40.0, 0.0),
@@ -295,7 +298,11 @@ impl Game {
                 bytes.extend_from_slice(&v.to_le_bytes());
             }
             let took = s.feed_audio_chunk(st.id, &bytes).unwrap();
-            assert_eq!(took, bytes.len(), "a feed within frames_available is taken whole");
+            assert_eq!(
+                took,
+                bytes.len(),
+                "a feed within frames_available is taken whole"
+            );
             if end {
                 s.end_of_stream(st.id).unwrap();
                 assert_eq!(s.frames_available(st.id), 0);
@@ -357,9 +364,7 @@ impl Game {
                 }
             }
         }
-        if !l.has_bus("Master") {
-            unreachable!("Master cannot be removed");
-        }
+        assert!(l.has_bus("Master"), "Master cannot be removed");
         self.sync();
     }
 
@@ -378,7 +383,11 @@ impl Game {
         }
         let prefix = self.now() <= PREFIX_SECONDS * RATE as u64;
         for (i, s) in self.out.iter().enumerate() {
-            assert!(s.is_finite(), "sample {i} of the tick at frame {} is {s}", self.now());
+            assert!(
+                s.is_finite(),
+                "sample {i} of the tick at frame {} is {s}",
+                self.now()
+            );
             self.report.peak = self.report.peak.max(s.abs());
             if prefix {
                 self.hash = (self.hash ^ u64::from(s.to_bits())).wrapping_mul(0x100_0000_01B3);
@@ -396,14 +405,13 @@ impl Game {
             let v = &self.voices[k];
             let active = self.backend.is_channel_active(v.id);
             if let Some(limit) = v.must_end_by {
-                assert!(
-                    !active || now <= limit,
-                    "one-shot {} active at {now}",
-                    v.id
-                );
+                assert!(!active || now <= limit, "one-shot {} active at {now}", v.id);
             }
             let pos = self.backend.get_playback_position(v.id);
-            assert!(pos.is_finite() && pos >= 0.0 && pos <= v.duration + 1e-9, "{pos}");
+            assert!(
+                pos.is_finite() && pos >= 0.0 && pos <= v.duration + 1e-9,
+                "{pos}"
+            );
             if active {
                 k += 1;
             } else {
@@ -416,7 +424,10 @@ impl Game {
             if self.backend.is_channel_active(self.streams[k].id) {
                 k += 1;
             } else {
-                assert!(self.streams[k].ended, "a stream ended before its end_of_stream");
+                assert!(
+                    self.streams[k].ended,
+                    "a stream ended before its end_of_stream"
+                );
                 let st = self.streams.swap_remove(k);
                 self.ended.push(st.id);
             }
@@ -436,7 +447,11 @@ impl Game {
         if self.rng.chance(0.35) {
             self.play(false);
         }
-        let loops = self.voices.iter().filter(|v| v.must_end_by.is_none()).count();
+        let loops = self
+            .voices
+            .iter()
+            .filter(|v| v.must_end_by.is_none())
+            .count();
         if loops < 10 && self.rng.chance(0.01) {
             self.play(true);
         }
@@ -576,12 +591,19 @@ fn one_hour_of_game_play() {
         report.max_active,
         report.peak
     );
-    assert!(report.plays > seconds * 10, "the game played too little: {report:?}");
-    assert!(report.streams_opened > 0 && report.layout_syncs > 1, "{report:?}");
+    assert!(
+        report.plays > seconds * 10,
+        "the game played too little: {report:?}"
+    );
+    assert!(
+        report.streams_opened > 0 && report.layout_syncs > 1,
+        "{report:?}"
+    );
     // The same game with other chunk sizes renders the same bits.
     let again = simulate(seconds.min(PREFIX_SECONDS), seed, 2);
     assert_eq!(
-        again.prefix_hash, report.prefix_hash,
+        again.prefix_hash,
+        report.prefix_hash,
         "the first {} s differ between two runs",
         seconds.min(PREFIX_SECONDS)
     );
