@@ -516,6 +516,7 @@ impl Source {
             Container::Wav => Box::new(WavReader::try_new(mss, &opts).map_err(|e| bad(header, e))?),
             Container::Ogg => Box::new(OggReader::try_new(mss, &opts).map_err(|e| bad(header, e))?),
             Container::Flac => {
+                check_flac_metadata(&mut mss).map_err(|e| bad(header, e))?;
                 Box::new(FlacReader::try_new(mss, &opts).map_err(|e| bad(header, e))?)
             }
             Container::Mp3 => {
@@ -932,6 +933,86 @@ fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(got)
+}
+
+/// Refuse a FLAC file whose comment or picture blocks state inner lengths longer than the
+/// block, then go back to the start.
+///
+/// symphonia allocates what those inner length fields say before it reads (a 187-byte file
+/// asked for 4 GiB, which aborts the process where memory is short), so they are checked
+/// here first, reading block by block (a block is at most 16 MiB). Other blocks are skipped.
+fn check_flac_metadata(mss: &mut MediaSourceStream) -> Result<(), SymError> {
+    let corrupt = |what: &'static str| Err(SymError::DecodeError(what));
+    let mut magic = [0u8; 4];
+    if fill(mss, &mut magic)? < 4 {
+        return corrupt("flac: no stream marker");
+    }
+    loop {
+        let mut header = [0u8; 4];
+        if fill(mss, &mut header)? < 4 {
+            break; // symphonia reports the truncation
+        }
+        let kind = header[0] & 0x7f;
+        let len = u32::from_be_bytes([0, header[1], header[2], header[3]]) as usize;
+        let mut block = Vec::new();
+        mss.by_ref().take(len as u64).read_to_end(&mut block)?;
+        let ok = match kind {
+            4 => vorbis_comment_fits(&block),
+            6 => picture_fits(&block),
+            _ => true,
+        };
+        if !ok {
+            return corrupt("flac: a metadata block's lengths overrun the block");
+        }
+        if header[0] & 0x80 != 0 || block.len() < len {
+            break;
+        }
+    }
+    mss.seek(SeekFrom::Start(0))?;
+    Ok(())
+}
+
+/// Whether a VORBIS_COMMENT block's vendor and comment lengths fit in it.
+fn vorbis_comment_fits(b: &[u8]) -> bool {
+    let u32_at = |at: usize| {
+        b.get(at..at + 4)
+            .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]) as usize)
+    };
+    let Some(vendor) = u32_at(0) else { return true }; // short: symphonia reports it
+    let mut at = 4usize.saturating_add(vendor);
+    if at > b.len() {
+        return false;
+    }
+    let Some(count) = u32_at(at) else { return true };
+    at += 4;
+    for _ in 0..count {
+        let Some(n) = u32_at(at) else { return true };
+        at = at.saturating_add(4).saturating_add(n);
+        if at > b.len() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a PICTURE block's MIME type, description and data lengths fit in it.
+fn picture_fits(b: &[u8]) -> bool {
+    let u32_at = |at: usize| {
+        b.get(at..at + 4)
+            .map(|x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]) as usize)
+    };
+    // type, MIME length + MIME, description length + description, 4 numbers, data length + data
+    let mut at = 4;
+    for skip_after in [0, 16] {
+        let Some(n) = u32_at(at) else { return true };
+        at = at.saturating_add(4).saturating_add(n);
+        if at > b.len() {
+            return false;
+        }
+        at = at.saturating_add(skip_after);
+    }
+    let Some(n) = u32_at(at) else { return true };
+    at.saturating_add(4).saturating_add(n) <= b.len()
 }
 
 /// Skip the ID3v2 tags in front of an MP3's first frame (symphonia's MP3 reader expects to

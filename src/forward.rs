@@ -79,19 +79,27 @@ macro_rules! forward_playback {
             }
             fn set_listener_position(&mut self, v: [f32; 3]) -> Result<(), $crate::AudioError> {
                 $(self.$pre();)?
-                self.$field.set_listener_position(v)
+                let r = self.$field.set_listener_position(v);
+                $(self.$hook();)?
+                r
             }
             fn set_listener_velocity(&mut self, v: [f32; 3]) -> Result<(), $crate::AudioError> {
                 $(self.$pre();)?
-                self.$field.set_listener_velocity(v)
+                let r = self.$field.set_listener_velocity(v);
+                $(self.$hook();)?
+                r
             }
             fn set_listener_direction(&mut self, v: [f32; 3]) -> Result<(), $crate::AudioError> {
                 $(self.$pre();)?
-                self.$field.set_listener_direction(v)
+                let r = self.$field.set_listener_direction(v);
+                $(self.$hook();)?
+                r
             }
             fn set_listener_world_up(&mut self, v: [f32; 3]) -> Result<(), $crate::AudioError> {
                 $(self.$pre();)?
-                self.$field.set_listener_world_up(v)
+                let r = self.$field.set_listener_world_up(v);
+                $(self.$hook();)?
+                r
             }
             fn get_playback_position(&mut self, id: $crate::ChannelId) -> f64 {
                 $(self.$pre();)?

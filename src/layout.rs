@@ -331,19 +331,23 @@ impl AudioBusLayout {
         )
     }
 
-    /// Rebuild a layout from the list of dictionaries, in order: a bus's `send_to` must name
-    /// a bus listed before it (or be `""`/`"Master"`). Missing fields take their defaults
-    /// (`volume_db` 0, `send_to` `""`, `mute`/`solo` false, no effects).
+    /// Rebuild a layout from the list of dictionaries, in order. A bus's `send_to` may name
+    /// any bus of the list, before or after it (as [`to_json`](Self::to_json) writes a layout
+    /// rerouted with [`set_send_to`](Self::set_send_to)), or be `""`/`"Master"`. Missing
+    /// fields take their defaults (`volume_db` 0, `send_to` `""`, `mute`/`solo` false, no
+    /// effects).
     ///
     /// # Errors
-    /// [`AudioError::InvalidLayout`] naming the bus and field; [`AudioError::UnknownBus`] for a
-    /// `send_to` that names no earlier bus.
+    /// [`AudioError::InvalidLayout`] naming the bus and field, or for a routing cycle;
+    /// [`AudioError::UnknownBus`] for a `send_to` that names no bus of the list.
     pub fn from_json(value: &Value) -> Result<Self, AudioError> {
         let bad = |msg: String| AudioError::InvalidLayout(msg);
         let list = value
             .as_array()
             .ok_or_else(|| bad("a bus layout is a list of buses".into()))?;
         let mut layout = Self::empty();
+        // Sends to buses listed later are routed once every bus exists.
+        let mut later: Vec<(String, String)> = Vec::new();
         for (i, entry) in list.iter().enumerate() {
             let obj = entry
                 .as_object()
@@ -385,12 +389,17 @@ impl AudioBusLayout {
                     .as_str()
                     .ok_or_else(|| bad(format!("{} must be a string", at("send_to"))))?,
             };
-            layout
-                .add_bus(name, volume_db, send_to)
-                .map_err(|e| match e {
-                    AudioError::InvalidLayout(m) => bad(format!("{}: {m}", at("send_to"))),
-                    other => other,
-                })?;
+            let on_send = |e| match e {
+                AudioError::InvalidLayout(m) => bad(format!("{}: {m}", at("send_to"))),
+                other => other,
+            };
+            let forward = !send_to.is_empty() && send_to != MASTER && !layout.has_bus(send_to);
+            if forward {
+                layout.add_bus(name, volume_db, "").map_err(on_send)?;
+                later.push((name.to_string(), send_to.to_string()));
+            } else {
+                layout.add_bus(name, volume_db, send_to).map_err(on_send)?;
+            }
             layout.set_mute(name, mute)?;
             layout.set_solo(name, solo)?;
             if let Some(effects) = obj.get("effects") {
@@ -406,6 +415,9 @@ impl AudioBusLayout {
                     })?;
                 }
             }
+        }
+        for (name, send_to) in later {
+            layout.set_send_to(&name, &send_to)?;
         }
         Ok(layout)
     }

@@ -98,10 +98,20 @@ forward_playback!(OfflineBackend => mixer, then flush);
 forward_streaming!(OfflineBackend => mixer, then flush);
 
 impl crate::backend::Buses for OfflineBackend {
+    /// Syncs in one call however many commands the change takes: when the command queue
+    /// fills, the commands so far are handed to the renderer (at the current frame) and the
+    /// sync carries on where it stopped.
     fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
-        let r = self.mixer.sync_layout(layout);
-        self.flush();
-        r
+        // Each pass starts with an empty queue and commits at least one bus (a bus's commands
+        // are far fewer than the queue holds); a sync has at most 2 · MAX_BUSES such steps.
+        for _ in 0..=2 * crate::MAX_BUSES {
+            let r = self.mixer.sync_layout(layout);
+            self.flush();
+            if !matches!(r, Err(AudioError::Busy)) {
+                return r;
+            }
+        }
+        Err(AudioError::Busy)
     }
 }
 

@@ -174,12 +174,18 @@ impl<H: SoundData> Voice<H> {
         self.state = State::Playing;
     }
 
-    /// The cursor in whole frames of the sound.
+    /// The cursor in whole frames of the sound. A looping voice's cursor may stand past the
+    /// end after a block (it wraps when the next block reads on), so it is wrapped here: a
+    /// loop never reports a position outside its sound.
     pub fn position(&self) -> u32 {
-        let local = (self.cursor.pos >> 32) as u32;
-        match self.sound.as_ref().and_then(|s| s.stream()) {
-            Some(ring) => (ring.released() as u32).wrapping_add(local),
-            None => local,
+        let local = self.cursor.pos >> 32;
+        match self.sound.as_ref() {
+            Some(s) => match s.stream() {
+                Some(ring) => (ring.released() as u32).wrapping_add(local as u32),
+                None if self.cursor.looping && s.frames() > 0 => (local % s.frames() as u64) as u32,
+                None => local as u32,
+            },
+            None => local as u32,
         }
     }
 
