@@ -35,10 +35,14 @@ pub fn step_for(sound_rate: u32, output_rate: u32, pitch: f32) -> u64 {
     step.max(1)
 }
 
-/// The fraction of a 32.32 position as `f32` in `[0, 1)`, exact to 24 bits.
+/// The weight of one unit of a fraction's top 24 bits: `2⁻²⁴`.
+pub(crate) const FRACTION_UNIT: f32 = 1.0 / 16_777_216.0;
+
+/// The fraction of a 32.32 position as `f32` in `[0, 1)`, exact to 24 bits. The SIMD loops
+/// (`gather/`) compute the same `(low32 >> 8) · FRACTION_UNIT` per lane.
 #[inline(always)]
 pub(crate) fn fraction(pos: u64) -> f32 {
-    ((pos as u32) >> 8) as f32 * (1.0 / 16_777_216.0)
+    ((pos as u32) >> 8) as f32 * FRACTION_UNIT
 }
 
 /// Sample formats the renderer reads.

@@ -27,20 +27,10 @@ pub struct Shared<H, const V: usize> {
 }
 
 impl<H, const V: usize> Shared<H, V> {
-    /// Empty queues and idle voices.
+    /// Empty queues and idle voices. (Not under the loom model checker, whose queues cannot
+    /// be built in a `const fn`; [`init`](Self::init) is there either way.)
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        Self {
-            commands: Spsc::new(),
-            retired: Spsc::new(),
-            status: [const { VoiceStatus::new() }; V],
-            claimed: AtomicBool::new(false),
-        }
-    }
-
-    /// Empty queues and idle voices (not `const` under the loom model checker).
-    #[cfg(loom)]
-    pub fn new() -> Self {
         Self {
             commands: Spsc::new(),
             retired: Spsc::new(),
@@ -82,6 +72,7 @@ impl<H, const V: usize> Shared<H, V> {
     }
 }
 
+#[cfg(not(loom))]
 impl<H, const V: usize> Default for Shared<H, V> {
     fn default() -> Self {
         Self::new()

@@ -735,11 +735,6 @@ impl ListenerFrame {
         }
     }
 
-    /// The sanitized listener.
-    pub fn listener(&self) -> &Listener {
-        &self.listener
-    }
-
     /// How `emitter` is heard by this listener (see [`spatialize`]).
     pub fn spatialize(&self, emitter: &Emitter) -> Spatialized {
         spatialize_prepared(&self.listener, self.right, emitter)

@@ -50,7 +50,7 @@ mod imp;
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 mod imp {
-    use crate::resample::linear;
+    use crate::resample::{fraction, linear};
 
     /// Portable body of [`super::linear_mono`]: the same lanes as four-element arrays.
     #[inline]
@@ -67,8 +67,7 @@ mod imp {
             let q = [p, p + step, p + 2 * step, p + 3 * step];
             for k in 0..4 {
                 let j = (q[k] >> 32) as usize;
-                let t = ((q[k] as u32) >> 8) as f32 * (1.0 / 16_777_216.0);
-                let s = linear(win[j], win[j + 1], t);
+                let s = linear(win[j], win[j + 1], fraction(q[k]));
                 ol[k] += s * gl;
                 or[k] += s * gr;
             }

@@ -18,6 +18,8 @@ use core::arch::x86_64::{
 };
 use core::sync::atomic::{AtomicU8, Ordering};
 
+use crate::resample::{self, FRACTION_UNIT};
+
 /// The largest step the AVX2 body takes: pitch 2 (eight lanes span at most 15 samples).
 const AVX2_MAX_STEP: u64 = 2 << 32;
 
@@ -47,8 +49,6 @@ pub(super) fn linear_mono(
     // (`cfg(target_feature = "sse2")`, the x86_64 baseline), so the CPU has it.
     unsafe { sse2(win, p, step, gl, gr, &mut out_l[done..], &mut out_r[done..]) }
 }
-
-use crate::resample;
 
 /// Whether the CPU and OS run AVX2 code, detected once (`cpuid`, and `xgetbv` for the OS
 /// saving the AVX registers). Never under Miri, which does not model `cpuid`.
@@ -99,7 +99,7 @@ unsafe fn avx2<const WIDE: bool>(
 ) -> (usize, u64) {
     // Samples read from `j0`: 17 (two windows and their twins) or 9.
     let span = if WIDE { 17 } else { 9 };
-    let scale = _mm256_set1_ps(1.0 / 16_777_216.0);
+    let scale = _mm256_set1_ps(FRACTION_UNIT);
     let (vgl, vgr) = (_mm256_set1_ps(gl), _mm256_set1_ps(gr));
     // Lane k's position split in 32-bit halves; the caller checked no position overflows.
     let at = |k: u64| p + k * step;
@@ -217,7 +217,7 @@ unsafe fn sse2(
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) -> u64 {
-    let scale = _mm_set1_ps(1.0 / 16_777_216.0);
+    let scale = _mm_set1_ps(FRACTION_UNIT);
     let (vgl, vgr) = (_mm_set1_ps(gl), _mm_set1_ps(gr));
     // The low (fraction) halves of the four lanes' positions, moved on with wrapping
     // 32-bit adds: always the low halves of the lanes' 64-bit positions.

@@ -270,7 +270,7 @@ fn queue_full_then_drains() {
 #[test]
 fn split_once() {
     let shared: &'static crate::Shared<Snd, VOICES> =
-        std::boxed::Box::leak(std::boxed::Box::default());
+        crate::Shared::init(std::boxed::Box::leak(std::boxed::Box::new_uninit()));
     let first =
         crate::split::<_, _, _, VOICES, BUSES, 0>(shared, [], crate::Config::new(48_000, 2));
     assert!(first.is_ok());
@@ -278,7 +278,7 @@ fn split_once() {
         crate::split::<_, _, _, VOICES, BUSES, 0>(shared, [], crate::Config::new(48_000, 2));
     assert!(matches!(second, Err(Error::AlreadySplit)));
     let zero = crate::split::<Snd, _, _, VOICES, BUSES, 0>(
-        std::boxed::Box::leak(std::boxed::Box::default()) as &'static crate::Shared<Snd, VOICES>,
+        &*crate::Shared::init(std::boxed::Box::leak(std::boxed::Box::new_uninit())),
         [],
         crate::Config::new(0, 2),
     );
@@ -308,7 +308,7 @@ fn handles_return_to_the_game_thread() {
     }
 
     let shared: &'static crate::Shared<Counted, 4> =
-        std::boxed::Box::leak(std::boxed::Box::default());
+        crate::Shared::init(std::boxed::Box::leak(std::boxed::Box::new_uninit()));
     let (mut c, mut r) =
         crate::split::<_, _, _, 4, 1, 0>(shared, [], crate::Config::new(48_000, 2)).unwrap();
     let token = Arc::new(());

@@ -39,7 +39,8 @@ fn ring(frames: usize, channels: u8, rate: u32) -> &'static Ring {
 }
 
 fn streaming_mixer() -> (SCtl, SRnd) {
-    let shared: &'static crate::Shared<Streamed, 4> = Box::leak(Box::default());
+    let shared: &'static crate::Shared<Streamed, 4> =
+        crate::Shared::init(Box::leak(Box::new_uninit()));
     crate::split(shared, [], crate::Config::new(48_000, 2)).unwrap()
 }
 
