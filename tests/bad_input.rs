@@ -1061,39 +1061,18 @@ fn is_shutdown<T: std::fmt::Debug>(r: Result<T, AudioError>) -> bool {
     matches!(r, Err(AudioError::Shutdown))
 }
 
-/// Tests every call after `shutdown`, on the offline backend: controls, plays, streams and
-/// layouts are `Shutdown`; queries say "not active", 0, no room, no errors; rendering gives
-/// silence; `shutdown` again is a no-op. Valid and invalid arguments alike get `Shutdown`.
-#[test]
-fn every_call_after_shutdown_offline() {
-    let mut r = rig();
-    let stream =
-        r.b.open_stream(0.0, "Music", 0.5, false, None, 0.0)
-            .unwrap();
-    r.b.shutdown();
-    r.b.shutdown();
-    let b = &mut r.b;
-    let id = r.victim;
-    let s = victim_sound();
+/// The calls every backend answers with `Shutdown` once shut down (a play, the controls of
+/// `id`, the listener setters, a layout sync), each with whether it did.
+fn shutdown_checks<B: Playback + Buses>(
+    b: &mut B,
+    s: &Sound,
+    id: ChannelId,
+) -> Vec<(&'static str, bool)> {
     let e = Emitter::default();
-    let checks: Vec<(&str, bool)> = vec![
+    vec![
         (
             "play_audio",
-            is_shutdown(b.play_audio(&s, &PlayParams::default())),
-        ),
-        (
-            "play_audio with NaN",
-            is_shutdown(b.play_audio(
-                &s,
-                &PlayParams {
-                    volume_db: f32::NAN,
-                    ..PlayParams::default()
-                },
-            )),
-        ),
-        (
-            "play_audio unknown bus",
-            is_shutdown(b.play_audio(&s, &looping_on("Nope"))),
+            is_shutdown(b.play_audio(s, &PlayParams::default())),
         ),
         ("stop_audio", is_shutdown(b.stop_audio(id))),
         ("pause_audio", is_shutdown(b.pause_audio(id))),
@@ -1125,6 +1104,43 @@ fn every_call_after_shutdown_offline() {
             is_shutdown(b.set_listener_world_up([0.0, 1.0, 0.0])),
         ),
         (
+            "sync_bus_layout",
+            is_shutdown(b.sync_bus_layout(&AudioBusLayout::default())),
+        ),
+    ]
+}
+
+/// Tests every call after `shutdown`, on the offline backend: controls, plays, streams and
+/// layouts are `Shutdown`; queries say "not active", 0, no room, no errors; rendering gives
+/// silence; `shutdown` again is a no-op. Valid and invalid arguments alike get `Shutdown`.
+#[test]
+fn every_call_after_shutdown_offline() {
+    let mut r = rig();
+    let stream =
+        r.b.open_stream(0.0, "Music", 0.5, false, None, 0.0)
+            .unwrap();
+    r.b.shutdown();
+    r.b.shutdown();
+    let b = &mut r.b;
+    let id = r.victim;
+    let s = victim_sound();
+    let mut checks = shutdown_checks(b, &s, id);
+    checks.extend([
+        (
+            "play_audio with NaN",
+            is_shutdown(b.play_audio(
+                &s,
+                &PlayParams {
+                    volume_db: f32::NAN,
+                    ..PlayParams::default()
+                },
+            )),
+        ),
+        (
+            "play_audio unknown bus",
+            is_shutdown(b.play_audio(&s, &looping_on("Nope"))),
+        ),
+        (
             "open_stream",
             is_shutdown(b.open_stream(0.0, "Master", 0.5, false, None, 0.0)),
         ),
@@ -1133,11 +1149,7 @@ fn every_call_after_shutdown_offline() {
             is_shutdown(b.feed_audio_chunk(stream, &[0u8; 40])),
         ),
         ("end_of_stream", is_shutdown(b.end_of_stream(stream))),
-        (
-            "sync_bus_layout",
-            is_shutdown(b.sync_bus_layout(&AudioBusLayout::default())),
-        ),
-    ];
+    ]);
     for (call, ok) in checks {
         assert!(ok, "{call} after shutdown is not AudioError::Shutdown");
     }
@@ -1164,46 +1176,7 @@ fn every_call_after_shutdown_null() {
     let id = b.play_audio(&s, &looping_on("SFX")).unwrap();
     b.shutdown();
     b.shutdown();
-    let e = Emitter::default();
-    let checks: Vec<(&str, bool)> = vec![
-        (
-            "play_audio",
-            is_shutdown(b.play_audio(&s, &PlayParams::default())),
-        ),
-        ("stop_audio", is_shutdown(b.stop_audio(id))),
-        ("pause_audio", is_shutdown(b.pause_audio(id))),
-        ("resume_audio", is_shutdown(b.resume_audio(id))),
-        (
-            "update_audio_2d",
-            is_shutdown(b.update_audio_2d(id, 0.0, 0.0)),
-        ),
-        (
-            "update_audio_3d",
-            is_shutdown(b.update_audio_3d(id, 0.0, 0.0, 1.0)),
-        ),
-        ("set_pitch", is_shutdown(b.set_pitch(id, 1.0))),
-        ("set_emitter", is_shutdown(b.set_emitter(id, &e))),
-        (
-            "set_listener_position",
-            is_shutdown(b.set_listener_position([0.0; 3])),
-        ),
-        (
-            "set_listener_velocity",
-            is_shutdown(b.set_listener_velocity([0.0; 3])),
-        ),
-        (
-            "set_listener_direction",
-            is_shutdown(b.set_listener_direction([0.0, 0.0, -1.0])),
-        ),
-        (
-            "set_listener_world_up",
-            is_shutdown(b.set_listener_world_up([0.0, 1.0, 0.0])),
-        ),
-        (
-            "sync_bus_layout",
-            is_shutdown(b.sync_bus_layout(&AudioBusLayout::default())),
-        ),
-    ];
+    let checks = shutdown_checks(&mut b, &s, id);
     for (call, ok) in checks {
         assert!(
             ok,
