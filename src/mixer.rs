@@ -182,9 +182,7 @@ impl Mixer {
             forward: next.direction,
             up: next.world_up,
         };
-        self.controller
-            .set_listener(&core)
-            .map_err(|e| self.err(e))?;
+        self.controller.set_listener(&core);
         self.listener = next;
         Ok(())
     }
@@ -263,7 +261,10 @@ impl Playback for Mixer {
 
     fn set_emitter(&mut self, id: ChannelId, emitter: &crate::Emitter) -> Result<(), AudioError> {
         crate::error::check_emitter(emitter)?;
-        self.control(id, |c, v| c.set_emitter(v, emitter))
+        self.control(id, |c, v| {
+            c.set_emitter(v, emitter);
+            Ok(())
+        })
     }
 
     fn set_listener_position(&mut self, v: [f32; 3]) -> Result<(), AudioError> {

@@ -222,13 +222,12 @@ fn render_with_effects_and_spatial_never_allocates() {
                 c.set_listener(&Listener {
                     position: [t * 0.1, 0.0, 0.0],
                     ..Listener::default()
-                })
-                .unwrap();
+                });
                 let e = Emitter {
                     position: [0.0, 0.0, -t],
                     ..Emitter::default()
                 };
-                c.set_emitter(ids[0], &e).unwrap();
+                c.set_emitter(ids[0], &e);
             }
             50 => {
                 c.set_effect(BusId(2), 6, &effects[6], false).unwrap();

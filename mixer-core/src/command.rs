@@ -1,13 +1,20 @@
 //! Commands from the [`Controller`](crate::Controller) to the [`Renderer`](crate::Renderer).
 //!
-//! Commands travel in one FIFO and the renderer applies them, in order, at the start of the next
-//! `render` call, before it renders the first frame. An offline driver that calls `render` up to
-//! an event's frame, issues the event's calls and renders on therefore applies every command at
-//! an exact frame, whatever block size it uses; that is what makes renders bit-identical.
+//! Commands travel in one FIFO, each stamped with the frame of the renderer's timeline at
+//! which it applies ([`Stamped::at`]). The renderer applies them in order, each at its frame,
+//! splitting its passes there even inside a block; a command whose frame has passed (every
+//! "as soon as possible" command is stamped [`ASAP`]) applies before the next frame rendered.
+//! A command never overtakes an earlier one: one stamped earlier than the command before it
+//! applies right after that one.
+//!
+//! An offline driver that renders up to an event's frame, issues the event's calls and renders
+//! on therefore applies every command at an exact frame, whatever block size it uses; that is
+//! what makes renders bit-identical. Continuous parameters (volume, pan, pitch, emitters, the
+//! listener) do not travel here: they coalesce in mailboxes (`mailbox.rs`).
 
 use crate::effect::EffectParams;
 use crate::id::{BusId, VoiceId};
-use crate::spatial::{Emitter, Listener};
+use crate::spatial::Emitter;
 
 /// How a voice starts: everything is already resolved to linear gains and frames.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,6 +35,18 @@ pub(crate) struct VoiceStart {
     pub emitter: Option<Emitter>,
 }
 
+/// "As soon as possible": a stamp every frame is at or past.
+pub(crate) const ASAP: u64 = 0;
+
+/// A command and the frame at which it applies.
+#[derive(Debug)]
+pub(crate) struct Stamped<H> {
+    /// The frame of the renderer's timeline (frames rendered since it was made).
+    pub at: u64,
+    /// What to do.
+    pub cmd: Command<H>,
+}
+
 /// One command. Voice commands carry the full generational id; the renderer ignores those
 /// whose generation is not the one in the slot.
 #[derive(Debug)]
@@ -46,14 +65,6 @@ pub(crate) enum Command<H> {
     Pause(VoiceId),
     /// Continue from the held cursor, fading in.
     Resume(VoiceId),
-    /// New linear gain and pan, ramped.
-    SetMix { id: VoiceId, gain: f32, pan: f32 },
-    /// New pitch, ramped.
-    SetPitch { id: VoiceId, pitch: f32 },
-    /// New emitter state for a voice (makes it spatial if it was not).
-    SetEmitter { id: VoiceId, emitter: Emitter },
-    /// New listener pose and velocity.
-    SetListener(Listener),
     /// Create or change a bus: its parent (`None` writes to the output) and linear gain.
     SetBus {
         bus: BusId,

@@ -1,16 +1,21 @@
 //! The game-thread half: starts and controls voices, routes buses, answers queries.
 //!
-//! Every call validates its arguments first (NaN is refused, infinities clamp), then sends one
-//! command to the [`Renderer`](crate::Renderer). Queries read the renderer's published status,
-//! so nothing here blocks or waits for the audio thread.
+//! Every call validates its arguments first (NaN is refused, infinities clamp), then either
+//! overwrites a mailbox (continuous parameters: the newest value wins) or sends one command to
+//! the [`Renderer`](crate::Renderer), stamped with the frame it applies at (discrete commands;
+//! those that do not fit wait in the [`Backlog`], in order). Queries read the renderer's
+//! published status and clock, so nothing here blocks or waits for the audio thread.
 
 use core::marker::PhantomData;
 use core::ops::Deref;
+use core::sync::atomic::Ordering;
 
-use crate::command::{Command, VoiceStart};
+use crate::backlog::{Backlog, NoBacklog, Queued};
+use crate::command::{ASAP, Command, Stamped, VoiceStart};
 use crate::db::{self, MAX_DB};
 use crate::error::{Error, Param};
 use crate::id::{BusId, VoiceId};
+use crate::mailbox::{self, field};
 use crate::math::clamp;
 use crate::routing::BusMirror;
 use crate::shared::Shared;
@@ -62,22 +67,42 @@ impl Default for PlayParams {
 }
 
 /// What the controller remembers of a slot.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct Slot {
     generation: u32,
     live: bool,
     stopped: bool,
     start_frame: u32,
     sound_rate: u32,
+    /// The frame a scheduled stop applies at (`u64::MAX`: none).
+    stop_at: u64,
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Self {
+            generation: 0,
+            live: false,
+            stopped: false,
+            start_frame: 0,
+            sound_rate: 1,
+            stop_at: u64::MAX,
+        }
+    }
 }
 
 /// The game-thread half of a mixer. See the [crate documentation](crate) for an example.
+///
+/// `P` is where discrete commands wait while the queue to the renderer is full (see
+/// [`Backlog`]); with the default [`NoBacklog`] a full queue refuses with
+/// [`Error::QueueFull`]. [`with_backlog`](Self::with_backlog) gives it one.
 #[derive(Debug)]
-pub struct Controller<H, S, const V: usize, const B: usize, const E: usize>
+pub struct Controller<H, S, const V: usize, const B: usize, const E: usize, P = NoBacklog>
 where
     S: Deref<Target = Shared<H, V>>,
 {
     shared: S,
+    pending: P,
     slots: [Slot; V],
     pub(crate) buses: [BusMirror<E>; B],
     /// Length of the renderer's effect memory, in `f32`s.
@@ -111,6 +136,7 @@ where
         buses[0] = BusMirror::MASTER;
         Self {
             shared,
+            pending: NoBacklog,
             slots: [Slot::default(); V],
             buses,
             memory_len,
@@ -119,6 +145,67 @@ where
             smoothing_rate: sample_rate,
             _sound: PhantomData,
         }
+    }
+}
+
+impl<H, S, const V: usize, const B: usize, const E: usize, P> Controller<H, S, V, B, E, P>
+where
+    H: SoundData,
+    S: Deref<Target = Shared<H, V>>,
+    P: Backlog<Queued<H>>,
+{
+    /// This controller with `backlog` as the place where commands wait while the queue to the
+    /// renderer is full (anything waiting in the old one moves over first, in order).
+    ///
+    /// ```
+    /// use mixer_core::{Config, Queued, Shared, StaticSound};
+    /// static SHARED: Shared<&StaticSound, 8> = Shared::new();
+    /// let (controller, _renderer) =
+    ///     mixer_core::split::<_, _, _, 8, 1, 0>(&SHARED, [], Config::new(48_000, 2)).unwrap();
+    /// let controller = controller.with_backlog(heapless::Deque::<Queued<&StaticSound>, 64>::new());
+    /// assert_eq!(controller.pending_commands(), 0);
+    /// ```
+    pub fn with_backlog<Q: Backlog<Queued<H>>>(
+        mut self,
+        mut backlog: Q,
+    ) -> Controller<H, S, V, B, E, Q> {
+        while let Some(item) = self.pending.pop_front() {
+            if let Err(item) = backlog.push_back(item) {
+                // The new backlog is smaller than what waits: send what does not fit now, in
+                // order (the queue may refuse; nothing is lost as long as it was sent).
+                let _ = self.push_now(item.0);
+            }
+        }
+        Controller {
+            shared: self.shared,
+            pending: backlog,
+            slots: self.slots,
+            buses: self.buses,
+            memory_len: self.memory_len,
+            next: self.next,
+            limit: self.limit,
+            smoothing_rate: self.smoothing_rate,
+            _sound: PhantomData,
+        }
+    }
+
+    /// Commands waiting on this thread for room in the queue to the renderer.
+    pub fn pending_commands(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The renderer's clock: frames it has rendered (or advanced) so far, as of its last block.
+    /// A command stamped with a frame at or before this one applies at the next frame.
+    pub fn now(&self) -> u64 {
+        self.shared.clock.read()
+    }
+
+    /// Send waiting commands as far as the queue has room, and drop the sound handles of
+    /// ended voices. Every `&mut self` call does this first; a game that makes no call for a
+    /// while and has a backlog may call it once per frame. Returns the commands still waiting.
+    pub fn flush(&mut self) -> usize {
+        self.collect();
+        self.pending.len()
     }
 
     /// Drop the sound handles of ended voices, here on the game thread. Every `&mut self` call
@@ -129,16 +216,45 @@ where
         while unsafe { self.shared.retired.pop() }.is_some() {
             n += 1;
         }
+        self.drain_backlog();
         n
+    }
+
+    /// Move waiting commands into the queue, oldest first, while it has room.
+    fn drain_backlog(&mut self) {
+        while let Some(item) = self.pending.pop_front() {
+            if let Err(item) = self.push_now(item.0) {
+                // Just popped, so there is room at the front.
+                let _ = self.pending.push_front(Queued(item));
+                return;
+            }
+        }
+    }
+
+    // A full queue hands the command back by value: there is no heap to box it on.
+    #[allow(clippy::result_large_err)]
+    fn push_now(&mut self, item: Stamped<H>) -> Result<(), Stamped<H>> {
+        // SAFETY: the controller is the only producer of the command queue.
+        unsafe { self.shared.commands.push(item) }
     }
 
     /// Start `sound` and return its id.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for NaN, [`Error::EmptySound`], [`Error::UnknownBus`],
-    /// [`Error::NoFreeVoice`], [`Error::QueueFull`]. On error nothing starts and `sound` is
-    /// dropped here.
+    /// [`Error::NoFreeVoice`], [`Error::QueueFull`] (only when the queue and the backlog are
+    /// both full). On error nothing starts and `sound` is dropped here.
     pub fn play(&mut self, sound: H, params: &PlayParams) -> Result<VoiceId, Error> {
+        self.play_at(sound, params, ASAP)
+    }
+
+    /// [`play`](Self::play), starting at frame `at` of the renderer's timeline (see
+    /// [`now`](Self::now)); a frame already past starts it at once. The voice counts as active
+    /// from this call on, and its first frame is rendered at `at` exactly, even inside a block.
+    ///
+    /// # Errors
+    /// As [`play`](Self::play).
+    pub fn play_at(&mut self, sound: H, params: &PlayParams, at: u64) -> Result<VoiceId, Error> {
         self.collect();
         let volume_db = finite_or(Param::VolumeDb, params.volume_db)?;
         let gain_db = finite_or(Param::GainDb, params.gain_db)?;
@@ -176,13 +292,14 @@ where
             bus: params.bus,
             emitter: params.emitter.map(|e| e.sanitized()),
         };
-        self.send(Command::Play { id, sound, start })?;
+        self.send(at, Command::Play { id, sound, start })?;
         self.slots[slot] = Slot {
             generation,
             live: true,
             stopped: false,
             start_frame,
             sound_rate: rate,
+            stop_at: u64::MAX,
         };
         self.next = (slot + 1) % self.limit.max(1);
         Ok(id)
@@ -193,10 +310,25 @@ where
     /// # Errors
     /// [`Error::QueueFull`].
     pub fn stop(&mut self, id: VoiceId) -> Result<(), Error> {
+        self.stop_at(id, ASAP)
+    }
+
+    /// [`stop`](Self::stop) at frame `at` of the renderer's timeline: the fade starts there
+    /// (at once for a frame already past). The voice counts as active until the renderer's
+    /// clock reaches `at`.
+    ///
+    /// # Errors
+    /// [`Error::QueueFull`].
+    pub fn stop_at(&mut self, id: VoiceId, at: u64) -> Result<(), Error> {
         self.collect();
         if let Some(slot) = self.active_slot(id) {
-            self.send(Command::Stop(id))?;
-            self.slots[slot].stopped = true;
+            self.send(at, Command::Stop(id))?;
+            if at == ASAP {
+                self.slots[slot].stopped = true;
+            } else {
+                let s = &mut self.slots[slot];
+                s.stop_at = s.stop_at.min(at);
+            }
         }
         Ok(())
     }
@@ -207,7 +339,7 @@ where
     /// [`Error::QueueFull`].
     pub fn stop_all(&mut self) -> Result<(), Error> {
         self.collect();
-        self.send(Command::StopAll)?;
+        self.send(ASAP, Command::StopAll)?;
         for slot in self.slots.iter_mut() {
             slot.stopped = true;
         }
@@ -230,53 +362,53 @@ where
         self.control(id, Command::Resume(id))
     }
 
-    /// Replace the voice's level (`volume_db` alone, no `gain_db`) and pan, ramped.
+    /// Replace the voice's level (`volume_db` alone, no `gain_db`) and pan, ramped from the
+    /// renderer's next block. The newest value wins: values replaced before the renderer took
+    /// them are never applied, and the call is never refused.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for NaN (checked even for stale ids), [`Error::QueueFull`].
+    /// [`Error::InvalidParameter`] for NaN (checked even for stale ids).
     pub fn set_mix(&mut self, id: VoiceId, volume_db: f32, pan: f32) -> Result<(), Error> {
         let volume_db = finite_or(Param::VolumeDb, volume_db)?;
         let pan = finite_or(Param::Pan, pan)?;
-        let cmd = Command::SetMix {
-            id,
-            gain: gain_of(volume_db),
-            pan: clamp(pan, -1.0, 1.0),
-        };
-        self.control(id, cmd)
+        let gain = gain_of(volume_db);
+        let pan = clamp(pan, -1.0, 1.0);
+        self.post(id, field::MIX, &[gain.to_bits(), pan.to_bits()]);
+        Ok(())
     }
 
-    /// Replace the voice's pitch (clamped to `[0.1, 16]`), ramped.
+    /// Replace the voice's pitch (clamped to `[0.1, 16]`), ramped from the renderer's next
+    /// block. The newest value wins, as for [`set_mix`](Self::set_mix).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for NaN, [`Error::QueueFull`].
+    /// [`Error::InvalidParameter`] for NaN.
     pub fn set_pitch(&mut self, id: VoiceId, pitch: f32) -> Result<(), Error> {
         let pitch = finite_or(Param::Pitch, pitch)?;
-        let cmd = Command::SetPitch {
-            id,
-            pitch: clamp(pitch, MIN_PITCH, MAX_PITCH),
-        };
-        self.control(id, cmd)
+        let pitch = clamp(pitch, MIN_PITCH, MAX_PITCH);
+        self.post(id, field::PITCH, &[pitch.to_bits()]);
+        Ok(())
     }
 
     /// Give the voice a new emitter state (position, velocity, direction, distances, cone,
     /// doppler); a voice started without one becomes spatial. Values are sanitised (NaN takes
-    /// the default). Stale ids: no-op.
-    ///
-    /// # Errors
-    /// [`Error::QueueFull`].
-    pub fn set_emitter(&mut self, id: VoiceId, emitter: &Emitter) -> Result<(), Error> {
-        let emitter = emitter.sanitized();
-        self.control(id, Command::SetEmitter { id, emitter })
+    /// the default). Stale ids: no-op. The newest value wins, as for
+    /// [`set_mix`](Self::set_mix): moving every voice every frame costs the same however far
+    /// behind the audio thread is, and is never refused.
+    pub fn set_emitter(&mut self, id: VoiceId, emitter: &Emitter) {
+        let words = mailbox::emitter_words(&emitter.sanitized());
+        self.post(id, field::EMITTER, &words);
     }
 
     /// Move the listener (position, velocity, facing); spatial voices follow from the next
-    /// quantum.
-    ///
-    /// # Errors
-    /// [`Error::QueueFull`].
-    pub fn set_listener(&mut self, listener: &Listener) -> Result<(), Error> {
+    /// quantum. The newest value wins; never refused.
+    pub fn set_listener(&mut self, listener: &Listener) {
         self.collect();
-        self.send(Command::SetListener(listener.sanitized()))
+        let words = mailbox::listener_words(&listener.sanitized());
+        self.shared.listener.write(|w| {
+            w.set(0, w.get(0).wrapping_add(1));
+            w.set_all(1, &words);
+        });
+        self.shared.mail_waiting.store(true, Ordering::Release);
     }
 
     /// Whether the voice is playing or paused: false once it ended, was stopped, or for an id
@@ -321,14 +453,34 @@ where
     fn control(&mut self, id: VoiceId, cmd: Command<H>) -> Result<(), Error> {
         self.collect();
         if self.active_slot(id).is_some() {
-            self.send(cmd)?;
+            self.send(ASAP, cmd)?;
         }
         Ok(())
     }
 
-    pub(crate) fn send(&mut self, cmd: Command<H>) -> Result<(), Error> {
-        // SAFETY: the controller is the only producer of the command queue.
-        unsafe { self.shared.commands.push(cmd) }.map_err(|_| Error::QueueFull)
+    /// Overwrite field `f` of an active voice's mailbox.
+    fn post(&mut self, id: VoiceId, f: usize, values: &[u32]) {
+        self.collect();
+        if let Some(slot) = self.active_slot(id) {
+            self.shared.mail[slot].post(f, id.generation(), values);
+            self.shared.mail_waiting.store(true, Ordering::Release);
+        }
+    }
+
+    /// Queue `cmd` to apply at frame `at`, behind anything already waiting.
+    pub(crate) fn send(&mut self, at: u64, cmd: Command<H>) -> Result<(), Error> {
+        let item = Stamped { at, cmd };
+        let item = if self.pending.is_empty() {
+            match self.push_now(item) {
+                Ok(()) => return Ok(()),
+                Err(item) => item,
+            }
+        } else {
+            item
+        };
+        self.pending
+            .push_back(Queued(item))
+            .map_err(|_| Error::QueueFull)
     }
 
     fn active_slot(&self, id: VoiceId) -> Option<usize> {
@@ -337,7 +489,8 @@ where
         let active = s.live
             && !s.stopped
             && s.generation == id.generation()
-            && !self.shared.status[slot].has_ended(s.generation);
+            && !self.shared.status[slot].has_ended(s.generation)
+            && (s.stop_at == u64::MAX || self.now() < s.stop_at);
         active.then_some(slot)
     }
 

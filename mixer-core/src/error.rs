@@ -43,7 +43,9 @@ pub enum Error {
     InvalidParameter(Param),
     /// Every voice of the pool is in use.
     NoFreeVoice,
-    /// The command queue is full; the renderer has not run for a while. Retry after it has.
+    /// A discrete command found the queue to the renderer full and the controller's
+    /// [`Backlog`](crate::Backlog) full too (with the default [`NoBacklog`](crate::NoBacklog),
+    /// at once). The renderer has not run for a while; nothing was changed.
     QueueFull,
     /// The bus does not exist (or is outside the bus table).
     UnknownBus(BusId),
@@ -78,7 +80,9 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidParameter(p) => write!(f, "{} is NaN", p.name()),
             Error::NoFreeVoice => f.write_str("no free voice: every voice of the pool is in use"),
-            Error::QueueFull => f.write_str("the command queue is full"),
+            Error::QueueFull => f.write_str(
+                "the command queue to the renderer and the controller's backlog are full",
+            ),
             Error::UnknownBus(b) => write!(f, "unknown bus {}", b.0),
             Error::BusCycle { bus, parent } => {
                 write!(f, "routing bus {} to bus {} makes a cycle", bus.0, parent.0)

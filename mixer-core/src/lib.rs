@@ -37,6 +37,7 @@
 #![no_std]
 #![doc(test(attr(deny(warnings))))]
 
+mod backlog;
 mod bus;
 mod chain;
 mod command;
@@ -47,6 +48,7 @@ pub mod effect;
 mod error;
 mod gather;
 mod id;
+mod mailbox;
 pub mod math;
 mod render;
 pub mod resample;
@@ -67,6 +69,7 @@ mod tests;
 use core::mem::MaybeUninit;
 use core::ops::Deref;
 
+pub use backlog::{Backlog, NoBacklog, Queued};
 pub use config::Config;
 pub use controller::{Controller, MAX_PITCH, MIN_PITCH, PlayParams};
 pub use db::Decibels;

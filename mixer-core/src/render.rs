@@ -1,6 +1,8 @@
-//! The audio-thread half: applies commands and renders blocks.
+//! The audio-thread half: applies commands and renders blocks (or advances without mixing).
 //!
-//! `render` works in passes of at most [`SEGMENT`] frames. Per-quantum parameter work (spatial
+//! A block starts by applying the commands that are due and taking the newest continuous
+//! parameters from the mailboxes; commands stamped later split the block's passes at their
+//! frames. `render` works in passes of at most [`SEGMENT`] frames. Per-quantum parameter work (spatial
 //! re-evaluation) happens at multiples of [`QUANTUM`] frames of the renderer's own frame
 //! counter, and everything a pass does per frame (voices, ramps, effects, bus folds) gives the
 //! same bits however the frames are split into passes, so the output is bit-identical across
@@ -14,10 +16,11 @@ use core::ptr::addr_of_mut;
 
 use crate::bus::{self, Bus};
 use crate::chain::Scratch;
-use crate::command::Command;
+use crate::command::{Command, Stamped};
 use crate::config::Config;
 use crate::effect::EffectContext;
 use crate::id::BusId;
+use crate::mailbox::{self, field, is_newer};
 use crate::shared::Shared;
 use crate::source::SoundData;
 use crate::spatial::ListenerFrame;
@@ -44,6 +47,8 @@ where
     listener: ListenerFrame,
     /// Bumped whenever the listener changes (never 0, so a new voice is always evaluated).
     listener_epoch: u32,
+    /// The listener mailbox's write count last taken.
+    listener_seen: u32,
     voices: [Voice<H>; V],
     buses: [Bus<E>; B],
     order: heapless::Vec<u8, B>,
@@ -84,6 +89,7 @@ where
             addr_of_mut!((*p).scratch).write(Scratch::new());
             addr_of_mut!((*p).listener).write(ListenerFrame::default());
             addr_of_mut!((*p).listener_epoch).write(1);
+            addr_of_mut!((*p).listener_seen).write(0);
             addr_of_mut!((*p).effect_ctx).write(EffectContext {
                 sample_rate: config.sample_rate,
                 smoothing_frames: config.smoothing_frames,
@@ -122,22 +128,23 @@ where
     }
 
     /// Apply pending commands, then render `out.len() / channels` frames, interleaved.
+    /// Commands stamped for a frame inside the block apply at that frame.
     ///
     /// A trailing partial frame of `out` is set to silence. An empty `out` only applies
     /// commands.
     pub fn render(&mut self, out: &mut [f32]) {
-        self.apply_commands();
-        if self.retiring > 0 {
-            self.retry_retire();
-        }
+        self.begin_block();
         let ch = (self.config.channels as usize).max(1);
         let frames = out.len() / ch;
         let mut done = 0;
         // Spatial voices are re-evaluated at multiples of QUANTUM. What they see changes only
-        // through commands, applied above, so once one multiple inside this call has been
+        // through commands and mailboxes, so once one multiple after the last change has been
         // evaluated the later ones would change nothing: passes may run across them.
         let mut on_grid = false;
         while done < frames {
+            if self.apply_due() {
+                on_grid = false;
+            }
             let into_quantum = (self.frame % QUANTUM as u64) as usize;
             if into_quantum == 0 && !on_grid {
                 self.update_spatial();
@@ -147,6 +154,7 @@ where
             if !on_grid {
                 n = n.min(QUANTUM - into_quantum);
             }
+            let n = self.until_next_command(n as u64) as usize;
             self.render_segment(n);
             self.write_out(&mut out[done * ch..(done + n) * ch], ch);
             done += n;
@@ -158,6 +166,154 @@ where
             // commands (a driver flushing after every call) skips the per-voice sweep.
             self.publish();
         }
+    }
+
+    /// Move `frames` frames on without mixing: commands apply at their frames, and cursors,
+    /// pitch glides, gain ramps, fades, pauses and voice ends move exactly as
+    /// [`render`](Self::render) would move them, so every voice is where a render of the same
+    /// frames would have left it. Nothing is written and effects do not run (their state and
+    /// tails stand still). The cost is O(active voices) per call and per command applied
+    /// inside it, not per frame: a null backend (a device that is not there) or a voice that
+    /// is not heard costs next to nothing.
+    pub fn advance(&mut self, frames: u64) {
+        self.begin_block();
+        let mut done = 0u64;
+        let mut on_grid = false;
+        while done < frames {
+            if self.apply_due() {
+                on_grid = false;
+            }
+            let into_quantum = self.frame % QUANTUM as u64;
+            if into_quantum == 0 && !on_grid {
+                self.update_spatial();
+                on_grid = true;
+            }
+            let mut n = frames - done;
+            if !on_grid {
+                n = n.min(QUANTUM as u64 - into_quantum);
+            }
+            let n = self.until_next_command(n);
+            self.advance_segment(n);
+            done += n;
+            self.frame += n;
+        }
+        if frames > 0 {
+            self.publish();
+        }
+    }
+
+    /// What every block does first: apply the due commands, take the mailboxes, and retry
+    /// handing back sounds the retired queue had no room for.
+    fn begin_block(&mut self) {
+        self.apply_due();
+        self.take_mail();
+        if self.retiring > 0 {
+            self.retry_retire();
+        }
+    }
+
+    /// Apply every queued command whose frame has come; whether any was applied.
+    fn apply_due(&mut self) -> bool {
+        let mut any = false;
+        loop {
+            let frame = self.frame;
+            // SAFETY: the renderer is the only consumer of the command queue.
+            let due = unsafe { self.shared.commands.peek_with(|c| c.at <= frame) };
+            if due != Some(true) {
+                return any;
+            }
+            // SAFETY: as above.
+            let Some(Stamped { cmd, .. }) = (unsafe { self.shared.commands.pop() }) else {
+                return any;
+            };
+            self.apply(cmd);
+            any = true;
+        }
+    }
+
+    /// `n`, shortened so the pass ends where the next queued command is due.
+    fn until_next_command(&self, n: u64) -> u64 {
+        // SAFETY: the renderer is the only consumer of the command queue.
+        match unsafe { self.shared.commands.peek_with(|c| c.at) } {
+            Some(at) if at > self.frame => n.min(at - self.frame),
+            _ => n,
+        }
+    }
+
+    /// Take the newest listener and voice parameters the controller posted.
+    fn take_mail(&mut self) {
+        use core::sync::atomic::Ordering;
+        if !self.shared.mail_waiting.swap(false, Ordering::Acquire) {
+            return;
+        }
+        let mut again = false;
+        match self.shared.listener.read() {
+            Some(w) if w[0] != self.listener_seen => {
+                self.listener_seen = w[0];
+                self.listener = ListenerFrame::new(&mailbox::listener_from(&w[1..]));
+                self.listener_epoch = self.listener_epoch.wrapping_add(1).max(1);
+            }
+            Some(_) => {}
+            None => again = true,
+        }
+        for i in 0..self.limit {
+            again |= self.take_voice_mail(i);
+        }
+        if again {
+            self.shared.mail_waiting.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Take slot `i`'s mailbox if it was written; whether something in it must wait.
+    fn take_voice_mail(&mut self, i: usize) -> bool {
+        use core::sync::atomic::Ordering;
+        if !self.shared.mail[i].dirty.swap(false, Ordering::Acquire) {
+            return false;
+        }
+        let keep = match self.shared.mail[i].lock.read() {
+            Some(w) => self.apply_mail(i, &w),
+            // The controller was writing: try again next block.
+            None => true,
+        };
+        if keep {
+            self.shared.mail[i].dirty.store(true, Ordering::Relaxed);
+        }
+        keep
+    }
+
+    /// Apply what changed in slot `i`'s mailbox; whether something must wait (it is for a
+    /// voice whose start has not been applied yet).
+    fn apply_mail(&mut self, i: usize, w: &[u32]) -> bool {
+        let fade = self.config.smoothing_frames;
+        let rate = self.config.sample_rate;
+        let listener = self.listener;
+        let v = &mut self.voices[i];
+        let mut keep = false;
+        for f in 0..field::COUNT {
+            let count = w[field::count(f)];
+            if count == v.mail_seen[f] {
+                continue;
+            }
+            let generation = w[field::generation(f)];
+            let live = !matches!(v.state, State::Idle | State::Retiring);
+            if live && generation == v.generation {
+                let x = &w[field::values(f)..];
+                match f {
+                    field::MIX => {
+                        v.control_mix(f32::from_bits(x[0]), f32::from_bits(x[1]), fade, &listener)
+                    }
+                    field::PITCH => v.control_pitch(f32::from_bits(x[0]), fade, rate, &listener),
+                    _ => v.set_emitter(mailbox::emitter_from(x), rate),
+                }
+                v.mail_seen[f] = count;
+            } else if is_newer(generation, v.generation) {
+                keep = true;
+            } else {
+                // For a voice that has ended: drop it.
+                v.mail_seen[f] = count;
+            }
+        }
+        keep
     }
 
     /// Re-evaluate spatial voices (on the renderer's own quantum grid); they ramp to the new
@@ -244,6 +400,25 @@ where
         }
     }
 
+    fn advance_segment(&mut self, n: u64) {
+        for i in 0..self.limit {
+            let voice = &mut self.voices[i];
+            if !matches!(
+                voice.state,
+                State::Playing | State::Pausing | State::Stopping
+            ) {
+                continue;
+            }
+            if voice.advance(n) == Outcome::Ended {
+                self.retire(i);
+            }
+        }
+        let k = n.min(u64::from(u32::MAX)) as u32;
+        for bus in self.buses.iter_mut().filter(|b| b.live) {
+            bus.gain.advance(k);
+        }
+    }
+
     fn write_out(&self, out: &mut [f32], ch: usize) {
         let (l, r) = (&self.out_left, &self.out_right);
         match ch {
@@ -268,11 +443,10 @@ where
         }
     }
 
-    fn apply_commands(&mut self) {
+    fn apply(&mut self, cmd: Command<H>) {
         let fade = self.config.smoothing_frames;
         let rate = self.config.sample_rate;
-        // SAFETY: the renderer is the only consumer of the command queue.
-        while let Some(cmd) = unsafe { self.shared.commands.pop() } {
+        {
             match cmd {
                 Command::Play { id, sound, start } => {
                     let slot = id.slot() as usize;
@@ -280,7 +454,7 @@ where
                         // Unreachable: the controller only issues slots below V. The handle
                         // must not be dropped here, so it is leaked (memory-safe).
                         core::mem::forget(sound);
-                        continue;
+                        return;
                     }
                     let voice = &mut self.voices[slot];
                     if voice.state != State::Idle {
@@ -291,6 +465,13 @@ where
                         }
                     }
                     voice.start(id.generation(), sound, start, rate, &self.listener);
+                    // Values posted for this voice while its start waited apply from its
+                    // first frame on (ramped from the start's), whatever the block size.
+                    if self.take_voice_mail(slot) {
+                        self.shared
+                            .mail_waiting
+                            .store(true, core::sync::atomic::Ordering::Relaxed);
+                    }
                 }
                 Command::Stop(id) => {
                     if let Some(v) = self.voice_mut(id) {
@@ -312,30 +493,9 @@ where
                         v.resume(fade);
                     }
                 }
-                Command::SetMix { id, gain, pan } => {
-                    let listener = self.listener;
-                    if let Some(v) = self.voice_mut(id) {
-                        v.control_mix(gain, pan, fade, &listener);
-                    }
-                }
-                Command::SetPitch { id, pitch } => {
-                    let listener = self.listener;
-                    if let Some(v) = self.voice_mut(id) {
-                        v.control_pitch(pitch, fade, rate, &listener);
-                    }
-                }
-                Command::SetEmitter { id, emitter } => {
-                    if let Some(v) = self.voice_mut(id) {
-                        v.set_emitter(emitter, rate);
-                    }
-                }
-                Command::SetListener(listener) => {
-                    self.listener = ListenerFrame::new(&listener);
-                    self.listener_epoch = self.listener_epoch.wrapping_add(1).max(1);
-                }
                 Command::SetBus { bus, parent, gain } => {
                     let Some(b) = self.buses.get_mut(bus.index()) else {
-                        continue;
+                        return;
                     };
                     if b.live {
                         b.gain.set(gain, fade);
@@ -374,7 +534,7 @@ where
                 Command::RemoveBus(bus) => {
                     let i = bus.index();
                     if i == 0 || i >= B {
-                        continue;
+                        return;
                     }
                     self.buses[i].chain.clear_all();
                     let heir = self.buses[i].parent.unwrap_or(BusId::MASTER);
@@ -432,6 +592,7 @@ where
     }
 
     fn publish(&self) {
+        self.shared.clock.publish(self.frame);
         for (voice, status) in self.voices[..self.limit]
             .iter()
             .zip(self.shared.status.iter())

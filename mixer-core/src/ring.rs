@@ -160,6 +160,27 @@ impl<T, const N: usize> Spsc<T, N> {
     }
 }
 
+impl<T, const N: usize> Spsc<T, N> {
+    /// Calls `f` on the oldest item without removing it; `None` if the queue is empty.
+    ///
+    /// # Safety
+    ///
+    /// As for [`pop`](Self::pop): the caller must make sure that no other thread calls `pop` or
+    /// `peek_with` at the same time (only the consumer peeks).
+    pub unsafe fn peek_with<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        let head = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Acquire);
+        if head == tail {
+            return None;
+        }
+        let slot = &self.slots[head % N];
+        // SAFETY: as in `pop`, the slot at `head` holds an item the producer released through
+        // `tail`; only this thread (the consumer) touches it until `head` moves, and the item
+        // is only borrowed for the duration of `f`.
+        Some(slot.with_mut(|p| f(unsafe { (*p).assume_init_ref() })))
+    }
+}
+
 impl<T, const N: usize> Drop for Spsc<T, N> {
     fn drop(&mut self) {
         // `&mut self`: no other thread can be using the queue.
@@ -218,6 +239,22 @@ mod tests {
                 assert_eq!(q.pop(), Some(round + 200));
                 assert_eq!(q.pop(), None);
             }
+        }
+    }
+
+    /// Tests that peeking shows the oldest item and leaves it queued.
+    #[test]
+    fn peek_leaves_the_item() {
+        let q: Spsc<u32, 2> = Spsc::new();
+        // SAFETY: single-threaded test: one producer, one consumer.
+        unsafe {
+            assert_eq!(q.peek_with(|v| *v), None);
+            q.push(7).unwrap();
+            q.push(8).unwrap();
+            assert_eq!(q.peek_with(|v| *v), Some(7));
+            assert_eq!(q.len(), 2);
+            assert_eq!(q.pop(), Some(7));
+            assert_eq!(q.peek_with(|v| *v + 1), Some(9));
         }
     }
 

@@ -10,7 +10,8 @@
 
 use core::ops::Deref;
 
-use crate::command::Command;
+use crate::backlog::{Backlog, Queued};
+use crate::command::{ASAP, Command};
 use crate::controller::{Controller, finite_or, gain_of};
 use crate::db::{self, MAX_DB};
 use crate::effect::{EffectContext, EffectParams};
@@ -67,10 +68,11 @@ impl<const E: usize> BusMirror<E> {
     };
 }
 
-impl<H, S, const V: usize, const B: usize, const E: usize> Controller<H, S, V, B, E>
+impl<H, S, const V: usize, const B: usize, const E: usize, P> Controller<H, S, V, B, E, P>
 where
     H: SoundData,
     S: Deref<Target = Shared<H, V>>,
+    P: Backlog<Queued<H>>,
 {
     /// Create or re-route `bus` with `parent` (`None`: straight to the output) at `volume_db`
     /// (clamped to `[−80, 24]`; −80 is silence). Master (bus 0) always exists and has no parent.
@@ -130,7 +132,7 @@ where
         } else {
             0.0
         };
-        self.send(Command::SetBus { bus, parent, gain })?;
+        self.send(ASAP, Command::SetBus { bus, parent, gain })?;
         self.buses[bus.index()] = BusMirror {
             sent: gain,
             ..mirror
@@ -179,7 +181,7 @@ where
         if !self.bus_exists(bus) {
             return Err(Error::UnknownBus(bus));
         }
-        self.send(Command::RemoveBus(bus))?;
+        self.send(ASAP, Command::RemoveBus(bus))?;
         let heir = self.buses[bus.index()].parent.unwrap_or(BusId::MASTER);
         for b in self.buses.iter_mut() {
             if b.parent == Some(bus) {
@@ -238,14 +240,17 @@ where
             })?;
             (offset, need)
         };
-        self.send(Command::SetEffect {
-            bus,
-            slot: slot as u8,
-            params,
-            enabled,
-            offset: offset as u32,
-            len: len as u32,
-        })?;
+        self.send(
+            ASAP,
+            Command::SetEffect {
+                bus,
+                slot: slot as u8,
+                params,
+                enabled,
+                offset: offset as u32,
+                len: len as u32,
+            },
+        )?;
         self.buses[bus.index()].chain[slot] = SlotMirror {
             kind: Some(params.tag()),
             offset,
@@ -267,10 +272,13 @@ where
             return Err(Error::NoEffectSlot);
         }
         if self.buses[bus.index()].chain[slot].kind.is_some() {
-            self.send(Command::ClearEffect {
-                bus,
-                slot: slot as u8,
-            })?;
+            self.send(
+                ASAP,
+                Command::ClearEffect {
+                    bus,
+                    slot: slot as u8,
+                },
+            )?;
             self.buses[bus.index()].chain[slot] = SlotMirror::EMPTY;
         }
         Ok(())
@@ -340,11 +348,14 @@ where
             let gain = if open && !m.mute { m.volume } else { 0.0 };
             if gain.to_bits() != m.sent.to_bits() {
                 let bus = BusId(i as u8);
-                self.send(Command::SetBus {
-                    bus,
-                    parent: m.parent,
-                    gain,
-                })?;
+                self.send(
+                    ASAP,
+                    Command::SetBus {
+                        bus,
+                        parent: m.parent,
+                        gain,
+                    },
+                )?;
                 self.buses[i].sent = gain;
             }
         }

@@ -4,11 +4,14 @@ use core::mem::MaybeUninit;
 use core::ptr::addr_of_mut;
 use core::sync::atomic::AtomicBool;
 
-use crate::command::Command;
+use crate::command::Stamped;
+use crate::mailbox::{FrameClock, LISTENER_WORDS, Seqlock, VoiceMail};
 use crate::ring::Spsc;
 use crate::status::VoiceStatus;
 
-/// Commands in flight at most, between two `render` calls.
+/// Discrete commands in flight at most, between two `render` calls. More wait in the
+/// controller's [`Backlog`](crate::Backlog); continuous parameters take no room here at all
+/// (they coalesce in mailboxes).
 pub const COMMAND_CAPACITY: usize = 256;
 
 /// What the [`Controller`](crate::Controller) and [`Renderer`](crate::Renderer) of one mixer
@@ -18,11 +21,19 @@ pub const COMMAND_CAPACITY: usize = 256;
 /// (`&'static Shared`) or in an `Arc` on desktop. [`split`](crate::split) may be called on one
 /// `Shared` once.
 pub struct Shared<H, const V: usize> {
-    pub(crate) commands: Spsc<Command<H>, COMMAND_CAPACITY>,
+    pub(crate) commands: Spsc<Stamped<H>, COMMAND_CAPACITY>,
     /// Sound handles of ended voices, on their way back to the game thread. At most one per
     /// slot is in flight between two `collect`s, so `V` slots never fill.
     pub(crate) retired: Spsc<H, V>,
     pub(crate) status: [VoiceStatus; V],
+    /// The newest volume, pan, pitch and emitter of each voice slot.
+    pub(crate) mail: [VoiceMail; V],
+    /// The newest listener.
+    pub(crate) listener: Seqlock<LISTENER_WORDS>,
+    /// Some mailbox may hold a value the renderer has not taken.
+    pub(crate) mail_waiting: AtomicBool,
+    /// Frames the renderer has rendered or advanced.
+    pub(crate) clock: FrameClock,
     pub(crate) claimed: AtomicBool,
 }
 
@@ -35,6 +46,10 @@ impl<H, const V: usize> Shared<H, V> {
             commands: Spsc::new(),
             retired: Spsc::new(),
             status: [const { VoiceStatus::new() }; V],
+            mail: [const { VoiceMail::new() }; V],
+            listener: Seqlock::new(),
+            mail_waiting: AtomicBool::new(false),
+            clock: FrameClock::new(),
             claimed: AtomicBool::new(false),
         }
     }
@@ -57,15 +72,21 @@ impl<H, const V: usize> Shared<H, V> {
         let p = place.as_mut_ptr();
         // SAFETY: `p` comes from a `&mut`, so it is valid for writes, aligned and ours alone.
         // Every field is written before `assume_init_mut`: the two queues (their slots need
-        // no value), each status, and the claim flag; `addr_of_mut!` makes no reference to
+        // no value), each status and mailbox, the listener's mailbox, the flag, the clock and
+        // the claim flag; `addr_of_mut!` makes no reference to
         // uninitialised memory.
         unsafe {
             Spsc::init_at(addr_of_mut!((*p).commands));
             Spsc::init_at(addr_of_mut!((*p).retired));
             let status = addr_of_mut!((*p).status).cast::<VoiceStatus>();
+            let mail = addr_of_mut!((*p).mail).cast::<VoiceMail>();
             for i in 0..V {
                 status.add(i).write(VoiceStatus::new());
+                mail.add(i).write(VoiceMail::new());
             }
+            addr_of_mut!((*p).listener).write(Seqlock::new());
+            addr_of_mut!((*p).mail_waiting).write(AtomicBool::new(false));
+            addr_of_mut!((*p).clock).write(FrameClock::new());
             addr_of_mut!((*p).claimed).write(AtomicBool::new(false));
             place.assume_init_mut()
         }

@@ -102,6 +102,8 @@ pub(crate) struct Voice<H> {
     pub bus: BusId,
     /// Set for voices spatialised by the renderer.
     pub spatial: Option<Spatial>,
+    /// The mailbox write counts last taken for this slot, per field (see `mailbox`).
+    pub mail_seen: [u32; crate::mailbox::field::COUNT],
     cursor: Cursor,
 }
 
@@ -114,6 +116,7 @@ impl<H: SoundData> Voice<H> {
             state: State::Idle,
             bus: BusId::MASTER,
             spatial: None,
+            mail_seen: [0; crate::mailbox::field::COUNT],
             cursor: Cursor {
                 pos: 0,
                 step: resample::ONE,
@@ -332,7 +335,7 @@ impl<H: SoundData> Voice<H> {
         let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
         let c = &mut self.cursor;
         let ran_out = if let Some(ring) = sound.stream() {
-            c.stream(ring, out_l, out_r)
+            c.stream::<true>(ring, out_l, out_r, n)
         } else {
             match (sound.samples(), sound.channels(), interp) {
                 (Samples::I16(d), Channels::Mono, Interpolation::Linear) => {
@@ -373,7 +376,92 @@ impl<H: SoundData> Voice<H> {
     }
 }
 
+impl<H: SoundData> Voice<H> {
+    /// Move the voice `frames` frames on without mixing, exactly as [`mix`](Self::mix) would:
+    /// the same cursor, pitch glide, gain ramps, state changes and end. A static sound costs
+    /// O(1) (its cursor moves in closed form); ramps cost at most their length; a stream
+    /// voice consumes its ring frame by frame, as it would when mixed.
+    pub fn advance(&mut self, frames: u64) -> Outcome {
+        let n = match self.state {
+            State::Playing => frames,
+            State::Pausing | State::Stopping => frames.min(u64::from(self.cursor.left.left)),
+            _ => return Outcome::Live,
+        };
+        let Some(sound) = self.sound.as_ref() else {
+            return Outcome::Ended;
+        };
+        let c = &mut self.cursor;
+        let ran_out = if let Some(ring) = sound.stream() {
+            c.stream::<false>(ring, &mut [], &mut [], n as usize)
+        } else {
+            let ran_out = c.skip(sound.frames() as u64, n);
+            // Ramps move per frame (their values are running sums, as in the kernels), but
+            // never for longer than they last.
+            let k = n.min(u64::from(c.left.left)) as u32;
+            c.left.advance(k);
+            c.right.advance(k);
+            ran_out
+        };
+        if ran_out {
+            return Outcome::Ended;
+        }
+        match self.state {
+            State::Pausing if self.cursor.left.is_settled() => self.state = State::Paused,
+            State::Stopping if self.cursor.left.is_settled() => return Outcome::Ended,
+            _ => {}
+        }
+        Outcome::Live
+    }
+}
+
 impl Cursor {
+    /// Move a static sound's cursor `n` frames on as the render loops do (render a frame,
+    /// advance by the current step, then move the step's glide), in closed form; `true` if a
+    /// one-shot ran out. Loops wrap by the sound's length.
+    fn skip(&mut self, frames: u64, n: u64) -> bool {
+        if frames == 0 {
+            return true;
+        }
+        let end = u128::from(frames) << 32;
+        if !self.looping && u128::from(self.pos) >= end {
+            return true;
+        }
+        let n128 = i128::from(n);
+        let step0 = i128::from(self.step);
+        let glide = i128::from(self.step_left);
+        let delta = i128::from(self.step_delta);
+        // Frame j (from 0) moves by step0 + j·delta while it glides, then by the target.
+        let total = if glide == 0 {
+            n128 * step0
+        } else if n128 <= glide {
+            n128 * step0 + delta * n128 * (n128 - 1) / 2
+        } else {
+            glide * step0
+                + delta * glide * (glide - 1) / 2
+                + (n128 - glide) * i128::from(self.step_target)
+        };
+        if glide > 0 {
+            if n128 >= glide {
+                self.step = self.step_target;
+                self.step_left = 0;
+            } else {
+                self.step = (step0 + n128 * delta).max(1) as u64;
+                self.step_left -= n as u32;
+            }
+        }
+        let pos = u128::from(self.pos) + total.max(0) as u128;
+        if self.looping {
+            self.pos = (pos % end) as u64;
+            false
+        } else if pos >= end {
+            self.pos = (pos.min(u128::from(u64::MAX))) as u64;
+            true
+        } else {
+            self.pos = pos as u64;
+            false
+        }
+    }
+
     /// Move a gliding pitch one frame on (the last frame of a glide lands on its target).
     #[inline(always)]
     fn glide_step(&mut self) {
@@ -391,14 +479,22 @@ impl Cursor {
     /// played. Reads only frames already written: when the next frame the interpolator needs
     /// is not there yet, the frame is silent (an underrun, counted) and the cursor waits.
     /// Streams interpolate linearly whatever the mixer's interpolation.
-    fn stream(&mut self, ring: &dyn StreamSource, out_l: &mut [f32], out_r: &mut [f32]) -> bool {
+    /// With `MIX` false nothing is written (`out_l` and `out_r` may be empty) and `n` frames
+    /// are consumed as they would be mixed; with `MIX`, `n` is `out_l.len()`.
+    fn stream<const MIX: bool>(
+        &mut self,
+        ring: &dyn StreamSource,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        n: usize,
+    ) -> bool {
         // Read `end` before the write index: a producer writes, then ends, so everything it
         // wrote before ending is counted in `avail`.
         let mut done = ring.is_ended();
         let mut avail = ring.readable();
         let mut ended = false;
         let (mut starved, mut stretches) = (0usize, 0usize);
-        for (ol, or) in out_l.iter_mut().zip(out_r.iter_mut()) {
+        for k in 0..n {
             let idx = (self.pos >> 32) as usize;
             if idx + 1 >= avail && !done {
                 // Out of frames: look again once (the producer may have written meanwhile).
@@ -406,15 +502,17 @@ impl Cursor {
                 avail = ring.readable();
             }
             if idx + 1 < avail || (done && idx < avail) {
-                let (a0, b0) = ring.frame(idx);
-                let (a1, b1) = if idx + 1 < avail {
-                    ring.frame(idx + 1)
-                } else {
-                    (0.0, 0.0)
-                };
-                let t = fraction(self.pos);
-                *ol += linear(a0, a1, t) * self.left.value;
-                *or += linear(b0, b1, t) * self.right.value;
+                if MIX {
+                    let (a0, b0) = ring.frame(idx);
+                    let (a1, b1) = if idx + 1 < avail {
+                        ring.frame(idx + 1)
+                    } else {
+                        (0.0, 0.0)
+                    };
+                    let t = fraction(self.pos);
+                    out_l[k] += linear(a0, a1, t) * self.left.value;
+                    out_r[k] += linear(b0, b1, t) * self.right.value;
+                }
                 self.pos += self.step;
                 self.glide_step();
                 self.starved = false;

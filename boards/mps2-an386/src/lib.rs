@@ -357,7 +357,7 @@ fn tick(
         84_000 => c.stop(voices.tone)?,
         _ => {}
     }
-    c.set_emitter(voices.buzz, &car_at(frame))?;
+    c.set_emitter(voices.buzz, &car_at(frame));
     Ok(())
 }
 

@@ -245,24 +245,28 @@ fn empty_sound_is_refused() {
     );
 }
 
-/// Tests that a full command queue is reported, loses nothing already queued, and drains at
-/// the next render.
+/// Tests that without a backlog a full command queue refuses discrete commands (and loses
+/// nothing already queued), while continuous parameters are never refused: they coalesce.
 #[test]
-fn queue_full_then_drains() {
+fn queue_full_refuses_discrete_commands_only() {
     let (mut c, mut r) = stereo();
     let id = c.play(dc(0.5, 48_000), &looping()).unwrap();
     let mut sent = 1;
-    while c.set_mix(id, 0.0, 0.0).is_ok() {
+    while c.pause(id).is_ok() {
         sent += 1;
     }
     assert_eq!(sent, COMMAND_CAPACITY);
-    assert_eq!(c.set_mix(id, 0.0, 0.0), Err(Error::QueueFull));
+    assert_eq!(c.resume(id), Err(Error::QueueFull));
     assert_eq!(
         c.play(dc(0.5, 10), &PlayParams::default()),
         Err(Error::QueueFull)
     );
+    for i in 0..10_000 {
+        c.set_mix(id, -(i % 40) as f32, 0.0).unwrap();
+        c.set_pitch(id, 1.0 + (i % 3) as f32).unwrap();
+    }
     render(&mut r, 64);
-    assert!(c.set_mix(id, 0.0, 0.0).is_ok());
+    assert!(c.resume(id).is_ok());
     assert!(c.is_active(id));
 }
 

@@ -10,6 +10,7 @@ mod footprint;
 mod mix;
 mod route;
 mod stream;
+mod time;
 mod timeline;
 
 use std::boxed::Box;
