@@ -241,7 +241,10 @@ pub trait Playback {
     fn get_playback_position(&mut self, id: ChannelId) -> f64;
     /// Whether the channel is playing or paused (false once finished or stopped).
     fn is_channel_active(&mut self, id: ChannelId) -> bool;
-    /// Release everything. Idempotent.
+    /// Release everything: stop every channel and, on a device backend, close the stream
+    /// (joining its thread) or stop the silent clock, so the device is free for the next
+    /// backend before this one is dropped. Every later call returns
+    /// [`AudioError::Shutdown`]. Idempotent.
     fn shutdown(&mut self);
     /// What this backend can do.
     fn list_capabilities(&self) -> CapabilitySet;

@@ -48,6 +48,8 @@ pub struct DeviceBackend {
     info: BackendInfo,
     reopens: u32,
     fail_reopen: bool,
+    /// What `frames_played` reports once `shutdown` has closed the stream.
+    frames_at_shutdown: u64,
 }
 
 impl std::fmt::Debug for DeviceBackend {
@@ -106,6 +108,7 @@ impl DeviceBackend {
             info,
             reopens: 0,
             fail_reopen: false,
+            frames_at_shutdown: 0,
         })
     }
 
@@ -120,9 +123,12 @@ impl DeviceBackend {
     }
 
     /// Frames the device has been handed since the current stream started (0 on the silent
-    /// clock): a device-side clock for measuring latency.
+    /// clock; after `shutdown`, the closed stream's final count): a device-side clock for
+    /// measuring latency.
     pub fn frames_played(&self) -> u64 {
-        self.output.as_ref().map_or(0, |o| o.health().frames())
+        self.output
+            .as_ref()
+            .map_or(self.frames_at_shutdown, |o| o.health().frames())
     }
 
     /// Underruns the device reported since the current stream started.
@@ -200,6 +206,18 @@ impl DeviceBackend {
         }
     }
 
+    /// `Playback::shutdown`: shut the mixer down, then close the stream (which joins its
+    /// thread) or stop the silent clock, so the device is free for the next backend at once,
+    /// not when this one is dropped. No recovery first: a lost device is not reopened only to
+    /// be closed. Idempotent; the renderer stays in its slot until the backend is dropped.
+    fn release(&mut self) {
+        crate::backend::Playback::shutdown(&mut self.mixer);
+        if let Some(output) = self.output.take() {
+            self.frames_at_shutdown = output.health().frames();
+        }
+        self.clock = None;
+    }
+
     fn reopen(&mut self, rate: u32, channels: u16) -> Result<Output, DeviceError> {
         let plan = platform_cpal::negotiate(&DeviceConfig {
             sample_rate: rate,
@@ -242,7 +260,7 @@ fn info_of(output: &Output, timing: Timing) -> BackendInfo {
     }
 }
 
-forward_playback!(DeviceBackend => mixer, before recover);
+forward_playback!(DeviceBackend => mixer, before recover, shutdown release);
 forward_streaming!(DeviceBackend => mixer, before recover);
 
 impl crate::backend::Buses for DeviceBackend {

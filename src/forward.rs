@@ -2,9 +2,17 @@
 
 /// Implement `Playback` for `$ty` by forwarding every call to `self.$field`; with
 /// `then hook`, `self.hook()` runs after every call that may send a command; with
-/// `before pre`, `self.pre()` runs first in every `&mut self` call.
+/// `before pre`, `self.pre()` runs first in every `&mut self` call; with `shutdown own`,
+/// `shutdown` is `self.own()` alone (a backend that must release more than the field).
 macro_rules! forward_playback {
-    ($ty:ty => $field:ident $(, then $hook:ident)? $(, before $pre:ident)?) => {
+    (@shutdown $s:ident, $field:ident, [$($pre:ident)?], []) => {{
+        $($s.$pre();)?
+        $s.$field.shutdown()
+    }};
+    (@shutdown $s:ident, $field:ident, [$($pre:ident)?], [$own:ident]) => {
+        $s.$own()
+    };
+    ($ty:ty => $field:ident $(, then $hook:ident)? $(, before $pre:ident)? $(, shutdown $own:ident)?) => {
         impl $crate::Playback for $ty {
             fn play_audio(
                 &mut self,
@@ -110,8 +118,7 @@ macro_rules! forward_playback {
                 self.$field.is_channel_active(id)
             }
             fn shutdown(&mut self) {
-                $(self.$pre();)?
-                self.$field.shutdown()
+                $crate::forward::forward_playback!(@shutdown self, $field, [$($pre)?], [$($own)?])
             }
             fn list_capabilities(&self) -> $crate::CapabilitySet {
                 self.$field.list_capabilities()

@@ -252,3 +252,120 @@ fn no_device_falls_back_or_errors() {
         ),
     }
 }
+
+/// Threads of this process now.
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").unwrap().count()
+}
+
+/// Wait (up to 2 s) until this process is back to `want` threads: a joined thread can stay
+/// listed for a moment after its join returns. Returns the count at the end.
+fn settle_threads(want: usize) -> usize {
+    let limit = Instant::now() + Duration::from_secs(2);
+    while threads() != want && Instant::now() < limit {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    threads()
+}
+
+/// Tests that `shutdown()` releases the device, as SimVX needs before it installs the next
+/// backend: through `make_backend`, a looping tone plays, then after `shutdown()` the device
+/// is no longer fed (neither its frame counter nor its capture file grows over 200 ms), the
+/// stream's callback thread is gone, every call is refused, and a second backend opened on the
+/// same device plays a tone that arrives whole in the capture file.
+#[test]
+fn shutdown_releases_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("shutdown.raw");
+    let conf = common::alsa::exclusive_file_device("shutdown", &capture);
+    if in_child("shutdown_releases_the_device", &conf, &capture).is_some() {
+        return;
+    }
+    // In the child: the parent's capture file, which its ALSA configuration names.
+    let capture = capture_path();
+    let config = AudioConfig {
+        fallback: FallbackPolicy::Forbid,
+        ..AudioConfig::default()
+    };
+    let before = threads();
+    let mut first = make_backend(&config).expect("the file device opens");
+    let drone = Sound::tone(1000.0, 0.5, 1.0, 48_000, 1).unwrap();
+    let looped = PlayParams {
+        looping: true,
+        ..PlayParams::default()
+    };
+    let id = first.play_audio(&drone, &looped).unwrap();
+    wait_for_frames(first.as_device().unwrap(), 48_000);
+    let open = threads();
+    assert!(
+        open > before,
+        "the stream runs a thread: {before} -> {open}"
+    );
+
+    first.shutdown();
+    let device = first.as_device().unwrap();
+    let (frames, bytes) = (device.frames_played(), capture.metadata().unwrap().len());
+    std::thread::sleep(Duration::from_millis(200));
+    let (frames_later, bytes_later) = (device.frames_played(), capture.metadata().unwrap().len());
+    println!(
+        "after shutdown: frames_played {frames} -> {frames_later}, capture {bytes} -> \
+         {bytes_later} bytes over 200 ms"
+    );
+    assert_eq!(frames_later, frames, "the device is still fed");
+    assert_eq!(bytes_later, bytes, "the device is still written");
+    let after = settle_threads(before);
+    println!("threads: {before} before opening, {open} while playing, {after} after shutdown");
+    assert_eq!(after, before, "the stream's thread outlived shutdown");
+    assert!(matches!(
+        first.play_audio(&drone, &PlayParams::default()),
+        Err(simvx_audio::AudioError::Shutdown)
+    ));
+    assert!(!first.is_channel_active(id));
+    assert_eq!(first.get_playback_position(id), 0.0);
+    first.shutdown();
+    assert_eq!(threads(), before, "a second shutdown is a no-op");
+
+    // The old backend is still alive (SimVX drops it later): the device must be free anyway.
+    let mut second = make_backend(&config).expect("the device opens again after shutdown");
+    assert_eq!(second.kind(), BackendKind::Native);
+    tone_through(second.as_device().unwrap(), "after shutdown");
+    drop(first);
+    drop(second);
+    assert_eq!(settle_threads(before), before);
+}
+
+/// Tests that `shutdown()` also stops and joins the silent clock that drives the mixer after
+/// the device was lost with none to reopen.
+#[test]
+fn shutdown_stops_the_silent_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("silent.raw");
+    let conf = common::alsa::file_device("silent", &capture);
+    if in_child("shutdown_stops_the_silent_clock", &conf, &capture).is_some() {
+        return;
+    }
+    let before = threads();
+    let mut d = DeviceBackend::open(&AudioConfig::default(), Timing::Native).unwrap();
+    let drone = Sound::tone(1000.0, 0.5, 1.0, 48_000, 1).unwrap();
+    let looped = PlayParams {
+        looping: true,
+        ..PlayParams::default()
+    };
+    let id = d.play_audio(&drone, &looped).unwrap();
+    d.simulate_device_loss(Reopen::NoDevice);
+    assert!(d.is_channel_active(id));
+    assert!(d.is_silent());
+    let silent = threads();
+    assert_eq!(silent, before + 1, "the clock replaced the stream's thread");
+    d.shutdown();
+    let after = settle_threads(before);
+    println!(
+        "threads: {before} before opening, {silent} on the silent clock, {after} after shutdown"
+    );
+    assert_eq!(after, before, "the silent clock outlived shutdown");
+    assert!(!d.is_silent());
+    assert!(!d.is_channel_active(id));
+    d.shutdown();
+    drop(d);
+    assert_eq!(threads(), before);
+}

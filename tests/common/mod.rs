@@ -100,6 +100,25 @@ pub mod alsa {
         path
     }
 
+    /// Like [`file_device`], but only one stream at a time can hold the device, as with an
+    /// exclusive hardware device: the plugin pipes to `flock -n LOCK cat > capture`, so a
+    /// second stream opened while the first is still open finds the lock taken and nothing
+    /// it plays reaches `capture`. The lock is released when the stream that holds it closes.
+    pub fn exclusive_file_device(name: &str, capture: &Path) -> PathBuf {
+        let path = dir().join(format!("{name}.conf"));
+        let lock = dir().join(format!("{name}.lock"));
+        std::fs::write(
+            &path,
+            format!(
+                "pcm.!default {{\n  type file\n  slave.pcm \"nullsink\"\n  file \"|exec flock -n {} cat > {}\"\n  format \"raw\"\n}}\npcm.nullsink {{ type null }}\n",
+                lock.display(),
+                capture.display()
+            ),
+        )
+        .unwrap();
+        path
+    }
+
     /// Interleaved little-endian `f32` samples from a raw capture.
     pub fn read_f32(capture: &Path) -> Vec<f32> {
         std::fs::read(capture)

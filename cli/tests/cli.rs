@@ -1,5 +1,7 @@
 //! The command line: render, demo and info, run as a user would, with exit statuses.
 
+// The library's measuring helpers and ALSA configurations, shared rather than copied.
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::path::Path;
@@ -27,7 +29,7 @@ fn text(b: &[u8]) -> String {
 #[test]
 fn render_prints_stats_and_is_repeatable() {
     let dir = tempfile::tempdir().unwrap();
-    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenes/golden.json");
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenes/golden.json");
     let out = dir.path().join("out.wav");
     let run = || {
         let o = cli(
