@@ -304,3 +304,17 @@ fn corrupt_stream_ends_with_an_error_event() {
     let (l, _) = split_stereo(&b.render_frames(4800));
     assert!((common::rms(&l) - 0.25 / std::f64::consts::SQRT_2).abs() < 0.01);
 }
+
+/// Tests that a scene's `open_stream` takes `from_position` (SPEC §9: arguments use the
+/// method's parameter names), as `play_audio` does.
+#[test]
+fn scene_open_stream_takes_from_position() {
+    let text = r#"{
+        "duration": 0.5,
+        "sounds": {"f": {"file": "flac_s16_stereo_44100.flac"}},
+        "events": [{"at": 0.0, "call": "open_stream", "channel": "s", "stream": "f",
+                    "from_position": 0.25}]}"#;
+    let dir = fixture("");
+    let scene = simvx_audio::Scene::parse(text, "<test>", dir);
+    assert!(scene.is_ok(), "{:?}", scene.err());
+}
