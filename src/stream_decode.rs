@@ -62,6 +62,18 @@ impl DecoderThread {
     pub(crate) fn take_error(&self) -> Option<AudioError> {
         self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
+
+    /// Whether the thread has returned (the file ended, decoding failed, or it was stopped).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Wake the thread if it is waiting for room in its ring (someone wants frames now).
+    pub(crate) fn wake(&self) {
+        if let Some(t) = &self.thread {
+            t.thread().unpark();
+        }
+    }
 }
 
 impl Drop for DecoderThread {
@@ -104,8 +116,9 @@ fn pump(
         let frames = ring.write(&packet[at..]);
         at += frames * ch;
         if at < packet.len() {
-            // The ring is full: the mixer reads it in real time (or the game renders it).
-            std::thread::sleep(Duration::from_millis(2));
+            // The ring is full: the mixer reads it in real time (or the game renders it; an
+            // offline render that needs frames wakes the thread at once).
+            std::thread::park_timeout(Duration::from_millis(2));
         }
     }
     Ok(())
