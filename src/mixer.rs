@@ -284,7 +284,9 @@ impl Playback for Mixer {
 
     fn get_playback_position(&mut self, id: ChannelId) -> f64 {
         match VoiceId::from_bits(id.0) {
-            Some(v) if !self.shut_down => self.controller.position(v),
+            Some(v) if !self.shut_down && self.controller.is_active(v) => {
+                self.streams.position(id, self.controller.position(v))
+            }
             _ => 0.0,
         }
     }

@@ -195,6 +195,25 @@ impl Streams {
         }
     }
 
+    /// The playback position in seconds of stream `id`'s own timeline, from the core's
+    /// `played` seconds of its ring: for a backend-decoded file, counted from where it
+    /// started (`from_position`) and wrapped at the file's end when it loops (SPEC §3); for a
+    /// fed stream, what was played.
+    pub(crate) fn position(&self, id: ChannelId, played: f64) -> f64 {
+        match self.map.get(&id) {
+            Some(StreamState {
+                ring,
+                feed: Feed::Decoder(d),
+                ..
+            }) => {
+                let rate = f64::from(ring.sample_rate().max(1));
+                let frames = (played * rate).round().max(0.0) as u64;
+                d.timeline().frame_of(frames) as f64 / rate
+            }
+            _ => played,
+        }
+    }
+
     /// Decode errors that ended streams, once each.
     pub(crate) fn take_errors(&mut self) -> Vec<(ChannelId, AudioError)> {
         let mut errors = std::mem::take(&mut self.pending);

@@ -318,3 +318,41 @@ fn scene_open_stream_takes_from_position() {
     let scene = simvx_audio::Scene::parse(text, "<test>", dir);
     assert!(scene.is_ok(), "{:?}", scene.err());
 }
+
+/// Tests a decoded stream's playback position (SPEC §3: the true cursor in seconds of the
+/// sound's own timeline): it counts from `from_position`, and a loop wraps at the file's end.
+#[test]
+fn decoded_stream_position_counts_from_position_and_wraps() {
+    // The fixtures are 0.5 s long (22 050 frames at 44.1 kHz); 4800 frames at 48 kHz are
+    // 4410 of them (0.1 s).
+    let flac = fixture("flac_s16_stereo_44100.flac");
+    let mut b = backend();
+    let id = b
+        .open_stream(0.0, "Music", 0.5, false, Some(&flac), 0.25)
+        .unwrap();
+    b.render_frames(4800);
+    let p = b.get_playback_position(id);
+    assert!((p - 0.35).abs() < 1e-4, "from 0.25 s, 0.1 s on: {p}");
+
+    let mut b = backend();
+    let id = b
+        .open_stream(0.0, "Music", 0.2, true, Some(&flac), 0.4)
+        .unwrap();
+    b.render_frames(2400);
+    let p = b.get_playback_position(id);
+    assert!((p - 0.45).abs() < 1e-4, "before the seam: {p}");
+    b.render_frames(12_000);
+    let p = b.get_playback_position(id);
+    assert!((p - 0.2).abs() < 1e-4, "0.4 + 0.3 s wraps to 0.2 s: {p}");
+    for _ in 0..4 {
+        b.render_frames(24_000); // 0.5 s: once round the loop
+        let q = b.get_playback_position(id);
+        assert!(
+            (q - 0.2).abs() < 1e-4,
+            "a whole loop later, the same place: {q}"
+        );
+    }
+    b.stop_audio(id).unwrap();
+    b.render_frames(4800);
+    assert_eq!(b.get_playback_position(id), 0.0, "a stopped stream is at 0");
+}
