@@ -385,6 +385,10 @@ impl crate::backend::Streaming for Mixer {
     fn take_stream_errors(&mut self) -> Vec<(ChannelId, AudioError)> {
         self.streams.take_errors()
     }
+
+    fn stream_stats(&self, id: ChannelId) -> Option<crate::StreamStats> {
+        self.streams.stats(id)
+    }
 }
 
 impl crate::backend::StreamPacing for Mixer {

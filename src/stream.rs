@@ -195,6 +195,19 @@ impl Streams {
         }
     }
 
+    /// Stream `id`'s counters, if it is a stream of this table.
+    pub(crate) fn stats(&self, id: ChannelId) -> Option<crate::StreamStats> {
+        let s = self.map.get(&id)?;
+        Some(crate::StreamStats {
+            underruns: s.ring.underruns() as u64,
+            underrun_frames: s.ring.underrun_frames() as u64,
+            dropped_bytes: s.dropped_bytes,
+            queued_frames: s.ring.queued(),
+            capacity_frames: s.ring.capacity(),
+            decoding: matches!(&s.feed, Feed::Decoder(d) if !d.is_finished()),
+        })
+    }
+
     /// The playback position in seconds of stream `id`'s own timeline, from the core's
     /// `played` seconds of its ring: for a backend-decoded file, counted from where it
     /// started (`from_position`) and wrapped at the file's end when it loops (SPEC §3); for a

@@ -356,3 +356,67 @@ fn decoded_stream_position_counts_from_position_and_wraps() {
     b.render_frames(4800);
     assert_eq!(b.get_playback_position(id), 0.0, "a stopped stream is at 0");
 }
+
+/// Tests the per-stream counters: underrun stretches and frames, bytes that did not fit,
+/// the ring's fill, and whether a decoder runs; `None` for channels that are not streams.
+#[test]
+fn stream_stats_count_underruns_and_dropped_bytes() {
+    use simvx_audio::{PlayParams, Sound};
+    let mut b = backend();
+    let id = b.open_stream(0.0, "Music", 0.1, false, None, 0.0).unwrap();
+    let s = b.stream_stats(id).unwrap();
+    assert_eq!((s.underruns, s.underrun_frames, s.dropped_bytes), (0, 0, 0));
+    assert_eq!(
+        (s.queued_frames, s.capacity_frames, s.decoding),
+        (0, 4800, false)
+    );
+    b.render_frames(480);
+    b.render_frames(20); // the same stretch goes on
+    let s = b.stream_stats(id).unwrap();
+    assert_eq!((s.underruns, s.underrun_frames), (1, 500));
+    // 6000 frames offered, 4800 fit: 1200 frames (4800 bytes) dropped.
+    assert_eq!(b.feed_audio_chunk(id, &pcm(0..6000)).unwrap(), 4800 * 4);
+    assert_eq!(b.stream_stats(id).unwrap().dropped_bytes, 4800);
+    b.render_frames(480);
+    let s = b.stream_stats(id).unwrap();
+    assert_eq!(
+        (s.underruns, s.underrun_frames),
+        (1, 500),
+        "fed: no new underrun"
+    );
+    assert_eq!(s.queued_frames, 4320);
+    assert_eq!(b.feed_audio_chunk(id, &pcm(0..1000)).unwrap(), 480 * 4);
+    let s = b.stream_stats(id).unwrap();
+    assert_eq!((s.dropped_bytes, s.queued_frames), (4800 + 520 * 4, 4800));
+    b.render_frames(9600); // drains, then a second stretch
+    let s = b.stream_stats(id).unwrap();
+    // The last fed frame waits for its successor (the interpolator reads one ahead).
+    assert_eq!((s.underruns, s.underrun_frames), (2, 500 + 4801));
+
+    // A decoded stream: its decoder runs, it never underruns offline, it drops nothing.
+    let file = b
+        .open_stream(
+            0.0,
+            "Music",
+            0.05,
+            true,
+            Some(&fixture("mp3_stereo_48000.mp3")),
+            0.0,
+        )
+        .unwrap();
+    b.render_frames(48_000);
+    let s = b.stream_stats(file).unwrap();
+    assert!(s.decoding, "{s:?}");
+    assert_eq!(
+        (s.underruns, s.underrun_frames, s.dropped_bytes),
+        (0, 0, 0),
+        "{s:?}"
+    );
+    assert_eq!(s.capacity_frames, 2400);
+
+    let tone = Sound::tone(440.0, 0.5, 0.1, 48_000, 1).unwrap();
+    let voice = b.play_audio(&tone, &PlayParams::default()).unwrap();
+    assert_eq!(b.stream_stats(voice), None, "not a stream");
+    b.shutdown();
+    assert_eq!(b.stream_stats(id), None, "after shutdown");
+}
