@@ -420,3 +420,27 @@ fn stream_stats_count_underruns_and_dropped_bytes() {
     b.shutdown();
     assert_eq!(b.stream_stats(id), None, "after shutdown");
 }
+
+/// Tests that stopping a looping decoded stream stops its decoder thread promptly, without
+/// waiting for another stream to open.
+#[test]
+fn stopped_loop_stops_its_decoder_thread() {
+    let mut b = backend();
+    let flac = fixture("flac_s16_stereo_44100.flac");
+    let id = b
+        .open_stream(0.0, "Music", 0.1, true, Some(&flac), 0.0)
+        .unwrap();
+    b.render_frames(48_000);
+    assert!(b.stream_stats(id).unwrap().decoding, "a loop decodes on");
+    b.stop_audio(id).unwrap();
+    b.render_frames(4800); // the stop's fade ends the voice
+    let stopped = std::time::Instant::now();
+    while b.stream_stats(id).unwrap().decoding {
+        assert!(
+            stopped.elapsed() < std::time::Duration::from_secs(1),
+            "the decoder thread still runs 1 s after its channel stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(!b.is_channel_active(id));
+}

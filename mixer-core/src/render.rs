@@ -427,6 +427,10 @@ where
             self.shared.status[i].publish_ended(voice.generation);
             return;
         };
+        if let Some(stream) = sound.stream() {
+            // Its producer (a decoder thread) may stop now, not when the handle comes back.
+            stream.close();
+        }
         // SAFETY: the renderer is the only producer of the retired queue.
         match unsafe { self.shared.retired.push(sound) } {
             Ok(()) => {

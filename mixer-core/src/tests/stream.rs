@@ -227,3 +227,26 @@ fn stream_demand_is_exactly_enough() {
         );
     }
 }
+
+/// Tests that a stream voice closes its ring when it ends, stopped or drained, and not
+/// before (so a decoder feeding it may stop).
+#[test]
+fn ended_stream_voice_closes_its_ring() {
+    let (mut c, mut r) = streaming_mixer();
+    let stopped = ring(4096, 2, 48_000);
+    let drained = ring(4096, 2, 48_000);
+    let a = c.play(Streamed(stopped), &PlayParams::default()).unwrap();
+    c.play(Streamed(drained), &PlayParams::default()).unwrap();
+    stopped.write(&[0.5; 2 * 4096]);
+    drained.write(&[0.5; 2 * 100]);
+    render_s(&mut r, 480);
+    assert!(
+        !stopped.is_closed() && !drained.is_closed(),
+        "both still playing"
+    );
+    drained.end();
+    c.stop(a).unwrap();
+    render_s(&mut r, 480);
+    assert!(stopped.is_closed(), "closed once its stop has faded");
+    assert!(drained.is_closed(), "closed once drained");
+}
