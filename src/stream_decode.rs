@@ -138,7 +138,7 @@ fn pump(
     let mut empty_loops = 0;
     // Frames decoded in this pass, and whether it started at the file's start (a rewind).
     let (mut pass, mut from_start) = (0u64, source.start_frame() == 0);
-    // Until stopped, or the voice reading the ring has ended (stopped, or a fed end).
+    // Until stopped, or the voice reading the ring has ended (played out or stopped).
     while !stop.load(Ordering::Acquire) && !ring.is_closed() {
         if at == packet.len() {
             packet.clear();
