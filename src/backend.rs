@@ -279,6 +279,50 @@ pub trait Streaming {
     /// Errors that ended backend-decoded streams (a corrupt stretch mid-file, say), each
     /// reported once, with its channel. Other channels keep playing.
     fn take_stream_errors(&mut self) -> Vec<(ChannelId, AudioError)>;
+    /// The counters of streaming channel `id`: its underruns, the bytes
+    /// [`feed_audio_chunk`](Streaming::feed_audio_chunk) could not take, its ring's fill and
+    /// whether its decoder thread runs. `None` for an id that is not a streaming channel of
+    /// this backend, after shutdown, and for an ended channel once the backend has forgotten
+    /// it (ended channels are forgotten when a later stream opens).
+    ///
+    /// ```
+    /// use simvx_audio::{AudioConfig, OfflineBackend, Streaming};
+    /// let mut b = OfflineBackend::new(&AudioConfig::default())?;
+    /// let id = b.open_stream(0.0, "Music", 0.1, false, None, 0.0)?;
+    /// b.render_frames(480); // nothing fed yet: an underrun
+    /// let stats = b.stream_stats(id).unwrap();
+    /// assert_eq!((stats.underruns, stats.underrun_frames), (1, 480));
+    /// # Ok::<(), simvx_audio::AudioError>(())
+    /// ```
+    fn stream_stats(&self, id: ChannelId) -> Option<StreamStats>;
+}
+
+/// What a streaming channel has counted, from [`Streaming::stream_stats`].
+///
+/// A game reads it to size its buffers and pace its feeding: underruns mean the ring ran dry
+/// (feed sooner, or open the stream with a larger `buffer_seconds`); dropped bytes mean it
+/// fed more than fitted (feed at the pace of
+/// [`frames_available`](StreamPacing::frames_available)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct StreamStats {
+    /// Stretches of underrun: times the channel's voice found its ring empty while playing
+    /// (a stretch of silence counts once, however long).
+    pub underruns: u64,
+    /// Output frames rendered as silence for lack of data, over all stretches.
+    pub underrun_frames: u64,
+    /// Bytes of whole frames offered to [`Streaming::feed_audio_chunk`] that did not fit
+    /// (each call's return value told the caller; a trailing partial frame is trimmed, not
+    /// counted); always 0 for a backend-decoded stream.
+    pub dropped_bytes: u64,
+    /// Frames in the ring now: written and not yet played.
+    pub queued_frames: usize,
+    /// Frames the ring holds at most (`buffer_seconds` at the stream's rate).
+    pub capacity_frames: usize,
+    /// Whether a decoder thread of the backend feeds the channel and is still running: false
+    /// for a fed stream, and once the file has ended (without looping), decoding failed, or
+    /// the channel ended or was stopped.
+    pub decoding: bool,
 }
 
 /// The pacing facet: how much a producer may feed.

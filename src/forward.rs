@@ -166,6 +166,9 @@ macro_rules! forward_streaming {
             fn take_stream_errors(&mut self) -> Vec<($crate::ChannelId, $crate::AudioError)> {
                 self.$field.take_stream_errors()
             }
+            fn stream_stats(&self, id: $crate::ChannelId) -> Option<$crate::StreamStats> {
+                self.$field.stream_stats(id)
+            }
         }
         impl $crate::StreamPacing for $ty {
             fn stream_format(&self) -> (u32, u16) {

@@ -43,7 +43,7 @@ mod wav;
 
 pub use backend::{
     BackendInfo, BackendKind, Buses, ChannelId, HasStreams, PlayMode, PlayParams, Playback,
-    StreamDraining, StreamFacets, StreamPacing, Streaming,
+    StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
 };
 pub use capability::{Capability, CapabilitySet};
 pub use config::{ALLOW_LEGACY_ENV, AudioConfig, FallbackPolicy};

@@ -285,7 +285,9 @@ impl Playback for Mixer {
 
     fn get_playback_position(&mut self, id: ChannelId) -> f64 {
         match VoiceId::from_bits(id.0) {
-            Some(v) if !self.shut_down => self.controller.position(v),
+            Some(v) if !self.shut_down && self.controller.is_active(v) => {
+                self.streams.position(id, self.controller.position(v))
+            }
             _ => 0.0,
         }
     }
@@ -384,6 +386,10 @@ impl crate::backend::Streaming for Mixer {
     fn take_stream_errors(&mut self) -> Vec<(ChannelId, AudioError)> {
         self.streams.take_errors()
     }
+
+    fn stream_stats(&self, id: ChannelId) -> Option<crate::StreamStats> {
+        self.streams.stats(id)
+    }
 }
 
 impl crate::backend::StreamPacing for Mixer {
@@ -412,6 +418,11 @@ impl Mixer {
     /// output, else stereo.
     fn stream_format_now(&self) -> (u32, u16) {
         (self.controller.sample_rate(), self.output_channels.min(2))
+    }
+
+    /// The streaming channels (for a driver that waits for their decoders).
+    pub(crate) fn streams(&self) -> &Streams {
+        &self.streams
     }
 
     /// Forget the streams whose channels have ended.

@@ -54,7 +54,7 @@ impl OfflineBackend {
 
     /// Render the next `out.len() / channels` frames, interleaved. After shutdown: silence.
     pub fn render(&mut self, out: &mut [f32]) {
-        self.renderer.render(out);
+        self.mixer.streams().render_decoded(&mut self.renderer, out);
         if self.mixer.is_shut_down() {
             out.fill(0.0);
         }

@@ -712,6 +712,7 @@ fn parse_event(
                 "buffer_seconds",
                 "loop",
                 "stream",
+                "from_position",
             ])?;
             let stream = match obj.get("stream") {
                 None | Some(Value::Null) => None,

@@ -7,12 +7,13 @@
 //! game thread when the voice's handle comes back.
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 
 use mixer_core::stream::{StreamRing, StreamSource};
-use mixer_core::{Channels, Samples, SoundData};
+use mixer_core::{Channels, Renderer, Samples, Shared, SoundData};
 
 use crate::backend::ChannelId;
 use crate::error::AudioError;
@@ -194,6 +195,38 @@ impl Streams {
         }
     }
 
+    /// Stream `id`'s counters, if it is a stream of this table.
+    pub(crate) fn stats(&self, id: ChannelId) -> Option<crate::StreamStats> {
+        let s = self.map.get(&id)?;
+        Some(crate::StreamStats {
+            underruns: s.ring.underruns() as u64,
+            underrun_frames: s.ring.underrun_frames() as u64,
+            dropped_bytes: s.dropped_bytes,
+            queued_frames: s.ring.queued(),
+            capacity_frames: s.ring.capacity(),
+            decoding: matches!(&s.feed, Feed::Decoder(d) if !d.is_finished()),
+        })
+    }
+
+    /// The playback position in seconds of stream `id`'s own timeline, from the core's
+    /// `played` seconds of its ring: for a backend-decoded file, counted from where it
+    /// started (`from_position`) and wrapped at the file's end when it loops (SPEC §3); for a
+    /// fed stream, what was played.
+    pub(crate) fn position(&self, id: ChannelId, played: f64) -> f64 {
+        match self.map.get(&id) {
+            Some(StreamState {
+                ring,
+                feed: Feed::Decoder(d),
+                ..
+            }) => {
+                let rate = f64::from(ring.sample_rate().max(1));
+                let frames = (played * rate).round().max(0.0) as u64;
+                d.timeline().frame_of(frames) as f64 / rate
+            }
+            _ => played,
+        }
+    }
+
     /// Decode errors that ended streams, once each.
     pub(crate) fn take_errors(&mut self) -> Vec<(ChannelId, AudioError)> {
         let mut errors = std::mem::take(&mut self.pending);
@@ -208,7 +241,123 @@ impl Streams {
     pub(crate) fn clear(&mut self) {
         self.map.clear();
     }
+
+    /// The decoder thread feeding `ring`, if a decoder feeds it.
+    fn decoder_of(&self, ring: &Arc<Ring>) -> Option<&crate::stream_decode::DecoderThread> {
+        self.map.values().find_map(|s| match &s.feed {
+            Feed::Decoder(d) if Arc::ptr_eq(&s.ring, ring) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// Render `out` (interleaved) on `renderer` for a driver that may wait, the offline one:
+    /// before each piece, [`wait_decoded`](Self::wait_decoded) blocks this thread until every
+    /// backend-decoded stream has decoded what its voice plays in the piece, so a render
+    /// never outruns a decoder thread and the same calls give the same bits on every run
+    /// (SPEC §9). A live device callback must not call this: it never waits.
+    pub(crate) fn render_decoded<S, M, const V: usize, const B: usize, const E: usize>(
+        &self,
+        renderer: &mut Renderer<Source, S, M, V, B, E>,
+        out: &mut [f32],
+    ) where
+        S: Deref<Target = Shared<Source, V>>,
+        M: AsMut<[f32]>,
+    {
+        let ch = usize::from(renderer.config().channels.max(1));
+        let frames = out.len() / ch;
+        let decoding = self
+            .map
+            .values()
+            .any(|s| matches!(s.feed, Feed::Decoder(_)));
+        if frames == 0 || !decoding {
+            renderer.render(out);
+            return;
+        }
+        // Apply queued commands first, so the demand sees every voice and pitch they set.
+        renderer.render(&mut []);
+        let mut done = 0;
+        while done < frames {
+            let n = self.wait_decoded(renderer, frames - done);
+            renderer.render(&mut out[done * ch..(done + n) * ch]);
+            done += n;
+        }
+        out[frames * ch..].fill(0.0);
+    }
+
+    /// Block (the calling thread, for at most [`DECODE_WAIT`]) until the ring of every
+    /// backend-decoded stream that plays in the next `frames` frames holds what its voice
+    /// reads in them (the frames it crosses at its pitch and rate ratio, plus the
+    /// interpolator's frame ahead), or its decoder has finished (the end of a file that does
+    /// not loop, or an error). Returns the frames that may be rendered now: `frames`, or fewer
+    /// when a ring cannot hold what its voice reads in all of them (the caller renders in
+    /// pieces; the renderer gives the same bits for any split). After the timeout it logs a
+    /// warning and returns anyway (the render then has an underrun), rather than hang.
+    pub(crate) fn wait_decoded<S, M, const V: usize, const B: usize, const E: usize>(
+        &self,
+        renderer: &Renderer<Source, S, M, V, B, E>,
+        frames: usize,
+    ) -> usize
+    where
+        S: Deref<Target = Shared<Source, V>>,
+        M: AsMut<[f32]>,
+    {
+        // The piece: halve it until every decoded stream's ring can hold its demand.
+        let mut n = frames.max(1);
+        loop {
+            let mut fits = true;
+            renderer.stream_demand(n, |source, need| {
+                if let Source::Stream(ring) = source
+                    && need > ring.capacity()
+                    && self.decoder_of(ring).is_some()
+                {
+                    fits = false;
+                }
+            });
+            if fits || n == 1 {
+                break;
+            }
+            n = n.div_ceil(2);
+        }
+        let start = std::time::Instant::now();
+        for polls in 0u32.. {
+            let mut ready = true;
+            renderer.stream_demand(n, |source, need| {
+                let Source::Stream(ring) = source else { return };
+                if ring.queued() >= need.min(ring.capacity()) || ring.is_ended() {
+                    return;
+                }
+                if let Some(d) = self.decoder_of(ring)
+                    && !d.is_finished()
+                {
+                    ready = false;
+                    d.wake();
+                }
+            });
+            if ready {
+                break;
+            }
+            if start.elapsed() > DECODE_WAIT {
+                log::warn!(
+                    target: crate::LOG_TARGET,
+                    "simvx-audio: a decoder thread gave too few frames within {} s; rendering \
+                     on with an underrun (is the machine overloaded, or the file on a stalled \
+                     disk?)",
+                    DECODE_WAIT.as_secs()
+                );
+                break;
+            }
+            if polls < 64 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+        }
+        n
+    }
 }
+
+/// How long an offline render waits for a decoder thread before each piece, at most.
+pub(crate) const DECODE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Where `path`'s stream comes from: a fed ring (`wav`, as in the original, or no file) or the
 /// backend's decoder (ogg, mp3, flac).

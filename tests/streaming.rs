@@ -304,3 +304,143 @@ fn corrupt_stream_ends_with_an_error_event() {
     let (l, _) = split_stereo(&b.render_frames(4800));
     assert!((common::rms(&l) - 0.25 / std::f64::consts::SQRT_2).abs() < 0.01);
 }
+
+/// Tests that a scene's `open_stream` takes `from_position` (SPEC §9: arguments use the
+/// method's parameter names), as `play_audio` does.
+#[test]
+fn scene_open_stream_takes_from_position() {
+    let text = r#"{
+        "duration": 0.5,
+        "sounds": {"f": {"file": "flac_s16_stereo_44100.flac"}},
+        "events": [{"at": 0.0, "call": "open_stream", "channel": "s", "stream": "f",
+                    "from_position": 0.25}]}"#;
+    let dir = fixture("");
+    let scene = simvx_audio::Scene::parse(text, "<test>", dir);
+    assert!(scene.is_ok(), "{:?}", scene.err());
+}
+
+/// Tests a decoded stream's playback position (SPEC §3: the true cursor in seconds of the
+/// sound's own timeline): it counts from `from_position`, and a loop wraps at the file's end.
+#[test]
+fn decoded_stream_position_counts_from_position_and_wraps() {
+    // The fixtures are 0.5 s long (22 050 frames at 44.1 kHz); 4800 frames at 48 kHz are
+    // 4410 of them (0.1 s).
+    let flac = fixture("flac_s16_stereo_44100.flac");
+    let mut b = backend();
+    let id = b
+        .open_stream(0.0, "Music", 0.5, false, Some(&flac), 0.25)
+        .unwrap();
+    b.render_frames(4800);
+    let p = b.get_playback_position(id);
+    assert!((p - 0.35).abs() < 1e-4, "from 0.25 s, 0.1 s on: {p}");
+
+    let mut b = backend();
+    let id = b
+        .open_stream(0.0, "Music", 0.2, true, Some(&flac), 0.4)
+        .unwrap();
+    b.render_frames(2400);
+    let p = b.get_playback_position(id);
+    assert!((p - 0.45).abs() < 1e-4, "before the seam: {p}");
+    b.render_frames(12_000);
+    let p = b.get_playback_position(id);
+    assert!((p - 0.2).abs() < 1e-4, "0.4 + 0.3 s wraps to 0.2 s: {p}");
+    for _ in 0..4 {
+        b.render_frames(24_000); // 0.5 s: once round the loop
+        let q = b.get_playback_position(id);
+        assert!(
+            (q - 0.2).abs() < 1e-4,
+            "a whole loop later, the same place: {q}"
+        );
+    }
+    b.stop_audio(id).unwrap();
+    b.render_frames(4800);
+    assert_eq!(b.get_playback_position(id), 0.0, "a stopped stream is at 0");
+}
+
+/// Tests the per-stream counters: underrun stretches and frames, bytes that did not fit,
+/// the ring's fill, and whether a decoder runs; `None` for channels that are not streams.
+#[test]
+fn stream_stats_count_underruns_and_dropped_bytes() {
+    use simvx_audio::{PlayParams, Sound};
+    let mut b = backend();
+    let id = b.open_stream(0.0, "Music", 0.1, false, None, 0.0).unwrap();
+    let s = b.stream_stats(id).unwrap();
+    assert_eq!((s.underruns, s.underrun_frames, s.dropped_bytes), (0, 0, 0));
+    assert_eq!(
+        (s.queued_frames, s.capacity_frames, s.decoding),
+        (0, 4800, false)
+    );
+    b.render_frames(480);
+    b.render_frames(20); // the same stretch goes on
+    let s = b.stream_stats(id).unwrap();
+    assert_eq!((s.underruns, s.underrun_frames), (1, 500));
+    // 6000 frames offered, 4800 fit: 1200 frames (4800 bytes) dropped.
+    assert_eq!(b.feed_audio_chunk(id, &pcm(0..6000)).unwrap(), 4800 * 4);
+    assert_eq!(b.stream_stats(id).unwrap().dropped_bytes, 4800);
+    b.render_frames(480);
+    let s = b.stream_stats(id).unwrap();
+    assert_eq!(
+        (s.underruns, s.underrun_frames),
+        (1, 500),
+        "fed: no new underrun"
+    );
+    assert_eq!(s.queued_frames, 4320);
+    assert_eq!(b.feed_audio_chunk(id, &pcm(0..1000)).unwrap(), 480 * 4);
+    let s = b.stream_stats(id).unwrap();
+    assert_eq!((s.dropped_bytes, s.queued_frames), (4800 + 520 * 4, 4800));
+    b.render_frames(9600); // drains, then a second stretch
+    let s = b.stream_stats(id).unwrap();
+    // The last fed frame waits for its successor (the interpolator reads one ahead).
+    assert_eq!((s.underruns, s.underrun_frames), (2, 500 + 4801));
+
+    // A decoded stream: its decoder runs, it never underruns offline, it drops nothing.
+    let file = b
+        .open_stream(
+            0.0,
+            "Music",
+            0.05,
+            true,
+            Some(&fixture("mp3_stereo_48000.mp3")),
+            0.0,
+        )
+        .unwrap();
+    b.render_frames(48_000);
+    let s = b.stream_stats(file).unwrap();
+    assert!(s.decoding, "{s:?}");
+    assert_eq!(
+        (s.underruns, s.underrun_frames, s.dropped_bytes),
+        (0, 0, 0),
+        "{s:?}"
+    );
+    assert_eq!(s.capacity_frames, 2400);
+
+    let tone = Sound::tone(440.0, 0.5, 0.1, 48_000, 1).unwrap();
+    let voice = b.play_audio(&tone, &PlayParams::default()).unwrap();
+    assert_eq!(b.stream_stats(voice), None, "not a stream");
+    b.shutdown();
+    assert_eq!(b.stream_stats(id), None, "after shutdown");
+}
+
+/// Tests that stopping a looping decoded stream stops its decoder thread promptly, without
+/// waiting for another stream to open.
+#[test]
+fn stopped_loop_stops_its_decoder_thread() {
+    let mut b = backend();
+    let flac = fixture("flac_s16_stereo_44100.flac");
+    let id = b
+        .open_stream(0.0, "Music", 0.1, true, Some(&flac), 0.0)
+        .unwrap();
+    b.render_frames(48_000);
+    assert!(b.stream_stats(id).unwrap().decoding, "a loop decodes on");
+    b.stop_audio(id).unwrap();
+    b.render_frames(4800); // the stop's fade ends the voice
+    let stopped = std::time::Instant::now();
+    while b.stream_stats(id).unwrap().decoding {
+        assert!(
+            stopped.elapsed() < std::time::Duration::from_secs(1),
+            "the decoder thread still runs 1 s after its channel stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(!b.is_channel_active(id));
+}

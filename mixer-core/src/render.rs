@@ -127,6 +127,24 @@ where
         self.frame
     }
 
+    /// For every voice that reads a stream ring in the next `frames` frames: its sound and the
+    /// frames its ring must hold for the voice to render them all without an underrun (an
+    /// upper bound: the fastest pitch it may glide to, the interpolator's frame ahead, and a
+    /// spatial voice's doppler at the pitch limit).
+    ///
+    /// For drivers that may wait for a stream's producer before rendering (an offline render
+    /// waiting for a decoder thread, so it never renders an underrun a live device would not);
+    /// a live callback never waits. Commands still queued are not seen: apply them first with
+    /// `render(&mut [])`.
+    pub fn stream_demand(&self, frames: usize, mut f: impl FnMut(&H, usize)) {
+        let rate = self.config.sample_rate;
+        for v in self.voices[..self.limit].iter() {
+            if let (Some(need), Some(sound)) = (v.stream_demand(frames, rate), v.sound.as_ref()) {
+                f(sound, need);
+            }
+        }
+    }
+
     /// Apply pending commands, then render `out.len() / channels` frames, interleaved.
     /// Commands stamped for a frame inside the block apply at that frame.
     ///
@@ -569,6 +587,10 @@ where
             self.shared.status[i].publish_ended(voice.generation);
             return;
         };
+        if let Some(stream) = sound.stream() {
+            // Its producer (a decoder thread) may stop now, not when the handle comes back.
+            stream.close();
+        }
         // SAFETY: the renderer is the only producer of the retired queue.
         match unsafe { self.shared.retired.push(sound) } {
             Ok(()) => {

@@ -34,6 +34,8 @@ pub struct StreamRing<B> {
     /// Frames released by the reader, ever (the consumer's index).
     tail: AtomicUsize,
     ended: AtomicBool,
+    /// The voice reading the ring has ended: nothing will read it again.
+    closed: AtomicBool,
     /// Diagnostic counters; `usize` because 64-bit atomics are missing on small targets (they
     /// wrap on 32-bit targets after 2³² events).
     underruns: AtomicUsize,
@@ -50,6 +52,7 @@ impl<B: AsRef<[AtomicU32]>> StreamRing<B> {
             head: AtomicUsize::new(0),
             tail: AtomicUsize::new(0),
             ended: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
             underruns: AtomicUsize::new(0),
             underrun_frames: AtomicUsize::new(0),
         }
@@ -132,6 +135,18 @@ impl<B: AsRef<[AtomicU32]>> StreamRing<B> {
         self.ended.load(Ordering::Acquire)
     }
 
+    /// Consumer: the voice reading the ring has ended (it ran out or was stopped) and nothing
+    /// will read the ring again; a producer may stop.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+
+    /// Whether the voice reading the ring has ended (see [`close`](Self::close)): a decoder
+    /// feeding it can stop.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     /// Times the reader found the ring empty while playing (each stretch counts once).
     pub fn underruns(&self) -> usize {
         self.underruns.load(Ordering::Relaxed)
@@ -199,6 +214,9 @@ pub trait StreamSource {
     fn is_ended(&self) -> bool;
     /// Count underruns: `stretches` new empty stretches, `frames` silent frames.
     fn count_underrun(&self, stretches: usize, frames: usize);
+    /// The voice reading the stream has ended; nothing will read it again (the renderer
+    /// calls this once the voice has played out or its stop has faded; it must not block).
+    fn close(&self) {}
 }
 
 impl<B: AsRef<[AtomicU32]>> StreamSource for StreamRing<B> {
@@ -225,6 +243,9 @@ impl<B: AsRef<[AtomicU32]>> StreamSource for StreamRing<B> {
     }
     fn count_underrun(&self, stretches: usize, frames: usize) {
         StreamRing::count_underrun(self, stretches, frames)
+    }
+    fn close(&self) {
+        StreamRing::close(self)
     }
 }
 

@@ -192,6 +192,31 @@ impl<H: SoundData> Voice<H> {
         }
     }
 
+    /// Frames a stream voice's ring must hold for the voice to render its next `frames`
+    /// output frames without an underrun: every frame its cursor reaches at the fastest step
+    /// it may take in them, plus the frame ahead the interpolator reads. A spatial voice's
+    /// doppler may change within the frames, so its fastest step is the pitch limit's.
+    /// `None` for a voice that reads no ring in them (not a stream, paused, idle).
+    pub fn stream_demand(&self, frames: usize, output_rate: u32) -> Option<usize> {
+        let n = match self.state {
+            State::Playing => frames,
+            State::Pausing | State::Stopping => frames.min(self.cursor.left.left as usize),
+            _ => return None,
+        };
+        self.sound.as_ref()?.stream()?;
+        if n == 0 {
+            return None;
+        }
+        let c = &self.cursor;
+        let mut step = c.step.max(c.step_target);
+        if self.spatial.is_some() {
+            step = step.max(resample::step_for(c.sound_rate, output_rate, MAX_PITCH));
+        }
+        // The last frame's cursor, at most; it reads that frame and the next.
+        let last = c.pos.saturating_add(step.saturating_mul(n as u64 - 1));
+        Some(((last >> 32) as usize).saturating_add(2))
+    }
+
     /// Fade out, then end. A paused voice ends at once.
     pub fn stop(&mut self, fade: u32) {
         match self.state {

@@ -169,3 +169,84 @@ fn threaded_minute_loses_nothing() {
     // Underruns are the only silence before the end (the last block pads after it).
     assert!(ring.underrun_frames() <= silent && silent < ring.underrun_frames() + 480);
 }
+
+/// Tests `Renderer::stream_demand`: with exactly the frames it asks for queued, a stream
+/// voice renders the block without an underrun, and with one frame fewer it underruns (the
+/// bound is tight at a steady pitch), at several pitches, rates and block sizes.
+#[test]
+fn stream_demand_is_exactly_enough() {
+    for (rate, pitch, lead, block) in [
+        (48_000, 1.0, 100, 480),
+        (44_100, 1.0, 333, 480),
+        (44_100, 1.5, 777, 1000),
+        (22_050, 0.7, 5, 7),
+        (96_000, 3.25, 1234, 64),
+    ] {
+        let run = |short: usize| {
+            let ring = ring(1 << 16, 2, rate);
+            let (mut c, mut r) = streaming_mixer();
+            c.play(
+                Streamed(ring),
+                &PlayParams {
+                    pitch,
+                    ..PlayParams::default()
+                },
+            )
+            .unwrap();
+            let demand = |r: &SRnd, frames| {
+                let mut demand = Vec::new();
+                r.stream_demand(frames, |_, need| demand.push(need));
+                demand
+            };
+            r.render(&mut []);
+            // Play a while first, so the cursor stands at a fraction of a frame.
+            ring.write(&vec![0.25; 2 * demand(&r, lead)[0]]);
+            render_s(&mut r, lead);
+            assert_eq!(ring.underruns(), 0);
+            let demand = demand(&r, block);
+            assert_eq!(demand.len(), 1, "one stream voice");
+            let need = demand[0] - short;
+            let queued = ring.queued();
+            assert!(
+                queued <= need,
+                "{rate} Hz at {pitch}: {queued} queued > {need}"
+            );
+            ring.write(&vec![0.25; 2 * (need - queued)]);
+            let before = ring.underrun_frames();
+            render_s(&mut r, block);
+            ring.underrun_frames() - before
+        };
+        assert_eq!(
+            run(0),
+            0,
+            "{rate} Hz at pitch {pitch}: demand met, no underrun"
+        );
+        assert!(
+            run(1) > 0,
+            "{rate} Hz at pitch {pitch}: one frame short underruns"
+        );
+    }
+}
+
+/// Tests that a stream voice closes its ring when it ends, stopped or drained, and not
+/// before (so a decoder feeding it may stop).
+#[test]
+fn ended_stream_voice_closes_its_ring() {
+    let (mut c, mut r) = streaming_mixer();
+    let stopped = ring(4096, 2, 48_000);
+    let drained = ring(4096, 2, 48_000);
+    let a = c.play(Streamed(stopped), &PlayParams::default()).unwrap();
+    c.play(Streamed(drained), &PlayParams::default()).unwrap();
+    stopped.write(&[0.5; 2 * 4096]);
+    drained.write(&[0.5; 2 * 100]);
+    render_s(&mut r, 480);
+    assert!(
+        !stopped.is_closed() && !drained.is_closed(),
+        "both still playing"
+    );
+    drained.end();
+    c.stop(a).unwrap();
+    render_s(&mut r, 480);
+    assert!(stopped.is_closed(), "closed once its stop has faded");
+    assert!(drained.is_closed(), "closed once drained");
+}
