@@ -273,11 +273,18 @@ impl Streams {
             renderer.render(out);
             return;
         }
-        // Apply queued commands first, so the demand sees every voice and pitch they set.
-        renderer.render(&mut []);
         let mut done = 0;
         while done < frames {
-            let n = self.wait_decoded(renderer, frames - done);
+            // Apply the commands due now first, so the demand sees every voice and pitch they
+            // set, and end the piece where the next queued command is due (it may start a
+            // stream the demand cannot see yet).
+            renderer.render(&mut []);
+            let mut n = frames - done;
+            if let Some(at) = renderer.next_command_at() {
+                let ahead = at.saturating_sub(renderer.frames_rendered());
+                n = n.min(usize::try_from(ahead).unwrap_or(usize::MAX).max(1));
+            }
+            let n = self.wait_decoded(renderer, n);
             renderer.render(&mut out[done * ch..(done + n) * ch]);
             done += n;
         }

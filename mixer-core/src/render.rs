@@ -249,6 +249,15 @@ where
         }
     }
 
+    /// The frame the oldest queued command applies at (one at or before
+    /// [`frames_rendered`](Self::frames_rendered) applies before the next frame), if any is
+    /// queued. A driver that prepares for a block (the offline one waits for decoders) ends its
+    /// block there, so what the command starts is seen.
+    pub fn next_command_at(&self) -> Option<u64> {
+        // SAFETY: the renderer is the only consumer of the command queue.
+        unsafe { self.shared.commands.peek_with(|c| c.at) }
+    }
+
     /// `n`, shortened so the pass ends where the next queued command is due.
     fn until_next_command(&self, n: u64) -> u64 {
         // SAFETY: the renderer is the only consumer of the command queue.
