@@ -3,7 +3,15 @@
 use mixer_core::Interpolation;
 
 use crate::error::AudioError;
-use crate::mixer::MAX_VOICES;
+
+/// Voices in a mixer's pool at most (the run-time limit is [`AudioConfig::voices`]).
+pub const MAX_VOICES: usize = 4096;
+/// Bus slots in a mixer.
+pub const MAX_BUSES: usize = 32;
+/// Effect slots per bus: a bus's effect list may hold this many effects.
+pub const MAX_EFFECTS: usize = 8;
+/// The default buses: Master and its children.
+pub const DEFAULT_BUSES: [&str; 5] = ["Master", "Music", "SFX", "Voice", "UI"];
 
 /// The environment variable that, set to `0`, forbids falling back from the native backend.
 pub const ALLOW_LEGACY_ENV: &str = "SIMVX_ALLOW_LEGACY_AUDIO";
@@ -56,6 +64,13 @@ pub struct AudioConfig {
     /// delay at 48 kHz takes 1.8 MiB, a reverb 0.2 MiB. It is reserved, not touched, until an
     /// effect uses it.
     pub effect_memory_mib: u32,
+    /// Discrete commands (plays, stops, pauses, bus and effect edits) that may wait on the
+    /// game thread, in order, while the queue to the audio thread is full; at least 1. The
+    /// queue itself holds a play for every voice of the pool, and continuous parameters
+    /// (volume, pan, pitch, emitters, the listener) never wait: they coalesce. Only a game
+    /// that sends more than this many discrete commands while the audio thread is stalled is
+    /// refused, with [`AudioError::CommandBacklogFull`] naming this field.
+    pub max_pending_commands: usize,
 }
 
 impl Default for AudioConfig {
@@ -67,6 +82,7 @@ impl Default for AudioConfig {
             fallback: FallbackPolicy::FromEnvironment,
             interpolation: Interpolation::Linear,
             effect_memory_mib: 16,
+            max_pending_commands: 1 << 20,
         }
     }
 }
@@ -100,6 +116,9 @@ impl AudioConfig {
                 "voices",
                 format!("{} is outside 1..={MAX_VOICES}", self.voices),
             );
+        }
+        if self.max_pending_commands == 0 {
+            return bad("max_pending_commands", "0 is below 1".into());
         }
         let mut core = mixer_core::Config::new(self.sample_rate, self.channels);
         core.voice_limit = self.voices;

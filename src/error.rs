@@ -11,6 +11,9 @@ pub enum AudioError {
     BackendUnavailable {
         /// What failed, and why the chain stopped there.
         cause: String,
+        /// The device's own error, where one caused it.
+        #[source]
+        source: Option<platform_cpal::DeviceError>,
     },
     /// A bus name that is not in the layout.
     #[error(
@@ -59,9 +62,50 @@ pub enum AudioError {
         /// The pool size.
         capacity: usize,
     },
-    /// The audio thread has not taken commands for a while and the queue is full; retry later.
-    #[error("the command queue to the audio thread is full; retry after it has run")]
-    Busy,
+    /// The audio thread has stopped taking commands for so long that `limit` discrete
+    /// commands (plays, stops, bus edits) already wait on the game thread: the bound
+    /// [`AudioConfig::max_pending_commands`](crate::AudioConfig::max_pending_commands). Never
+    /// seen in normal use (continuous parameters never wait; they coalesce).
+    #[error(
+        "{limit} commands already wait for the audio thread, which has stopped taking them \
+         (AudioConfig::max_pending_commands is {limit}; raise it if bursts this large are normal)"
+    )]
+    CommandBacklogFull {
+        /// The bound that was reached.
+        limit: usize,
+    },
+    /// A route from `bus` to `parent` would make a cycle.
+    #[error("routing bus {bus:?} to {parent:?} makes a cycle")]
+    BusCycle {
+        /// The bus being routed.
+        bus: String,
+        /// The parent that leads back to it.
+        parent: String,
+    },
+    /// The Master bus cannot be removed or given a parent.
+    #[error("the Master bus cannot be removed or given a parent")]
+    MasterBus,
+    /// An effect needs more effect memory than is free.
+    #[error(
+        "effect {effect} on bus {bus:?} needs {needed_mib:.2} MiB of effect memory and \
+         {free_mib:.2} MiB of the {total_mib} MiB are free; raise AudioConfig::effect_memory_mib"
+    )]
+    EffectMemory {
+        /// The bus the effect is on.
+        bus: String,
+        /// The effect's `type` tag.
+        effect: &'static str,
+        /// What it needs.
+        needed_mib: f64,
+        /// What is free (possibly in pieces).
+        free_mib: f64,
+        /// [`AudioConfig::effect_memory_mib`](crate::AudioConfig::effect_memory_mib).
+        total_mib: u32,
+    },
+    /// The mixing core refused something the facade should have caught first (a bug: please
+    /// report it).
+    #[error("mixing core: {0}")]
+    Core(#[source] mixer_core::Error),
     /// The backend was shut down.
     #[error("the audio backend was shut down")]
     Shutdown,
@@ -78,22 +122,34 @@ pub enum AudioError {
     },
 }
 
+/// What a core error is mapped with: the pool size, the backlog bound and the bus names.
+pub(crate) struct CoreContext<'a> {
+    pub capacity: usize,
+    pub backlog: usize,
+    pub bus_name: &'a dyn Fn(mixer_core::BusId) -> String,
+}
+
 impl AudioError {
-    /// Map a core error, naming the pool size and the bus names where they help.
-    pub(crate) fn from_core(e: mixer_core::Error, capacity: usize) -> Self {
+    /// Map a core error to its own variant, naming the pool size, the backlog bound and the
+    /// bus names where they help.
+    pub(crate) fn from_core(e: mixer_core::Error, cx: &CoreContext<'_>) -> Self {
         use mixer_core::Error as E;
         match e {
             E::InvalidParameter(p) => AudioError::InvalidParameter {
                 name: p.name(),
                 reason: "NaN".into(),
             },
-            E::NoFreeVoice => AudioError::NoFreeVoice { capacity },
-            E::QueueFull => AudioError::Busy,
-            E::EmptySound => AudioError::InvalidStream("the sound has no frames".into()),
-            other => AudioError::InvalidParameter {
-                name: "bus",
-                reason: other.to_string(),
+            E::NoFreeVoice => AudioError::NoFreeVoice {
+                capacity: cx.capacity,
             },
+            E::QueueFull => AudioError::CommandBacklogFull { limit: cx.backlog },
+            E::EmptySound => AudioError::InvalidStream("the sound has no frames".into()),
+            E::BusCycle { bus, parent } => AudioError::BusCycle {
+                bus: (cx.bus_name)(bus),
+                parent: (cx.bus_name)(parent),
+            },
+            E::MasterBus => AudioError::MasterBus,
+            other => AudioError::Core(other),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! simvx-audio: an embeddable game-audio engine.
 //!
-//! The facade over the `no_std` [`mixer_core`]: backends chosen by [`make_backend`] (native
-//! device, legacy device, or the silent [`NullPlayback`]), the [`OfflineBackend`] for
-//! deterministic rendering, [`Sound`]s from files or PCM, and [`Scene`] files.
+//! The facade over the `no_std` [`mixer_core`]: one [`Backend`] implementation of every facet,
+//! over a driver chosen by [`make_backend`] (native device, legacy device, or the silent
+//! [`NullBackend`] clock), the [`OfflineBackend`] for deterministic rendering, [`Sound`]s from
+//! files or PCM, and [`Scene`] files.
 //!
 //! ```
 //! use simvx_audio::{AudioConfig, OfflineBackend, PlayParams, Playback, Sound};
@@ -22,33 +23,31 @@ mod backend;
 mod capability;
 mod config;
 mod decode;
-mod device;
 mod effect;
 mod error;
-mod forward;
 mod layout;
 mod listener;
-mod make_backend;
-mod mixer;
-mod null;
-mod offline;
+mod log;
 mod play;
 mod scene;
 mod sound;
 mod stream;
 mod stream_decode;
-mod sync;
 mod synth;
 mod wav;
 
 pub use backend::{
-    BackendInfo, BackendKind, Buses, ChannelId, HasStreams, PlayMode, PlayParams, Playback,
-    StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
+    Backend, BackendInfo, BackendKind, Buses, ChannelId, Clock, Device, DeviceBackend, Driver,
+    HasStreams, Live, NullBackend, NullClock, Offline, OfflineBackend, PlayMode, PlayParams,
+    Playback, Reopen, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
+    make_backend, null_backend,
 };
 pub use capability::{Capability, CapabilitySet};
-pub use config::{ALLOW_LEGACY_ENV, AudioConfig, FallbackPolicy};
+pub use config::{
+    ALLOW_LEGACY_ENV, AudioConfig, DEFAULT_BUSES, FallbackPolicy, MAX_BUSES, MAX_EFFECTS,
+    MAX_VOICES,
+};
 pub use decode::{Loading, StreamDecoder, decode_bytes, decode_file, load_in_background};
-pub use device::{DeviceBackend, Reopen};
 pub use effect::{
     BandKind, CompressorParams, DelayParams, EFFECT_TAGS, Effect, EffectParams, EqBand, EqParams,
     FilterParams, GainParams, LimiterParams, MAX_EQ_BANDS, ReverbParams, SoftClipParams,
@@ -56,8 +55,7 @@ pub use effect::{
 pub use error::AudioError;
 pub use layout::{AudioBus, AudioBusLayout, MASTER};
 pub use listener::Listener;
-pub use make_backend::{Backend, LOG_TARGET, make_backend, null_backend};
-pub use mixer::{DEFAULT_BUSES, MAX_BUSES, MAX_EFFECTS, MAX_VOICES};
+pub use log::LOG_TARGET;
 pub use mixer_core::Interpolation;
 /// The original engine's player-side spatial model and the spatial math (see
 /// [`mixer_core::spatial`]).
@@ -68,8 +66,6 @@ pub use mixer_core::spatial::{
 pub use mixer_core::synth::{
     Adsr, Envelope, Filter, Oscillator, Stage, SynthError, SynthParam, SynthVoice,
 };
-pub use null::NullPlayback;
-pub use offline::OfflineBackend;
 pub use platform_cpal::{DeviceError, Timing};
 pub use play::{SCENE_VOICES, ScenePlayer, render_scene};
 pub use scene::{

@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::backend::OfflineBackend;
 use crate::backend::{Buses, ChannelId, HasStreams, Playback};
 use crate::config::{AudioConfig, FallbackPolicy};
 use crate::error::AudioError;
-use crate::offline::OfflineBackend;
 use crate::scene::{BUSES_EVENT, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError};
 use crate::sound::Sound;
 

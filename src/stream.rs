@@ -17,7 +17,7 @@ use mixer_core::{Channels, Renderer, Samples, Shared, SoundData};
 
 use crate::backend::ChannelId;
 use crate::error::AudioError;
-use crate::make_backend::warn_once;
+use crate::log::warn_once;
 use crate::sound::{Container, Sound};
 
 /// A ring over heap storage.
@@ -255,12 +255,19 @@ impl Streams {
     /// backend-decoded stream has decoded what its voice plays in the piece, so a render
     /// never outruns a decoder thread and the same calls give the same bits on every run
     /// (SPEC §9). A live device callback must not call this: it never waits.
-    pub(crate) fn render_decoded<S, M, const V: usize, const B: usize, const E: usize>(
+    pub(crate) fn render_decoded<
+        S,
+        M,
+        const V: usize,
+        const B: usize,
+        const E: usize,
+        const Q: usize,
+    >(
         &self,
         renderer: &mut Renderer<Source, S, M, V, B, E>,
         out: &mut [f32],
     ) where
-        S: Deref<Target = Shared<Source, V>>,
+        S: Deref<Target = Shared<Source, V, Q>>,
         M: AsMut<[f32]>,
     {
         let ch = usize::from(renderer.config().channels.max(1));
@@ -299,13 +306,20 @@ impl Streams {
     /// when a ring cannot hold what its voice reads in all of them (the caller renders in
     /// pieces; the renderer gives the same bits for any split). After the timeout it logs a
     /// warning and returns anyway (the render then has an underrun), rather than hang.
-    pub(crate) fn wait_decoded<S, M, const V: usize, const B: usize, const E: usize>(
+    pub(crate) fn wait_decoded<
+        S,
+        M,
+        const V: usize,
+        const B: usize,
+        const E: usize,
+        const Q: usize,
+    >(
         &self,
         renderer: &Renderer<Source, S, M, V, B, E>,
         frames: usize,
     ) -> usize
     where
-        S: Deref<Target = Shared<Source, V>>,
+        S: Deref<Target = Shared<Source, V, Q>>,
         M: AsMut<[f32]>,
     {
         // The piece: halve it until every decoded stream's ring can hold its demand.

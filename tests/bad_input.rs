@@ -929,7 +929,7 @@ fn forged_ids_are_noops() {
     assert_reference(&oa, "forged ids");
     assert_same(&oa, &ob, "forged ids");
 
-    let mut null = null_backend(&AudioConfig::default());
+    let mut null = null_backend(&AudioConfig::default()).unwrap();
     let t = victim_sound();
     let real = null.play_audio(&t, &PlayParams::default()).unwrap();
     for id in forged_ids(&[real]) {
@@ -954,7 +954,7 @@ fn forged_ids_are_noops() {
 
 /// Tests that an unknown bus (misspelt, wrong case, empty, removed by a sync) is
 /// `UnknownBus` listing the buses that exist, for `play_audio` and `open_stream`, and
-/// changes nothing; null accepts any bus.
+/// changes nothing, on every backend, null included.
 #[test]
 fn unknown_buses_are_typed() {
     for name in ["Sfx", "sfx", "", "Master ", "Ambience"] {
@@ -989,11 +989,22 @@ fn unknown_buses_are_typed() {
     ));
     assert_reference(&a.b.render_frames(7200), "removed bus");
 
-    let mut null = null_backend(&AudioConfig::default());
-    assert!(
-        null.play_audio(&probe(), &looping_on("No such bus"))
-            .is_ok()
-    );
+    // The null backend checks bus names like every other backend (SPEC §3): a misspelt bus
+    // fails in a headless CI as it would on a player's machine.
+    let mut null = null_backend(&AudioConfig::default()).unwrap();
+    match null.play_audio(&probe(), &looping_on("No such bus")) {
+        Err(AudioError::UnknownBus { name, available }) => {
+            assert_eq!(name, "No such bus");
+            assert_eq!(available, ["Master", "Music", "SFX", "UI", "Voice"]);
+        }
+        other => panic!("null accepted an unknown bus: {other:?}"),
+    }
+    null.sync_bus_layout(&layout).unwrap();
+    assert!(matches!(
+        null.play_audio(&probe(), &looping_on("Ambience")),
+        Err(AudioError::UnknownBus { .. })
+    ));
+    assert!(null.play_audio(&probe(), &looping_on("Music")).is_ok());
 }
 
 /// Tests that an exhausted pool is `NoFreeVoice` naming the pool size, for plays and for
@@ -1040,7 +1051,8 @@ fn pool_exhaustion_is_typed_never_a_steal() {
     let mut null = null_backend(&AudioConfig {
         voices: 2,
         ..AudioConfig::default()
-    });
+    })
+    .unwrap();
     let t = victim_sound();
     let ids = [
         null.play_audio(&t, &PlayParams::default()).unwrap(),
@@ -1171,7 +1183,7 @@ fn every_call_after_shutdown_offline() {
 /// (`Capability`) rather than `Shutdown`.
 #[test]
 fn every_call_after_shutdown_null() {
-    let mut b = null_backend(&AudioConfig::default());
+    let mut b = null_backend(&AudioConfig::default()).unwrap();
     let s = victim_sound();
     let id = b.play_audio(&s, &looping_on("SFX")).unwrap();
     b.shutdown();
@@ -2231,7 +2243,7 @@ fn effect_params_out_of_range_clamp() {
 fn non_finite_effect_params_are_refused() {
     let mut a = rig();
     let mut twin = rig();
-    let mut null = null_backend(&AudioConfig::default());
+    let mut null = null_backend(&AudioConfig::default()).unwrap();
     let mut l = AudioBusLayout::default();
     l.add_effect("SFX", Effect::default_for("lowpass").unwrap())
         .unwrap();

@@ -249,3 +249,43 @@ fn scenes_carry_layouts() {
         .to_string();
     assert!(e.contains("buses") && e.contains("volume_db"), "{e}");
 }
+
+/// Tests that running out of effect memory is a typed error naming the bus, the effect and
+/// the setting to raise.
+#[test]
+fn effect_memory_error_is_typed() {
+    let mut b = OfflineBackend::new(&AudioConfig {
+        effect_memory_mib: 1,
+        ..AudioConfig::default()
+    })
+    .unwrap();
+    let mut layout = AudioBusLayout::default();
+    layout
+        .add_effect("SFX", Effect::default_for("delay").unwrap())
+        .unwrap();
+    match b.sync_bus_layout(&layout) {
+        Err(e @ AudioError::EffectMemory { .. }) => {
+            let text = e.to_string();
+            let AudioError::EffectMemory {
+                bus,
+                effect,
+                needed_mib,
+                total_mib,
+                ..
+            } = e
+            else {
+                unreachable!()
+            };
+            assert_eq!((bus.as_str(), effect, total_mib), ("SFX", "delay", 1));
+            assert!(needed_mib > 1.0, "{needed_mib}");
+            assert!(text.contains("effect_memory_mib"), "{text}");
+        }
+        other => panic!("expected EffectMemory, got {other:?}"),
+    }
+    // The rest of the layout still works: a reverb fits.
+    let mut layout = AudioBusLayout::default();
+    layout
+        .add_effect("SFX", Effect::default_for("reverb").unwrap())
+        .unwrap();
+    b.sync_bus_layout(&layout).unwrap();
+}

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::{dominant_frequency, rms, split_stereo};
 use simvx_audio::{
-    AudioConfig, BackendKind, DeviceBackend, FallbackPolicy, PlayParams, Playback, Reopen, Sound,
-    Timing, make_backend,
+    AudioConfig, Backend, BackendKind, DeviceBackend, Driver, FallbackPolicy, PlayParams, Playback,
+    Reopen, Sound, Timing, make_backend,
 };
 
 const CHILD: &str = "SIMVX_DEVICE_TEST_CHILD";
@@ -54,13 +54,13 @@ fn capture_path() -> std::path::PathBuf {
 }
 
 /// Wait until the device has been handed `frames` frames.
-fn wait_for_frames(d: &DeviceBackend, frames: u64) {
+fn wait_for_frames<D: Driver>(d: &Backend<D>, frames: u64) {
     let limit = Instant::now() + Duration::from_secs(20);
-    while d.frames_played() < frames {
+    while d.device().unwrap().frames_played() < frames {
         assert!(
             Instant::now() < limit,
             "the device stalled at {}",
-            d.frames_played()
+            d.device().unwrap().frames_played()
         );
         std::thread::sleep(Duration::from_micros(200));
     }
@@ -68,10 +68,10 @@ fn wait_for_frames(d: &DeviceBackend, frames: u64) {
 
 /// Play a 0.5-amplitude 1 kHz tone on `device`; check what the device received and measure
 /// the delay from `play_audio` to its first audible frame.
-fn tone_through(device: &mut DeviceBackend, label: &str) {
+fn tone_through<D: Driver>(device: &mut Backend<D>, label: &str) {
     let info = device.info().clone();
     let tone = Sound::tone(1000.0, 0.5, 1.0, 44_100, 1).unwrap();
-    let at = device.frames_played();
+    let at = device.device().unwrap().frames_played();
     device.play_audio(&tone, &PlayParams::default()).unwrap();
     wait_for_frames(device, at + 96_000);
     let period = u64::from(info.buffer_frames.expect("a granted period"));
@@ -133,7 +133,7 @@ fn native_tone_reaches_the_device() {
     assert_eq!(backend.kind(), BackendKind::Native);
     assert_eq!(backend.info().buffer_frames, Some(480));
     assert_eq!(backend.info().latency_seconds, Some(0.02));
-    tone_through(backend.as_device().unwrap(), "native");
+    tone_through(&mut backend, "native");
 }
 
 /// Tests legacy timing: the same tone through 50 ms periods (a 100 ms buffer).
@@ -176,13 +176,13 @@ fn device_loss_keeps_every_channel() {
     wait_for_frames(&d, 30_000);
     let before = d.get_playback_position(ids[0]);
 
-    d.simulate_device_loss(Reopen::Device);
+    d.as_device().unwrap().simulate_device_loss(Reopen::Device);
     assert!(
         ids.iter().all(|&id| d.is_channel_active(id)),
         "channels survive the loss"
     );
-    assert_eq!(d.reopens(), 1);
-    assert!(!d.is_silent());
+    assert_eq!(d.device().unwrap().reopens(), 1);
+    assert!(!d.device().unwrap().is_silent());
     assert!(
         d.get_playback_position(ids[0]) >= before,
         "the cursor kept its place"
@@ -197,11 +197,13 @@ fn device_loss_keeps_every_channel() {
     );
     assert_eq!(d.listener().position, [1.0, 0.0, 0.0]);
 
-    d.simulate_device_loss(Reopen::NoDevice);
+    d.as_device()
+        .unwrap()
+        .simulate_device_loss(Reopen::NoDevice);
     let blip = Sound::tone(500.0, 0.5, 0.2, 48_000, 1).unwrap();
     let short = d.play_audio(&blip, &PlayParams::default()).unwrap();
     assert!(
-        d.is_silent(),
+        d.device().unwrap().is_silent(),
         "no device: the silent clock drives the mixer"
     );
     assert!(d.info().device.starts_with("none"), "{}", d.info().device);
@@ -240,7 +242,7 @@ fn no_device_falls_back_or_errors() {
         ..AudioConfig::default()
     };
     match make_backend(&forbid) {
-        Err(simvx_audio::AudioError::BackendUnavailable { cause }) => {
+        Err(simvx_audio::AudioError::BackendUnavailable { cause, .. }) => {
             assert!(
                 cause.contains("no usable output device") && cause.contains("DeviceNotAvailable"),
                 "{cause}"
@@ -295,7 +297,7 @@ fn shutdown_releases_the_device() {
         ..PlayParams::default()
     };
     let id = first.play_audio(&drone, &looped).unwrap();
-    wait_for_frames(first.as_device().unwrap(), 48_000);
+    wait_for_frames(&first, 48_000);
     let open = threads();
     assert!(
         open > before,
@@ -328,7 +330,7 @@ fn shutdown_releases_the_device() {
     // The old backend is still alive (SimVX drops it later): the device must be free anyway.
     let mut second = make_backend(&config).expect("the device opens again after shutdown");
     assert_eq!(second.kind(), BackendKind::Native);
-    tone_through(second.as_device().unwrap(), "after shutdown");
+    tone_through(&mut second, "after shutdown");
     drop(first);
     drop(second);
     assert_eq!(settle_threads(before), before);
@@ -352,9 +354,11 @@ fn shutdown_stops_the_silent_clock() {
         ..PlayParams::default()
     };
     let id = d.play_audio(&drone, &looped).unwrap();
-    d.simulate_device_loss(Reopen::NoDevice);
+    d.as_device()
+        .unwrap()
+        .simulate_device_loss(Reopen::NoDevice);
     assert!(d.is_channel_active(id));
-    assert!(d.is_silent());
+    assert!(d.device().unwrap().is_silent());
     let silent = threads();
     assert_eq!(silent, before + 1, "the clock replaced the stream's thread");
     d.shutdown();
@@ -363,7 +367,7 @@ fn shutdown_stops_the_silent_clock() {
         "threads: {before} before opening, {silent} on the silent clock, {after} after shutdown"
     );
     assert_eq!(after, before, "the silent clock outlived shutdown");
-    assert!(!d.is_silent());
+    assert!(!d.device().unwrap().is_silent());
     assert!(!d.is_channel_active(id));
     d.shutdown();
     drop(d);

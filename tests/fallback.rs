@@ -8,8 +8,8 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
 use simvx_audio::{
-    AudioConfig, AudioError, BackendKind, Capability, FallbackPolicy, LOG_TARGET, Playback,
-    make_backend,
+    AudioConfig, AudioError, BackendKind, Capability, DeviceError, FallbackPolicy, LOG_TARGET,
+    Playback, make_backend,
 };
 
 struct Capture;
@@ -117,9 +117,19 @@ fn chain_falls_back_to_null_and_warns_once() {
         ..AudioConfig::default()
     };
     match make_backend(&forbid) {
-        Err(AudioError::BackendUnavailable { cause }) => {
+        Err(e @ AudioError::BackendUnavailable { .. }) => {
+            let AudioError::BackendUnavailable { cause, source } = &e else {
+                unreachable!()
+            };
             assert!(cause.contains("no usable output device"), "{cause}");
             assert!(cause.contains("disabled"), "{cause}");
+            // The device's own error stays reachable, typed, through `source()`.
+            assert!(
+                matches!(source, Some(DeviceError::Unavailable { .. })),
+                "{source:?}"
+            );
+            let chained = std::error::Error::source(&e).expect("a source");
+            assert_eq!(chained.to_string(), source.as_ref().unwrap().to_string());
         }
         other => panic!("expected BackendUnavailable, got {other:?}"),
     }

@@ -162,7 +162,7 @@ fn render_with_effects_and_spatial_never_allocates() {
     let shared = Arc::new(Shared::<S, 32>::new());
     let memory = vec![0.0f32; 1 << 22].into_boxed_slice();
     let mut place = Box::new(std::mem::MaybeUninit::uninit());
-    let (mut c, r) = mixer_core::split_into::<S, _, _, 32, B, 11>(
+    let (mut c, r) = mixer_core::split_into::<S, _, _, 32, B, 11, _>(
         shared,
         memory,
         Config::new(48_000, 2),

@@ -173,9 +173,12 @@ fn unknown_bus_lists_available() {
         }
         other => panic!("expected UnknownBus, got {other:?}"),
     }
-    // Null routes nothing and accepts any bus.
-    let mut null = null_backend(&AudioConfig::default());
-    assert!(null.play_audio(&tone(1.0), &params).is_ok());
+    // Null routes nothing but checks bus names like every backend (SPEC §3).
+    let mut null = null_backend(&AudioConfig::default()).unwrap();
+    assert!(matches!(
+        null.play_audio(&tone(1.0), &params),
+        Err(AudioError::UnknownBus { .. })
+    ));
 }
 
 /// Tests pause and resume: the cursor holds while paused and the sound still ends on time.
@@ -234,7 +237,7 @@ fn shutdown_guards_every_call() {
     assert_eq!(b.get_playback_position(id), 0.0);
     assert!(b.render_frames(480).iter().all(|&s| s == 0.0));
 
-    let mut null = null_backend(&AudioConfig::default());
+    let mut null = null_backend(&AudioConfig::default()).unwrap();
     let id = null.play_audio(&tone(1.0), &PlayParams::default()).unwrap();
     null.shutdown();
     null.shutdown();
@@ -261,7 +264,7 @@ fn sounds_are_handed_back() {
 /// of its clock, pause freezes, pitch rescales, loops never end, position follows the clock.
 #[test]
 fn null_lifecycle() {
-    let mut backend = null_backend(&AudioConfig::default());
+    let mut backend = null_backend(&AudioConfig::default()).unwrap();
     let one = tone(1.0);
     let id = backend
         .play_audio(
@@ -282,20 +285,28 @@ fn null_lifecycle() {
             },
         )
         .unwrap();
-    let null = backend.as_null().unwrap();
-    null.advance(0.39);
+    backend.as_null().unwrap().advance(0.39);
+    let frame = 1.0 / 48_000.0;
     assert!(backend.is_channel_active(id));
-    assert!((backend.get_playback_position(id) - 0.98).abs() < 1e-9);
+    let at = backend.get_playback_position(id);
+    assert!((at - 0.98).abs() <= frame, "{at}");
+    // Pause fades out over 5 ms (the core's own fade: 0.01 s of sound at pitch 2), then holds.
     backend.pause_audio(id).unwrap();
     backend.as_null().unwrap().advance(10.0);
     assert!(backend.is_channel_active(id));
+    let held = backend.get_playback_position(id);
+    assert!((held - 0.99).abs() <= 2.0 * frame, "{held}");
+    backend.as_null().unwrap().advance(1.0);
+    assert_eq!(backend.get_playback_position(id), held);
+    // 0.01 s of sound left; the pitch glides from 2 to 1 over 5 ms (about 0.0075 s of sound),
+    // then the last 0.0025 s play at pitch 1: the voice ends 7.5 ms of clock later.
     backend.resume_audio(id).unwrap();
-    backend.set_pitch(id, 1.0).unwrap(); // 0.02 s of sound left, now at pitch 1
-    backend.as_null().unwrap().advance(0.019);
+    backend.set_pitch(id, 1.0).unwrap();
+    backend.as_null().unwrap().advance(0.007);
     assert!(backend.is_channel_active(id));
-    backend.as_null().unwrap().advance(0.002);
+    backend.as_null().unwrap().advance(0.001);
     assert!(!backend.is_channel_active(id));
     assert!(backend.is_channel_active(looped));
     let pos = backend.get_playback_position(looped);
-    assert!((pos - (10.411 % 1.0)).abs() < 1e-6, "loop position {pos}");
+    assert!((pos - (11.398 % 1.0)).abs() <= frame, "loop position {pos}");
 }

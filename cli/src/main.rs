@@ -184,7 +184,7 @@ fn play_live<'s>(
     sounds: &'s std::collections::BTreeMap<String, Sound>,
 ) -> Result<ScenePlayer<'s>, AudioError> {
     // The null backend follows the wall clock, so channels end exactly as on a device.
-    if let Some(null) = backend.as_null() {
+    if let Some(mut null) = backend.as_null() {
         null.use_wall_clock();
     }
     println!(
@@ -234,7 +234,7 @@ fn play(input: &Path) -> Result<(), AudioError> {
         }
     } else {
         let sound = Sound::from_file(input)?;
-        if let Some(null) = backend.as_null() {
+        if let Some(mut null) = backend.as_null() {
             null.use_wall_clock();
         }
         println!(

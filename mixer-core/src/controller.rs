@@ -97,10 +97,7 @@ impl Default for Slot {
 /// [`Backlog`]); with the default [`NoBacklog`] a full queue refuses with
 /// [`Error::QueueFull`]. [`with_backlog`](Self::with_backlog) gives it one.
 #[derive(Debug)]
-pub struct Controller<H, S, const V: usize, const B: usize, const E: usize, P = NoBacklog>
-where
-    S: Deref<Target = Shared<H, V>>,
-{
+pub struct Controller<H, S, const V: usize, const B: usize, const E: usize, P = NoBacklog> {
     shared: S,
     pending: P,
     slots: [Slot; V],
@@ -126,10 +123,10 @@ pub(crate) fn gain_of(db: f32) -> f32 {
     db::db_to_linear(clamp(db, -1000.0, MAX_DB))
 }
 
-impl<H, S, const V: usize, const B: usize, const E: usize> Controller<H, S, V, B, E>
+impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize> Controller<H, S, V, B, E>
 where
     H: SoundData,
-    S: Deref<Target = Shared<H, V>>,
+    S: Deref<Target = Shared<H, V, Q>>,
 {
     pub(crate) fn new(shared: S, limit: usize, sample_rate: u32, memory_len: usize) -> Self {
         let mut buses = [const { BusMirror::DEAD }; B];
@@ -148,10 +145,11 @@ where
     }
 }
 
-impl<H, S, const V: usize, const B: usize, const E: usize, P> Controller<H, S, V, B, E, P>
+impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize, P>
+    Controller<H, S, V, B, E, P>
 where
     H: SoundData,
-    S: Deref<Target = Shared<H, V>>,
+    S: Deref<Target = Shared<H, V, Q>>,
     P: Backlog<Queued<H>>,
 {
     /// This controller with `backlog` as the place where commands wait while the queue to the
@@ -161,14 +159,14 @@ where
     /// use mixer_core::{Config, Queued, Shared, StaticSound};
     /// static SHARED: Shared<&StaticSound, 8> = Shared::new();
     /// let (controller, _renderer) =
-    ///     mixer_core::split::<_, _, _, 8, 1, 0>(&SHARED, [], Config::new(48_000, 2)).unwrap();
+    ///     mixer_core::split::<_, _, _, 8, 1, 0, _>(&SHARED, [], Config::new(48_000, 2)).unwrap();
     /// let controller = controller.with_backlog(heapless::Deque::<Queued<&StaticSound>, 64>::new());
     /// assert_eq!(controller.pending_commands(), 0);
     /// ```
-    pub fn with_backlog<Q: Backlog<Queued<H>>>(
+    pub fn with_backlog<N: Backlog<Queued<H>>>(
         mut self,
-        mut backlog: Q,
-    ) -> Controller<H, S, V, B, E, Q> {
+        mut backlog: N,
+    ) -> Controller<H, S, V, B, E, N> {
         while let Some(item) = self.pending.pop_front() {
             if let Err(item) = backlog.push_back(item) {
                 // The new backlog is smaller than what waits: send what does not fit now, in

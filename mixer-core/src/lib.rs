@@ -24,7 +24,7 @@
 //!
 //! // 8 voices, 4 buses with 2 effect slots each, no effect memory, 8 kHz stereo output.
 //! let (mut controller, mut renderer) =
-//!     mixer_core::split::<_, _, _, 8, 4, 2>(&SHARED, [], Config::new(8_000, 2)).unwrap();
+//!     mixer_core::split::<_, _, _, 8, 4, 2, _>(&SHARED, [], Config::new(8_000, 2)).unwrap();
 //! let id = controller.play(&SOUND, &PlayParams { pan: 0.5, ..PlayParams::default() }).unwrap();
 //!
 //! let mut block = [0.0f32; 2 * 64];
@@ -109,14 +109,14 @@ pub type Halves<H, S, M, const V: usize, const B: usize, const E: usize> =
 /// [`Error::AlreadySplit`] if `shared` was split before; [`Error::InvalidConfig`] for a sample
 /// rate or channel count of 0, `B` of 0 or above 255, `E` above 255, or an effect memory of
 /// 2³² floats or more.
-pub fn split<H, S, M, const V: usize, const B: usize, const E: usize>(
+pub fn split<H, S, M, const V: usize, const B: usize, const E: usize, const Q: usize>(
     shared: S,
     memory: M,
     config: Config,
 ) -> Result<Halves<H, S, M, V, B, E>, Error>
 where
     H: SoundData,
-    S: Deref<Target = Shared<H, V>> + Clone,
+    S: Deref<Target = Shared<H, V, Q>> + Clone,
     M: AsMut<[f32]>,
 {
     let mut place = MaybeUninit::uninit();
@@ -144,7 +144,7 @@ where
 /// # Errors
 /// As [`split`].
 #[allow(clippy::type_complexity)]
-pub fn split_into<H, S, M, const V: usize, const B: usize, const E: usize>(
+pub fn split_into<H, S, M, const V: usize, const B: usize, const E: usize, const Q: usize>(
     shared: S,
     mut memory: M,
     config: Config,
@@ -152,7 +152,7 @@ pub fn split_into<H, S, M, const V: usize, const B: usize, const E: usize>(
 ) -> Result<(Controller<H, S, V, B, E>, &mut Renderer<H, S, M, V, B, E>), Error>
 where
     H: SoundData,
-    S: Deref<Target = Shared<H, V>> + Clone,
+    S: Deref<Target = Shared<H, V, Q>> + Clone,
     M: AsMut<[f32]>,
 {
     if config.sample_rate == 0 {

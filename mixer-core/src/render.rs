@@ -35,11 +35,7 @@ use crate::{QUANTUM, SEGMENT};
 /// `Box<[f32]>` on desktop, `[f32; 0]` for a mixer without such effects. `E` is the number of
 /// effect slots per bus.
 #[derive(Debug)]
-pub struct Renderer<H, S, M, const V: usize, const B: usize, const E: usize>
-where
-    S: Deref<Target = Shared<H, V>>,
-    M: AsMut<[f32]>,
-{
+pub struct Renderer<H, S, M, const V: usize, const B: usize, const E: usize> {
     shared: S,
     memory: M,
     scratch: Scratch,
@@ -61,10 +57,11 @@ where
     _not_sync: PhantomData<Cell<()>>,
 }
 
-impl<H, S, M, const V: usize, const B: usize, const E: usize> Renderer<H, S, M, V, B, E>
+impl<H, S, M, const V: usize, const B: usize, const E: usize, const Q: usize>
+    Renderer<H, S, M, V, B, E>
 where
     H: SoundData,
-    S: Deref<Target = Shared<H, V>>,
+    S: Deref<Target = Shared<H, V, Q>>,
     M: AsMut<[f32]>,
 {
     /// Build a renderer in `place`, element by element, so that no renderer-sized value ever

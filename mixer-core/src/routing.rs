@@ -68,10 +68,11 @@ impl<const E: usize> BusMirror<E> {
     };
 }
 
-impl<H, S, const V: usize, const B: usize, const E: usize, P> Controller<H, S, V, B, E, P>
+impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize, P>
+    Controller<H, S, V, B, E, P>
 where
     H: SoundData,
-    S: Deref<Target = Shared<H, V>>,
+    S: Deref<Target = Shared<H, V, Q>>,
     P: Backlog<Queued<H>>,
 {
     /// Create or re-route `bus` with `parent` (`None`: straight to the output) at `volume_db`

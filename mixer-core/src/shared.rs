@@ -15,13 +15,16 @@ use crate::status::VoiceStatus;
 pub const COMMAND_CAPACITY: usize = 256;
 
 /// What the [`Controller`](crate::Controller) and [`Renderer`](crate::Renderer) of one mixer
-/// share, for a pool of `V` voices playing sounds through handles `H`.
+/// share, for a pool of `V` voices playing sounds through handles `H`, with room for `Q`
+/// discrete commands between two blocks (more wait in the controller's
+/// [`Backlog`](crate::Backlog); size `Q` for the largest burst one block should start, e.g.
+/// `V` to start every voice at once).
 ///
 /// It holds only fixed-size, lock-free structures, so it can live in a `static` on a board
 /// (`&'static Shared`) or in an `Arc` on desktop. [`split`](crate::split) may be called on one
 /// `Shared` once.
-pub struct Shared<H, const V: usize> {
-    pub(crate) commands: Spsc<Stamped<H>, COMMAND_CAPACITY>,
+pub struct Shared<H, const V: usize, const Q: usize = COMMAND_CAPACITY> {
+    pub(crate) commands: Spsc<Stamped<H>, Q>,
     /// Sound handles of ended voices, on their way back to the game thread. At most one per
     /// slot is in flight between two `collect`s, so `V` slots never fill.
     pub(crate) retired: Spsc<H, V>,
@@ -37,7 +40,7 @@ pub struct Shared<H, const V: usize> {
     pub(crate) claimed: AtomicBool,
 }
 
-impl<H, const V: usize> Shared<H, V> {
+impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
     /// Empty queues and idle voices. (Not under the loom model checker, whose queues cannot
     /// be built in a `const fn`; [`init`](Self::init) is there either way.)
     #[cfg(not(loom))]
@@ -55,7 +58,8 @@ impl<H, const V: usize> Shared<H, V> {
     }
 
     /// Make `place` what [`new`](Self::new) returns, where it lies: for pools too big to
-    /// build on a stack and move (a 4096-voice `Shared` is about 150 KB, and
+    /// build on a stack and move (a 4096-voice `Shared` is about 0.6 MB, mostly the voices'
+    /// mailboxes, and
     /// `Arc::new(Shared::new())` copies it through the stack in an unoptimised build).
     ///
     /// ```
@@ -66,7 +70,7 @@ impl<H, const V: usize> Shared<H, V> {
     /// Shared::init(Arc::get_mut(&mut shared).unwrap());
     /// // SAFETY: `init` initialised it.
     /// let shared = unsafe { shared.assume_init() };
-    /// assert!(format!("{shared:?}").contains("voices: 4096, commands_queued: 0"));
+    /// assert!(format!("{shared:?}").contains("voices: 4096, command_capacity: 256, commands_queued: 0"));
     /// ```
     pub fn init(place: &mut MaybeUninit<Self>) -> &mut Self {
         let p = place.as_mut_ptr();
@@ -94,16 +98,17 @@ impl<H, const V: usize> Shared<H, V> {
 }
 
 #[cfg(not(loom))]
-impl<H, const V: usize> Default for Shared<H, V> {
+impl<H, const V: usize, const Q: usize> Default for Shared<H, V, Q> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<H, const V: usize> core::fmt::Debug for Shared<H, V> {
+impl<H, const V: usize, const Q: usize> core::fmt::Debug for Shared<H, V, Q> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Shared")
             .field("voices", &V)
+            .field("command_capacity", &Q)
             .field("commands_queued", &self.commands.len())
             .field("retired_queued", &self.retired.len())
             .finish()

@@ -276,13 +276,13 @@ fn split_once() {
     let shared: &'static crate::Shared<Snd, VOICES> =
         crate::Shared::init(std::boxed::Box::leak(std::boxed::Box::new_uninit()));
     let first =
-        crate::split::<_, _, _, VOICES, BUSES, 0>(shared, [], crate::Config::new(48_000, 2));
+        crate::split::<_, _, _, VOICES, BUSES, 0, _>(shared, [], crate::Config::new(48_000, 2));
     assert!(first.is_ok());
     let second =
-        crate::split::<_, _, _, VOICES, BUSES, 0>(shared, [], crate::Config::new(48_000, 2));
+        crate::split::<_, _, _, VOICES, BUSES, 0, _>(shared, [], crate::Config::new(48_000, 2));
     assert!(matches!(second, Err(Error::AlreadySplit)));
-    let zero = crate::split::<Snd, _, _, VOICES, BUSES, 0>(
-        &*crate::Shared::init(std::boxed::Box::leak(std::boxed::Box::new_uninit())),
+    let zero = crate::split::<Snd, _, _, VOICES, BUSES, 0, _>(
+        &*crate::Shared::<Snd, VOICES>::init(std::boxed::Box::leak(std::boxed::Box::new_uninit())),
         [],
         crate::Config::new(0, 2),
     );
@@ -314,7 +314,7 @@ fn handles_return_to_the_game_thread() {
     let shared: &'static crate::Shared<Counted, 4> =
         crate::Shared::init(std::boxed::Box::leak(std::boxed::Box::new_uninit()));
     let (mut c, mut r) =
-        crate::split::<_, _, _, 4, 1, 0>(shared, [], crate::Config::new(48_000, 2)).unwrap();
+        crate::split::<_, _, _, 4, 1, 0, _>(shared, [], crate::Config::new(48_000, 2)).unwrap();
     let token = Arc::new(());
     for _ in 0..3 {
         c.play(

@@ -10,10 +10,12 @@
 
 use mixer_core::BusId;
 
+use crate::backend::Mixer;
+use crate::backend::mixer::BusState;
+use crate::config::{MAX_BUSES, MAX_EFFECTS};
 use crate::effect::Effect;
 use crate::error::AudioError;
 use crate::layout::{AudioBusLayout, MASTER};
-use crate::mixer::{BusState, MAX_BUSES, MAX_EFFECTS, Mixer};
 
 impl Mixer {
     /// Make the mixer's buses match `layout`.
@@ -150,7 +152,21 @@ impl Mixer {
                 (Some(o), Some(n)) if o == n => {}
                 (_, Some(n)) => {
                     let r = self.controller.set_effect(bus, slot, &n.params, n.enabled);
-                    r.map_err(|e| self.err(e))?;
+                    r.map_err(|e| match e {
+                        mixer_core::Error::NoEffectMemory { needed, .. } => {
+                            let mib = |floats: usize| floats as f64 * 4.0 / f64::from(1 << 20);
+                            AudioError::EffectMemory {
+                                bus: self.buses[bus.index()]
+                                    .as_ref()
+                                    .map_or_else(String::new, |b| b.name.clone()),
+                                effect: n.tag(),
+                                needed_mib: mib(needed),
+                                free_mib: mib(self.controller.free_effect_memory()),
+                                total_mib: self.effect_memory_mib,
+                            }
+                        }
+                        e => self.err(e),
+                    })?;
                 }
                 (Some(_), None) => {
                     let r = self.controller.clear_effect(bus, slot);

@@ -1,148 +1,15 @@
-//! The facets a backend offers, as traits, and the types their calls take.
+//! The facets a backend offers, as traits.
 //!
-//! Every backend implements [`Playback`]. The streaming facets ([`Streaming`], [`StreamPacing`],
-//! [`StreamDraining`]) are asked for through [`Backend::streaming`](crate::Backend::streaming)
-//! and friends, which answer `None` where a backend lacks them: a caller probes, it never
-//! downcasts.
+//! Every backend implements [`Playback`] and [`Buses`]. The streaming facets ([`Streaming`],
+//! [`StreamPacing`], [`StreamDraining`]) are asked for through
+//! [`Backend::streaming`](crate::Backend::streaming) and friends, or [`HasStreams`], which
+//! answer `None` where a backend lacks them: a caller probes, it never downcasts.
 
-use std::fmt;
-use std::num::NonZeroU64;
-
+use crate::backend::{BackendKind, ChannelId, PlayParams};
 use crate::capability::CapabilitySet;
 use crate::error::AudioError;
-use crate::error::check_emitter;
 use crate::sound::Sound;
 use mixer_core::spatial::Emitter;
-
-/// An opaque, non-zero channel id. Ids of ended channels stay inert: controls on them do
-/// nothing and queries report "not active".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ChannelId(pub(crate) NonZeroU64);
-
-impl ChannelId {
-    /// The id as a number (for logs and the original's integer ids).
-    pub fn get(self) -> u64 {
-        self.0.get()
-    }
-
-    /// The id with number `n` (as [`get`](Self::get) gave it); `None` for 0. An id no backend
-    /// issued is simply inert.
-    pub fn from_raw(n: u64) -> Option<Self> {
-        NonZeroU64::new(n).map(Self)
-    }
-}
-
-impl fmt::Display for ChannelId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// How a sound is placed. In modes `2d` and `3d` the caller computes volume, pan and pitch
-/// (the original's players do); `position` and `max_distance` are recorded for the engine-side
-/// spatialisation that builds on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PlayMode {
-    /// `non_positional`
-    #[default]
-    NonPositional,
-    /// `2d`
-    TwoD,
-    /// `3d`
-    ThreeD,
-}
-
-impl PlayMode {
-    /// Parse the original's strings: `non_positional`, `2d`, `3d`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "non_positional" => Some(PlayMode::NonPositional),
-            "2d" => Some(PlayMode::TwoD),
-            "3d" => Some(PlayMode::ThreeD),
-            _ => None,
-        }
-    }
-}
-
-/// Arguments of [`Playback::play_audio`], with the original's defaults.
-///
-/// ```
-/// use simvx_audio::PlayParams;
-/// let p = PlayParams { volume_db: -6.0, pan: 0.25, ..PlayParams::default() };
-/// assert_eq!(p.bus, "Master");
-/// assert_eq!(p.pitch, 1.0);
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlayParams {
-    /// Placement mode.
-    pub mode: PlayMode,
-    /// World position (modes `2d`/`3d`).
-    pub position: [f32; 3],
-    /// Level in dB; −80 and below is silence.
-    pub volume_db: f32,
-    /// Resampling ratio, clamped to `[0.1, 16]`.
-    pub pitch: f32,
-    /// Restart at the end, indefinitely.
-    pub looping: bool,
-    /// Bus name.
-    pub bus: String,
-    /// Distance at which a positional sound fades out.
-    pub max_distance: f32,
-    /// Start offset in seconds of the sound.
-    pub from_position: f64,
-    /// Balance pan in `[-1, 1]`.
-    pub pan: f32,
-    /// Extra level in dB, added to `volume_db`.
-    pub gain_db: f32,
-    /// Spatialise in the engine from this emitter and the listener (attenuation, cone, pan
-    /// and doppler on top of `volume_db`, `pan` and `pitch`). `None` (the default): the values
-    /// are used as given, as in the original, where callers computed spatial values.
-    pub emitter: Option<Emitter>,
-}
-
-impl Default for PlayParams {
-    fn default() -> Self {
-        Self {
-            mode: PlayMode::NonPositional,
-            position: [0.0; 3],
-            volume_db: 0.0,
-            pitch: 1.0,
-            looping: false,
-            bus: "Master".into(),
-            max_distance: 100.0,
-            from_position: 0.0,
-            pan: 0.0,
-            gain_db: 0.0,
-            emitter: None,
-        }
-    }
-}
-
-impl PlayParams {
-    /// Refuse NaN in any numeric field, naming the first one found. Infinities pass (they
-    /// clamp where they are used).
-    ///
-    /// # Errors
-    /// [`AudioError::InvalidParameter`].
-    pub fn check(&self) -> Result<(), AudioError> {
-        crate::error::not_nan("volume_db", self.volume_db)?;
-        crate::error::not_nan("gain_db", self.gain_db)?;
-        crate::error::not_nan("pan", self.pan)?;
-        crate::error::not_nan("pitch", self.pitch)?;
-        crate::error::not_nan("max_distance", self.max_distance)?;
-        crate::error::vec_not_nan("position", self.position)?;
-        if self.from_position.is_nan() {
-            return Err(AudioError::InvalidParameter {
-                name: "from_position",
-                reason: "NaN".into(),
-            });
-        }
-        if let Some(e) = &self.emitter {
-            check_emitter(e)?;
-        }
-        Ok(())
-    }
-}
 
 /// The bus facet: every backend has it (null accepts layouts and routes nothing).
 pub trait Buses {
@@ -153,12 +20,19 @@ pub trait Buses {
     ///
     /// # Errors
     /// [`AudioError::InvalidLayout`] (too many buses or effects), [`AudioError::InvalidParameter`]
-    /// (NaN), [`AudioError::Busy`], [`AudioError::Shutdown`]. After `Busy`, calling again with
-    /// the same layout finishes the job.
+    /// (NaN), [`AudioError::EffectMemory`] (naming the bus, the effect and
+    /// `effect_memory_mib`), [`AudioError::Shutdown`]. It is never refused because the audio
+    /// thread is behind: what does not fit in the queue waits, in order.
     fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError>;
 }
 
 /// The playback facet: every backend has it.
+///
+/// No call is refused because the audio thread is behind: volume, pan, pitch, emitters and
+/// the listener coalesce (the newest value wins) and discrete commands wait on the calling
+/// thread, in order, up to
+/// [`AudioConfig::max_pending_commands`](crate::AudioConfig::max_pending_commands)
+/// ([`AudioError::CommandBacklogFull`] past it).
 ///
 /// Controls on stale or unknown ids are no-ops; NaN parameters are rejected with
 /// [`AudioError::InvalidParameter`] and change nothing; after [`Playback::shutdown`] controls
@@ -168,27 +42,27 @@ pub trait Playback {
     ///
     /// # Errors
     /// [`AudioError::InvalidParameter`], [`AudioError::UnknownBus`] (mixing backends),
-    /// [`AudioError::NoFreeVoice`], [`AudioError::Busy`], [`AudioError::Shutdown`].
+    /// [`AudioError::NoFreeVoice`], [`AudioError::Shutdown`].
     fn play_audio(&mut self, sound: &Sound, params: &PlayParams) -> Result<ChannelId, AudioError>;
     /// End the channel with a short fade.
     ///
     /// # Errors
-    /// [`AudioError::Busy`], [`AudioError::Shutdown`].
+    /// [`AudioError::Shutdown`].
     fn stop_audio(&mut self, id: ChannelId) -> Result<(), AudioError>;
     /// Hold the channel at its cursor.
     ///
     /// # Errors
-    /// [`AudioError::Busy`], [`AudioError::Shutdown`].
+    /// [`AudioError::Shutdown`].
     fn pause_audio(&mut self, id: ChannelId) -> Result<(), AudioError>;
     /// Continue a paused channel from its cursor.
     ///
     /// # Errors
-    /// [`AudioError::Busy`], [`AudioError::Shutdown`].
+    /// [`AudioError::Shutdown`].
     fn resume_audio(&mut self, id: ChannelId) -> Result<(), AudioError>;
     /// Replace the channel's level (`volume_db` alone) and pan, ramped.
     ///
     /// # Errors
-    /// [`AudioError::InvalidParameter`], [`AudioError::Busy`], [`AudioError::Shutdown`].
+    /// [`AudioError::InvalidParameter`], [`AudioError::Shutdown`].
     fn update_audio_2d(
         &mut self,
         id: ChannelId,
@@ -215,7 +89,7 @@ pub trait Playback {
     /// without one becomes spatial). Null accepts and ignores it.
     ///
     /// # Errors
-    /// [`AudioError::InvalidParameter`] for NaN, [`AudioError::Busy`], [`AudioError::Shutdown`].
+    /// [`AudioError::InvalidParameter`] for NaN, [`AudioError::Shutdown`].
     fn set_emitter(&mut self, id: ChannelId, emitter: &Emitter) -> Result<(), AudioError>;
     /// The listener's position.
     ///
@@ -368,54 +242,4 @@ pub trait HasStreams {
                 .collect(),
         })
     }
-}
-
-/// Which backend [`make_backend`](crate::make_backend) chose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackendKind {
-    /// The default output device with the small fixed buffer.
-    Native,
-    /// The default output device with the large buffer (about 100 ms).
-    Legacy,
-    /// No device: silent, on a clock the game drives.
-    Null,
-    /// No device, no clock: the caller pulls blocks (tests, the CLI's `render`).
-    Offline,
-}
-
-impl BackendKind {
-    /// `native`, `legacy`, `null` or `offline`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            BackendKind::Native => "native",
-            BackendKind::Legacy => "legacy",
-            BackendKind::Null => "null",
-            BackendKind::Offline => "offline",
-        }
-    }
-}
-
-impl fmt::Display for BackendKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What a backend reports about itself.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BackendInfo {
-    /// Which backend this is.
-    pub kind: BackendKind,
-    /// The output device's name (`none` without a device).
-    pub device: String,
-    /// Frames per device callback as granted (`None` without a device).
-    pub buffer_frames: Option<u32>,
-    /// The output latency that buffer costs, in seconds (`None` without a device).
-    pub latency_seconds: Option<f64>,
-    /// Output frames per second.
-    pub sample_rate: u32,
-    /// Output channels.
-    pub channels: u16,
-    /// The device's sample format (`f32` for the null and offline backends).
-    pub sample_format: String,
 }

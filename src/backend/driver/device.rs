@@ -1,5 +1,5 @@
-//! [`DeviceBackend`]: the mixer on a real output device (native or legacy timing), surviving
-//! the loss of that device.
+//! [`Device`]: the driver that plays through a real output device (native or legacy
+//! timing), surviving the loss of that device.
 //!
 //! The renderer lives in a lock-free slot ([`AtomicCell`] of a box, one pointer wide): the
 //! device callback takes it, renders, and puts it back, so it never locks. When the device is
@@ -18,18 +18,15 @@ use std::time::{Duration, Instant};
 use crossbeam_utils::atomic::AtomicCell;
 use platform_cpal::{DeviceConfig, DeviceError, Output, Timing};
 
-use crate::backend::{BackendInfo, BackendKind};
+use crate::backend::{BackendInfo, BackendKind, CoreRenderer, Mixer};
 use crate::config::AudioConfig;
 use crate::error::AudioError;
-use crate::forward::{forward_playback, forward_streaming};
-use crate::listener::Listener;
-use crate::make_backend::warn_once;
-use crate::mixer::{CoreRenderer, Mixer};
+use crate::log::warn_once;
 
 /// The renderer's home between callbacks.
 type Slot = Arc<AtomicCell<Option<Box<CoreRenderer>>>>;
 
-/// What [`DeviceBackend::simulate_device_loss`] lets the reopen find.
+/// What [`Device::simulate_device_loss`] lets the reopen find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reopen {
     /// Reopen the default device, as after a real loss.
@@ -38,9 +35,9 @@ pub enum Reopen {
     NoDevice,
 }
 
-/// A mixing backend playing through the default output device.
-pub struct DeviceBackend {
-    mixer: Mixer,
+/// The driver of a backend playing through the default output device: the cpal stream whose
+/// callback renders, and the silent clock that takes over if the device is lost for good.
+pub struct Device {
     slot: Slot,
     output: Option<Output>,
     clock: Option<SilentClock>,
@@ -52,9 +49,9 @@ pub struct DeviceBackend {
     frames_at_shutdown: u64,
 }
 
-impl std::fmt::Debug for DeviceBackend {
+impl std::fmt::Debug for Device {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceBackend")
+        f.debug_struct("Device")
             .field("info", &self.info)
             .field("output", &self.output)
             .field("silent", &self.clock.is_some())
@@ -74,14 +71,10 @@ fn callback(slot: Slot) -> impl FnMut(&mut [f32]) + Send + 'static {
     }
 }
 
-impl DeviceBackend {
-    /// Open the default output device with `timing`; the mixer runs at the rate and channel
-    /// count the device grants (sounds are resampled to it).
-    ///
-    /// # Errors
-    /// The device's [`DeviceError`] (typed from cpal's errors), or a configuration error
-    /// wrapped as [`DeviceError::Unsupported`].
-    pub fn open(config: &AudioConfig, timing: Timing) -> Result<Self, DeviceError> {
+impl Device {
+    /// Open the default output device with `timing`, and a mixer at the rate and channel count
+    /// the device grants (sounds are resampled to it).
+    pub(crate) fn open(config: &AudioConfig, timing: Timing) -> Result<(Mixer, Self), DeviceError> {
         let plan = platform_cpal::negotiate(&DeviceConfig {
             sample_rate: config.sample_rate,
             channels: config.channels,
@@ -95,12 +88,12 @@ impl DeviceBackend {
         let unsupported = |e: AudioError| DeviceError::Unsupported(e.to_string());
         let core = granted.core().map_err(unsupported)?;
         let memory = granted.effect_memory_floats().map_err(unsupported)?;
-        let (mixer, renderer) = Mixer::new(core, memory).map_err(unsupported)?;
+        let (mixer, renderer) =
+            Mixer::new(core, memory, config.max_pending_commands).map_err(unsupported)?;
         let slot: Slot = Arc::new(AtomicCell::new(Some(renderer)));
         let output = plan.start(|| callback(slot.clone()))?;
         let info = info_of(&output, timing);
-        Ok(Self {
-            mixer,
+        let device = Self {
             slot,
             output: Some(output),
             clock: None,
@@ -109,17 +102,13 @@ impl DeviceBackend {
             reopens: 0,
             fail_reopen: false,
             frames_at_shutdown: 0,
-        })
+        };
+        Ok((mixer, device))
     }
 
     /// What the backend runs on now (after a loss: the reopened device, or the silent clock).
     pub fn info(&self) -> &BackendInfo {
         &self.info
-    }
-
-    /// The listener as last set.
-    pub fn listener(&self) -> &Listener {
-        self.mixer.listener()
     }
 
     /// Frames the device has been handed since the current stream started (0 on the silent
@@ -164,7 +153,7 @@ impl DeviceBackend {
         }
         // Dropping the stream joins its thread: the renderer is back in the slot after this.
         self.output = None;
-        let rate = self.mixer.controller.sample_rate();
+        let rate = self.info.sample_rate;
         let channels = self.info.channels;
         let reopened = if self.fail_reopen {
             Err(DeviceError::NoDefaultDevice)
@@ -206,12 +195,11 @@ impl DeviceBackend {
         }
     }
 
-    /// `Playback::shutdown`: shut the mixer down, then close the stream (which joins its
-    /// thread) or stop the silent clock, so the device is free for the next backend at once,
-    /// not when this one is dropped. No recovery first: a lost device is not reopened only to
-    /// be closed. Idempotent; the renderer stays in its slot until the backend is dropped.
-    fn release(&mut self) {
-        crate::backend::Playback::shutdown(&mut self.mixer);
+    /// `shutdown`: close the stream (which joins its thread) or stop the silent clock, so the
+    /// device is free for the next backend at once, not when this one is dropped. No recovery
+    /// first: a lost device is not reopened only to be closed. Idempotent; the renderer stays
+    /// in its slot until the backend is dropped.
+    fn close(&mut self) {
         if let Some(output) = self.output.take() {
             self.frames_at_shutdown = output.health().frames();
         }
@@ -236,7 +224,7 @@ impl DeviceBackend {
     }
 }
 
-impl Drop for DeviceBackend {
+impl Drop for Device {
     fn drop(&mut self) {
         // Stop whatever drives the renderer before the renderer itself goes.
         self.output = None;
@@ -260,13 +248,26 @@ fn info_of(output: &Output, timing: Timing) -> BackendInfo {
     }
 }
 
-forward_playback!(DeviceBackend => mixer, before recover, shutdown release);
-forward_streaming!(DeviceBackend => mixer, before recover);
+impl super::Driver for Device {}
 
-impl crate::backend::Buses for DeviceBackend {
-    fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
+impl super::sealed::Ops for Device {
+    fn before(&mut self, _mixer: &mut Mixer) {
         self.recover();
-        self.mixer.sync_layout(layout)
+    }
+    fn info(&self) -> &BackendInfo {
+        &self.info
+    }
+    fn has_streams(&self) -> bool {
+        true
+    }
+    fn release(&mut self) {
+        self.close();
+    }
+    fn device(&self) -> Option<&Device> {
+        Some(self)
+    }
+    fn device_mut(&mut self) -> Option<&mut Device> {
+        Some(self)
     }
 }
 
@@ -312,12 +313,6 @@ impl Drop for SilentClock {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-    }
-}
-
-impl crate::backend::HasStreams for DeviceBackend {
-    fn streams(&mut self) -> Option<&mut dyn crate::backend::StreamFacets> {
-        Some(self)
     }
 }
 

@@ -1,0 +1,71 @@
+//! [`Offline`]: the driver with no device and no clock; the caller pulls blocks.
+
+use crate::backend::{BackendInfo, BackendKind, CoreRenderer, Mixer};
+use crate::config::AudioConfig;
+use crate::error::AudioError;
+
+/// The driver of a backend rendered on demand, for tests, tools and the CLI's `render`: see
+/// [`OfflineBackend`](crate::OfflineBackend).
+#[derive(Debug)]
+pub struct Offline {
+    renderer: Box<CoreRenderer>,
+    info: BackendInfo,
+}
+
+impl Offline {
+    /// A mixer and its offline driver for `config`.
+    pub(crate) fn open(config: &AudioConfig) -> Result<(Mixer, Self), AudioError> {
+        let (mixer, renderer) = Mixer::new(
+            config.core()?,
+            config.effect_memory_floats()?,
+            config.max_pending_commands,
+        )?;
+        let info = BackendInfo {
+            kind: BackendKind::Offline,
+            device: "none".into(),
+            buffer_frames: None,
+            latency_seconds: None,
+            sample_rate: config.sample_rate,
+            channels: config.channels,
+            sample_format: "f32".into(),
+        };
+        Ok((mixer, Self { renderer, info }))
+    }
+
+    /// Render `out` (interleaved): every command the calls so far queued applies at the
+    /// current frame first (the backlog included), and the render waits for the decoders of
+    /// file streams, so the same calls give the same bits on every run.
+    pub(crate) fn render(&mut self, mixer: &mut Mixer, out: &mut [f32]) {
+        settle(mixer, &mut self.renderer);
+        mixer.streams().render_decoded(&mut self.renderer, out);
+    }
+
+    /// Frames rendered so far.
+    pub(crate) fn frames_rendered(&self) -> u64 {
+        self.renderer.frames_rendered()
+    }
+}
+
+/// Hand every waiting command to `renderer` now, at its current frame: the controller's
+/// backlog (if the calls outran the queue) goes to the queue as the renderer empties it (each
+/// empty render applies what is queued and renders nothing). Without a backlog this does
+/// nothing, so a render stays free of game-side work (dropping retired sounds).
+pub(crate) fn settle(mixer: &mut Mixer, renderer: &mut CoreRenderer) {
+    while mixer.controller.pending_commands() > 0 {
+        renderer.render(&mut []);
+        mixer.controller.flush();
+    }
+}
+
+impl super::Driver for Offline {}
+
+impl super::sealed::Ops for Offline {
+    fn before(&mut self, _mixer: &mut Mixer) {}
+    fn info(&self) -> &BackendInfo {
+        &self.info
+    }
+    fn has_streams(&self) -> bool {
+        true
+    }
+    fn release(&mut self) {}
+}

@@ -1,0 +1,523 @@
+//! [`Backend`]: the mixer over a driver, and the one implementation of every facet.
+
+use std::path::Path;
+
+use mixer_core::VoiceId;
+use platform_cpal::{DeviceError, Timing};
+
+use crate::backend::driver::{Clock, Device, Driver, Live, LiveDriver, NullClock, Offline};
+use crate::backend::{
+    BackendInfo, BackendKind, Buses, ChannelId, HasStreams, Mixer, PlayParams, Playback,
+    StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
+};
+use crate::capability::{Capability, CapabilitySet};
+use crate::config::AudioConfig;
+use crate::error::{AudioError, check_emitter, not_nan};
+use crate::listener::{Field, Listener};
+use crate::sound::{Container, Sound};
+use crate::stream::{Feed, Source, StreamState};
+
+/// A backend: the mixer (voices, buses, streams, the listener) over a [`Driver`] that decides
+/// how samples leave. Every facet is implemented here, once, for every driver.
+///
+/// - [`make_backend`](crate::make_backend) returns a `Backend` (= `Backend<Live>`): native,
+///   legacy or null, chosen at run time.
+/// - [`OfflineBackend`] renders when pulled, bit-identically; [`NullBackend`] advances on a
+///   clock with no mixing; [`DeviceBackend`] plays through the default output device.
+///
+/// Calls are never refused because the audio thread is behind: continuous parameters
+/// coalesce (the newest value wins) and discrete commands wait on this thread, in order.
+#[derive(Debug)]
+pub struct Backend<D: Driver = Live> {
+    pub(crate) mixer: Mixer,
+    pub(crate) driver: D,
+}
+
+/// A backend rendered on demand: for tests, tools and the CLI's `render`.
+///
+/// Calls take effect at the next rendered frame, so a driver that renders up to an event's
+/// frame and then makes the event's calls applies it at exactly that frame; the same calls at
+/// the same frames give the same bits on every run, every machine and every block size, file
+/// streams included (the render waits for their decoders).
+///
+/// ```
+/// use simvx_audio::{AudioConfig, OfflineBackend, PlayParams, Playback, Sound};
+/// let mut backend = OfflineBackend::new(&AudioConfig::default()).unwrap();
+/// let tone = Sound::tone(440.0, 0.5, 0.1, 48_000, 1).unwrap();
+/// let id = backend.play_audio(&tone, &PlayParams::default()).unwrap();
+/// let block = backend.render_frames(4_800);
+/// assert_eq!(block.len(), 9_600);
+/// assert!(!backend.is_channel_active(id)); // 0.1 s played out
+/// ```
+pub type OfflineBackend = Backend<Offline>;
+
+/// The null backend on its own: the core advanced on a clock with no mixing (SPEC §6).
+/// Channels live and end exactly as on a device; nothing is heard; bus names are checked as
+/// on every backend; it has no streaming facet.
+///
+/// ```
+/// use simvx_audio::{AudioConfig, NullBackend, PlayParams, Playback, Sound};
+/// let mut null = NullBackend::new(&AudioConfig::default()).unwrap();
+/// let beep = Sound::tone(440.0, 0.5, 1.0, 48_000, 1).unwrap();
+/// let id = null.play_audio(&beep, &PlayParams::default()).unwrap();
+/// null.clock().advance(0.5);
+/// assert!((null.get_playback_position(id) - 0.5).abs() < 1e-4);
+/// null.clock().advance(0.5);
+/// assert!(!null.is_channel_active(id));
+/// ```
+pub type NullBackend = Backend<Clock>;
+
+/// A backend on the default output device, opened with a given timing.
+pub type DeviceBackend = Backend<Device>;
+
+impl<D: Driver> Backend<D> {
+    /// Which backend this is, its device, buffer, latency, rate and format (after a device
+    /// loss: what it runs on now).
+    pub fn info(&self) -> &BackendInfo {
+        self.driver.info()
+    }
+
+    /// Which backend this is.
+    pub fn kind(&self) -> BackendKind {
+        self.info().kind
+    }
+
+    /// The driver beneath the mixer.
+    pub fn driver(&self) -> &D {
+        &self.driver
+    }
+
+    /// The driver beneath the mixer, to control it (simulate a device loss, say).
+    pub fn driver_mut(&mut self) -> &mut D {
+        &mut self.driver
+    }
+
+    /// The device driver's state (device clock, underruns, reopens), when this backend plays
+    /// through a device (native or legacy).
+    pub fn device(&self) -> Option<&Device> {
+        self.driver.device()
+    }
+
+    /// The device driver's controls (loss simulation), when this backend plays through a
+    /// device.
+    pub fn as_device(&mut self) -> Option<&mut Device> {
+        self.driver.device_mut()
+    }
+
+    /// The listener as last set.
+    pub fn listener(&self) -> &Listener {
+        self.mixer.listener()
+    }
+
+    /// Voices in use at once, at most.
+    pub fn voice_capacity(&self) -> usize {
+        self.mixer.capacity()
+    }
+
+    /// Discrete commands waiting on this thread for the audio thread to take them (0 unless
+    /// the audio thread fell behind a burst).
+    pub fn pending_commands(&self) -> usize {
+        self.mixer.controller.pending_commands()
+    }
+
+    /// The streaming facet, where this backend has one (null never does).
+    pub fn streaming(&mut self) -> Option<&mut dyn Streaming> {
+        if self.driver.has_streams() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+
+    /// The pacing facet, where this backend has one.
+    pub fn stream_pacing(&mut self) -> Option<&mut dyn StreamPacing> {
+        if self.driver.has_streams() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+
+    /// The draining facet, where this backend has one.
+    pub fn stream_draining(&mut self) -> Option<&mut dyn StreamDraining> {
+        if self.driver.has_streams() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+
+    /// The streaming facet, or [`AudioError::Capability`] naming what the backend offers.
+    ///
+    /// # Errors
+    /// [`AudioError::Capability`] when the backend has no streaming facet.
+    pub fn require_streaming(&mut self) -> Result<&mut dyn Streaming, AudioError> {
+        let kind = self.kind();
+        let advertised = self.list_capabilities();
+        self.streaming().ok_or_else(|| AudioError::Capability {
+            capability: Capability::Streaming.as_str().into(),
+            backend: kind.as_str().into(),
+            advertised: advertised.strings().into_iter().map(String::from).collect(),
+        })
+    }
+
+    /// The mixer, after the driver's turn (a lost device recovers, a clock catches up), or
+    /// [`AudioError::Shutdown`].
+    fn live(&mut self) -> Result<&mut Mixer, AudioError> {
+        if self.mixer.shut_down {
+            return Err(AudioError::Shutdown);
+        }
+        self.driver.before(&mut self.mixer);
+        Ok(&mut self.mixer)
+    }
+
+    /// The mixer for a query: after the driver's turn, or `None` after shutdown.
+    fn query(&mut self) -> Option<&mut Mixer> {
+        self.live().ok()
+    }
+}
+
+impl<D: Driver> Playback for Backend<D> {
+    fn play_audio(&mut self, sound: &Sound, params: &PlayParams) -> Result<ChannelId, AudioError> {
+        let mixer = self.live()?;
+        params.check()?;
+        let bus = mixer.bus_id(&params.bus)?;
+        let core = mixer_core::PlayParams {
+            volume_db: params.volume_db,
+            gain_db: params.gain_db,
+            pan: params.pan,
+            pitch: params.pitch,
+            looping: params.looping,
+            from_position: params.from_position,
+            bus,
+            emitter: params.emitter,
+        };
+        match mixer.controller.play(Source::Sound(sound.clone()), &core) {
+            Ok(v) => Ok(ChannelId(v.to_bits())),
+            Err(e) => Err(mixer.err(e)),
+        }
+    }
+
+    fn stop_audio(&mut self, id: ChannelId) -> Result<(), AudioError> {
+        self.live()?.control(id, |c, v| c.stop(v))
+    }
+
+    fn pause_audio(&mut self, id: ChannelId) -> Result<(), AudioError> {
+        self.live()?.control(id, |c, v| c.pause(v))
+    }
+
+    fn resume_audio(&mut self, id: ChannelId) -> Result<(), AudioError> {
+        self.live()?.control(id, |c, v| c.resume(v))
+    }
+
+    fn update_audio_2d(
+        &mut self,
+        id: ChannelId,
+        volume_db: f32,
+        pan: f32,
+    ) -> Result<(), AudioError> {
+        let mixer = self.live()?;
+        not_nan("volume_db", volume_db)?;
+        not_nan("pan", pan)?;
+        mixer.control(id, |c, v| c.set_mix(v, volume_db, pan))
+    }
+
+    fn update_audio_3d(
+        &mut self,
+        id: ChannelId,
+        volume_db: f32,
+        pan: f32,
+        pitch: f32,
+    ) -> Result<(), AudioError> {
+        let mixer = self.live()?;
+        not_nan("volume_db", volume_db)?;
+        not_nan("pan", pan)?;
+        not_nan("pitch", pitch)?;
+        mixer.control(id, |c, v| {
+            c.set_mix(v, volume_db, pan)?;
+            c.set_pitch(v, pitch)
+        })
+    }
+
+    fn set_pitch(&mut self, id: ChannelId, pitch: f32) -> Result<(), AudioError> {
+        let mixer = self.live()?;
+        not_nan("pitch", pitch)?;
+        mixer.control(id, |c, v| c.set_pitch(v, pitch))
+    }
+
+    fn set_emitter(&mut self, id: ChannelId, emitter: &crate::Emitter) -> Result<(), AudioError> {
+        let mixer = self.live()?;
+        check_emitter(emitter)?;
+        mixer.control(id, |c, v| {
+            c.set_emitter(v, emitter);
+            Ok(())
+        })
+    }
+
+    fn set_listener_position(&mut self, v: [f32; 3]) -> Result<(), AudioError> {
+        self.live()?.set_listener(Field::Position, v)
+    }
+
+    fn set_listener_velocity(&mut self, v: [f32; 3]) -> Result<(), AudioError> {
+        self.live()?.set_listener(Field::Velocity, v)
+    }
+
+    fn set_listener_direction(&mut self, v: [f32; 3]) -> Result<(), AudioError> {
+        self.live()?.set_listener(Field::Direction, v)
+    }
+
+    fn set_listener_world_up(&mut self, v: [f32; 3]) -> Result<(), AudioError> {
+        self.live()?.set_listener(Field::WorldUp, v)
+    }
+
+    fn get_playback_position(&mut self, id: ChannelId) -> f64 {
+        let Some(mixer) = self.query() else {
+            return 0.0;
+        };
+        match VoiceId::from_bits(id.0) {
+            Some(v) if mixer.controller.is_active(v) => {
+                mixer.streams.position(id, mixer.controller.position(v))
+            }
+            _ => 0.0,
+        }
+    }
+
+    fn is_channel_active(&mut self, id: ChannelId) -> bool {
+        let Some(mixer) = self.query() else {
+            return false;
+        };
+        mixer.controller.collect();
+        VoiceId::from_bits(id.0).is_some_and(|v| mixer.controller.is_active(v))
+    }
+
+    fn shutdown(&mut self) {
+        if self.mixer.shut_down {
+            return;
+        }
+        self.mixer.shut_down = true;
+        self.mixer.streams.clear();
+        // Stop everything (the renderer fades the voices out and hands their sounds back
+        // while it still runs), then let the driver free the device.
+        let _ = self.mixer.controller.stop_all();
+        self.driver.release();
+    }
+
+    fn list_capabilities(&self) -> CapabilitySet {
+        if self.driver.info().kind == BackendKind::Null {
+            CapabilitySet::NULL
+        } else {
+            CapabilitySet::MIXER
+        }
+    }
+}
+
+impl<D: Driver> Buses for Backend<D> {
+    fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
+        self.live()?.sync_layout(layout)
+    }
+}
+
+impl<D: Driver> Streaming for Backend<D> {
+    fn open_stream(
+        &mut self,
+        volume_db: f32,
+        bus: &str,
+        buffer_seconds: f64,
+        looping: bool,
+        stream: Option<&Path>,
+        from_position: f64,
+    ) -> Result<ChannelId, AudioError> {
+        if !self.driver.has_streams() {
+            return Err(streaming_missing(self.kind(), self.list_capabilities()));
+        }
+        let mixer = self.live()?;
+        not_nan("volume_db", volume_db)?;
+        if from_position.is_nan() {
+            return Err(AudioError::InvalidParameter {
+                name: "from_position",
+                reason: "NaN".into(),
+            });
+        }
+        let bus_id = mixer.bus_id(bus)?;
+        let (rate, channels) = mixer.stream_format_now();
+        let (ring, feed) = match stream {
+            None => (
+                crate::stream::ring(buffer_seconds, rate, channels)?,
+                Feed::Caller,
+            ),
+            Some(path) => match crate::stream::container_of(path)? {
+                // As in the original, WAV is always decoded by the caller and fed.
+                Container::Wav => (
+                    crate::stream::ring(buffer_seconds, rate, channels)?,
+                    Feed::Caller,
+                ),
+                _ => {
+                    let decoder = crate::stream_decode::open_file(path, from_position)?;
+                    let ring = crate::stream::ring(
+                        buffer_seconds,
+                        decoder.rate(),
+                        decoder.channel_count(),
+                    )?;
+                    let name = path.display().to_string();
+                    let thread = crate::stream_decode::DecoderThread::spawn(
+                        name,
+                        decoder,
+                        ring.clone(),
+                        looping,
+                    )?;
+                    (ring, Feed::Decoder(thread))
+                }
+            },
+        };
+        let params = mixer_core::PlayParams {
+            volume_db,
+            bus: bus_id,
+            ..mixer_core::PlayParams::default()
+        };
+        let id = match mixer.controller.play(Source::Stream(ring.clone()), &params) {
+            Ok(v) => ChannelId(v.to_bits()),
+            Err(e) => return Err(mixer.err(e)),
+        };
+        mixer.prune_streams();
+        mixer.streams.insert(id, StreamState::new(ring, feed));
+        Ok(id)
+    }
+
+    fn feed_audio_chunk(&mut self, id: ChannelId, bytes: &[u8]) -> Result<usize, AudioError> {
+        Ok(self.live()?.streams.feed(id, bytes))
+    }
+
+    fn take_stream_errors(&mut self) -> Vec<(ChannelId, AudioError)> {
+        self.mixer.streams.take_errors()
+    }
+
+    fn stream_stats(&self, id: ChannelId) -> Option<StreamStats> {
+        self.mixer.streams.stats(id)
+    }
+}
+
+impl<D: Driver> StreamPacing for Backend<D> {
+    fn stream_format(&self) -> (u32, u16) {
+        self.mixer.stream_format_now()
+    }
+
+    fn frames_available(&mut self, id: ChannelId) -> usize {
+        self.query().map_or(0, |m| m.streams.frames_available(id))
+    }
+}
+
+impl<D: Driver> StreamDraining for Backend<D> {
+    fn end_of_stream(&mut self, id: ChannelId) -> Result<(), AudioError> {
+        self.live()?.streams.end(id);
+        Ok(())
+    }
+}
+
+impl<D: Driver> HasStreams for Backend<D> {
+    fn streams(&mut self) -> Option<&mut dyn StreamFacets> {
+        if self.driver.has_streams() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+}
+
+fn streaming_missing(kind: BackendKind, advertised: CapabilitySet) -> AudioError {
+    AudioError::Capability {
+        capability: Capability::Streaming.as_str().into(),
+        backend: kind.as_str().into(),
+        advertised: advertised.strings().into_iter().map(String::from).collect(),
+    }
+}
+
+impl Backend<Offline> {
+    /// A backend rendering at `config`'s rate and channels.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`] for a configuration out of range.
+    pub fn new(config: &AudioConfig) -> Result<Self, AudioError> {
+        let (mixer, driver) = Offline::open(config)?;
+        Ok(Self { mixer, driver })
+    }
+
+    /// Render the next `out.len() / channels` frames, interleaved. Every call made so far
+    /// applies at the first of them. After shutdown: silence.
+    pub fn render(&mut self, out: &mut [f32]) {
+        self.driver.render(&mut self.mixer, out);
+        if self.mixer.shut_down {
+            out.fill(0.0);
+        }
+    }
+
+    /// Render the next `frames` frames into a new buffer.
+    pub fn render_frames(&mut self, frames: usize) -> Vec<f32> {
+        let mut out = vec![0.0; frames * self.info().channels as usize];
+        self.render(&mut out);
+        out
+    }
+
+    /// Frames rendered so far.
+    pub fn frames_rendered(&self) -> u64 {
+        self.driver.frames_rendered()
+    }
+}
+
+impl Backend<Clock> {
+    /// A null backend for `config`, on a manual clock at 0 s.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`] for a configuration out of range.
+    pub fn new(config: &AudioConfig) -> Result<Self, AudioError> {
+        let (mixer, driver) = Clock::open(config)?;
+        Ok(Self { mixer, driver })
+    }
+
+    /// The clock: advance it, or hand it to the wall clock.
+    pub fn clock(&mut self) -> NullClock<'_> {
+        NullClock {
+            mixer: &mut self.mixer,
+            clock: &mut self.driver,
+        }
+    }
+}
+
+impl Backend<Device> {
+    /// Open the default output device with `timing`; the mixer runs at the rate and channel
+    /// count the device grants (sounds are resampled to it).
+    ///
+    /// # Errors
+    /// The device's [`DeviceError`] (typed from cpal's errors), or a configuration error
+    /// wrapped as [`DeviceError::Unsupported`].
+    pub fn open(config: &AudioConfig, timing: Timing) -> Result<Self, DeviceError> {
+        let (mixer, driver) = Device::open(config, timing)?;
+        Ok(Self { mixer, driver })
+    }
+}
+
+impl Backend<Live> {
+    pub(crate) fn from_device(backend: Backend<Device>) -> Self {
+        Self {
+            mixer: backend.mixer,
+            driver: Live(LiveDriver::Device(Box::new(backend.driver))),
+        }
+    }
+
+    pub(crate) fn from_null(backend: Backend<Clock>) -> Self {
+        Self {
+            mixer: backend.mixer,
+            driver: Live(LiveDriver::Null(backend.driver)),
+        }
+    }
+
+    /// The null backend's clock, when this is the null backend.
+    pub fn as_null(&mut self) -> Option<NullClock<'_>> {
+        match &mut self.driver.0 {
+            LiveDriver::Null(clock) => Some(NullClock {
+                mixer: &mut self.mixer,
+                clock,
+            }),
+            LiveDriver::Device(_) => None,
+        }
+    }
+}

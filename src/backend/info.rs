@@ -1,0 +1,53 @@
+//! What a backend reports about itself.
+
+use std::fmt;
+
+/// Which backend [`make_backend`](crate::make_backend) chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// The default output device with the small fixed buffer.
+    Native,
+    /// The default output device with the large buffer (about 100 ms).
+    Legacy,
+    /// No device: silent, on a clock the game drives.
+    Null,
+    /// No device, no clock: the caller pulls blocks (tests, the CLI's `render`).
+    Offline,
+}
+
+impl BackendKind {
+    /// `native`, `legacy`, `null` or `offline`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Native => "native",
+            BackendKind::Legacy => "legacy",
+            BackendKind::Null => "null",
+            BackendKind::Offline => "offline",
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a backend reports about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendInfo {
+    /// Which backend this is.
+    pub kind: BackendKind,
+    /// The output device's name (`none` without a device).
+    pub device: String,
+    /// Frames per device callback as granted (`None` without a device).
+    pub buffer_frames: Option<u32>,
+    /// The output latency that buffer costs, in seconds (`None` without a device).
+    pub latency_seconds: Option<f64>,
+    /// Output frames per second.
+    pub sample_rate: u32,
+    /// Output channels.
+    pub channels: u16,
+    /// The device's sample format (`f32` for the null and offline backends).
+    pub sample_format: String,
+}

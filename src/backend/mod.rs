@@ -1,0 +1,29 @@
+//! Backends: one implementation of every facet over the core's controller, and beneath it
+//! the way samples leave.
+//!
+//! A [`Backend`] is a mixer (the core's [`Controller`](mixer_core::Controller) with bus names,
+//! streams and the listener) over a [`Driver`]: a device callback ([`Device`]), an offline
+//! pull ([`Offline`]) or a clock with no mixing ([`Clock`], the null backend). The facets are
+//! implemented once, on `Backend<D>` for every driver; the driver only decides what happens
+//! around a call (recover a lost device, follow the wall clock) and how time moves.
+//! [`make_backend`] picks the driver at run time ([`Live`]: native, legacy or null).
+
+mod driver;
+mod engine;
+mod facet;
+mod info;
+mod mixer;
+mod params;
+mod select;
+mod sync;
+
+pub use driver::{Clock, Device, Driver, Live, NullClock, Offline, Reopen};
+pub use engine::{Backend, DeviceBackend, NullBackend, OfflineBackend};
+pub use facet::{
+    Buses, HasStreams, Playback, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
+};
+pub use info::{BackendInfo, BackendKind};
+pub use params::{ChannelId, PlayMode, PlayParams};
+pub use select::{make_backend, null_backend};
+
+pub(crate) use mixer::{CoreRenderer, Mixer};

@@ -1,0 +1,137 @@
+//! The types the playback calls take: channel ids and the arguments of `play_audio`.
+
+use std::fmt;
+use std::num::NonZeroU64;
+
+use crate::error::{AudioError, check_emitter};
+use mixer_core::spatial::Emitter;
+
+/// An opaque, non-zero channel id. Ids of ended channels stay inert: controls on them do
+/// nothing and queries report "not active".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChannelId(pub(crate) NonZeroU64);
+
+impl ChannelId {
+    /// The id as a number (for logs and the original's integer ids).
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+
+    /// The id with number `n` (as [`get`](Self::get) gave it); `None` for 0. An id no backend
+    /// issued is simply inert.
+    pub fn from_raw(n: u64) -> Option<Self> {
+        NonZeroU64::new(n).map(Self)
+    }
+}
+
+impl fmt::Display for ChannelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// How a sound is placed. In modes `2d` and `3d` the caller computes volume, pan and pitch
+/// (the original's players do); `position` and `max_distance` are recorded for the engine-side
+/// spatialisation that builds on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlayMode {
+    /// `non_positional`
+    #[default]
+    NonPositional,
+    /// `2d`
+    TwoD,
+    /// `3d`
+    ThreeD,
+}
+
+impl PlayMode {
+    /// Parse the original's strings: `non_positional`, `2d`, `3d`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "non_positional" => Some(PlayMode::NonPositional),
+            "2d" => Some(PlayMode::TwoD),
+            "3d" => Some(PlayMode::ThreeD),
+            _ => None,
+        }
+    }
+}
+
+/// Arguments of [`Playback::play_audio`](crate::Playback::play_audio), with the original's defaults.
+///
+/// ```
+/// use simvx_audio::PlayParams;
+/// let p = PlayParams { volume_db: -6.0, pan: 0.25, ..PlayParams::default() };
+/// assert_eq!(p.bus, "Master");
+/// assert_eq!(p.pitch, 1.0);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayParams {
+    /// Placement mode.
+    pub mode: PlayMode,
+    /// World position (modes `2d`/`3d`).
+    pub position: [f32; 3],
+    /// Level in dB; −80 and below is silence.
+    pub volume_db: f32,
+    /// Resampling ratio, clamped to `[0.1, 16]`.
+    pub pitch: f32,
+    /// Restart at the end, indefinitely.
+    pub looping: bool,
+    /// Bus name.
+    pub bus: String,
+    /// Distance at which a positional sound fades out.
+    pub max_distance: f32,
+    /// Start offset in seconds of the sound.
+    pub from_position: f64,
+    /// Balance pan in `[-1, 1]`.
+    pub pan: f32,
+    /// Extra level in dB, added to `volume_db`.
+    pub gain_db: f32,
+    /// Spatialise in the engine from this emitter and the listener (attenuation, cone, pan
+    /// and doppler on top of `volume_db`, `pan` and `pitch`). `None` (the default): the values
+    /// are used as given, as in the original, where callers computed spatial values.
+    pub emitter: Option<Emitter>,
+}
+
+impl Default for PlayParams {
+    fn default() -> Self {
+        Self {
+            mode: PlayMode::NonPositional,
+            position: [0.0; 3],
+            volume_db: 0.0,
+            pitch: 1.0,
+            looping: false,
+            bus: "Master".into(),
+            max_distance: 100.0,
+            from_position: 0.0,
+            pan: 0.0,
+            gain_db: 0.0,
+            emitter: None,
+        }
+    }
+}
+
+impl PlayParams {
+    /// Refuse NaN in any numeric field, naming the first one found. Infinities pass (they
+    /// clamp where they are used).
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`].
+    pub fn check(&self) -> Result<(), AudioError> {
+        crate::error::not_nan("volume_db", self.volume_db)?;
+        crate::error::not_nan("gain_db", self.gain_db)?;
+        crate::error::not_nan("pan", self.pan)?;
+        crate::error::not_nan("pitch", self.pitch)?;
+        crate::error::not_nan("max_distance", self.max_distance)?;
+        crate::error::vec_not_nan("position", self.position)?;
+        if self.from_position.is_nan() {
+            return Err(AudioError::InvalidParameter {
+                name: "from_position",
+                reason: "NaN".into(),
+            });
+        }
+        if let Some(e) = &self.emitter {
+            check_emitter(e)?;
+        }
+        Ok(())
+    }
+}

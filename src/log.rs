@@ -1,0 +1,21 @@
+//! The crate's log target and its once-per-cause warnings.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+/// The `log` target of every message this crate logs.
+pub const LOG_TARGET: &str = "simvx_audio";
+
+static WARNED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// Log `message` at WARNING once per process for `key`. Returns whether it was logged.
+pub(crate) fn warn_once(key: String, message: &str) -> bool {
+    let first = WARNED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert(key);
+    if first {
+        log::warn!(target: LOG_TARGET, "{message}");
+    }
+    first
+}
