@@ -111,7 +111,7 @@ pub enum AudioError {
     Shutdown,
     /// A scene file that cannot be used.
     #[error(transparent)]
-    Scene(#[from] crate::scene::SceneError),
+    Scene(#[from] SceneError),
     /// An I/O error outside decoding (writing a WAV file, reading a scene).
     #[error("{context}: {source}")]
     Io {
@@ -192,3 +192,31 @@ pub(crate) fn check_emitter(e: &mixer_core::spatial::Emitter) -> Result<(), Audi
     not_nan("emitter.doppler_factor", e.doppler_factor)?;
     Ok(())
 }
+
+/// Why a scene file cannot be used: the file, where in it, which field, and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SceneError {
+    /// The scene file (or `<scene>` for scenes from a string).
+    pub file: String,
+    /// `event N`, `sound "name"`, or `None` for the top level.
+    pub location: Option<String>,
+    /// The field, where one is at fault.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for SceneError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = &self.location {
+            write!(f, ": {l}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for SceneError {}

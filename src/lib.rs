@@ -20,19 +20,16 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod backend;
+mod bus;
 mod capability;
+mod channel;
 mod config;
-mod decode;
-mod effect;
 mod error;
-mod layout;
 mod listener;
 mod log;
-mod play;
 mod scene;
 mod sound;
 mod stream;
-mod stream_decode;
 mod synth;
 mod wav;
 
@@ -42,18 +39,17 @@ pub use backend::{
     Playback, Reopen, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
     make_backend, null_backend,
 };
+pub use bus::{AudioBus, AudioBusLayout, MASTER};
+pub use bus::{
+    BandKind, CompressorParams, DelayParams, EFFECT_TAGS, Effect, EffectParams, EqBand, EqParams,
+    FilterParams, GainParams, LimiterParams, MAX_EQ_BANDS, ReverbParams, SoftClipParams,
+};
 pub use capability::{Capability, CapabilitySet};
 pub use config::{
     ALLOW_LEGACY_ENV, AudioConfig, DEFAULT_BUSES, FallbackPolicy, MAX_BUSES, MAX_EFFECTS,
     MAX_VOICES,
 };
-pub use decode::{Loading, StreamDecoder, decode_bytes, decode_file, load_in_background};
-pub use effect::{
-    BandKind, CompressorParams, DelayParams, EFFECT_TAGS, Effect, EffectParams, EqBand, EqParams,
-    FilterParams, GainParams, LimiterParams, MAX_EQ_BANDS, ReverbParams, SoftClipParams,
-};
 pub use error::AudioError;
-pub use layout::{AudioBus, AudioBusLayout, MASTER};
 pub use listener::Listener;
 pub use log::LOG_TARGET;
 pub use mixer_core::Interpolation;
@@ -67,10 +63,11 @@ pub use mixer_core::synth::{
     Adsr, Envelope, Filter, Oscillator, Stage, SynthError, SynthParam, SynthVoice,
 };
 pub use platform_cpal::{DeviceError, Timing};
-pub use play::{SCENE_VOICES, ScenePlayer, render_scene};
 pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,
 };
+pub use scene::{SCENE_VOICES, ScenePlayer, render_scene};
+pub use sound::decode::{Loading, StreamDecoder, decode_bytes, decode_file, load_in_background};
 pub use sound::{Container, Sound};
 pub use synth::{AudioSynth, SYNTH_VOICES, SynthStream};
 pub use wav::{RenderStats, WavFormat, to_s16, write_wav};

@@ -11,13 +11,13 @@ use core::ops::Deref;
 use core::sync::atomic::Ordering;
 
 use crate::backlog::{Backlog, NoBacklog, Queued};
+use crate::bus_table::BusMirror;
 use crate::command::{ASAP, Command, Stamped, VoiceStart};
-use crate::db::{self, MAX_DB};
-use crate::error::{Error, Param};
+use crate::db::gain_of;
+use crate::error::{Error, Param, finite_or};
 use crate::id::{BusId, VoiceId};
 use crate::mailbox::{self, field};
 use crate::math::clamp;
-use crate::routing::BusMirror;
 use crate::shared::Shared;
 use crate::source::SoundData;
 use crate::spatial::{Emitter, Listener};
@@ -108,19 +108,6 @@ pub struct Controller<H, S, const V: usize, const B: usize, const E: usize, P = 
     limit: usize,
     smoothing_rate: u32,
     _sound: PhantomData<fn() -> H>,
-}
-
-pub(crate) fn finite_or(param: Param, x: f32) -> Result<f32, Error> {
-    if x.is_nan() {
-        Err(Error::InvalidParameter(param))
-    } else {
-        Ok(x)
-    }
-}
-
-/// Linear gain of `db` decibels, with infinities clamped and the −80 dB floor.
-pub(crate) fn gain_of(db: f32) -> f32 {
-    db::db_to_linear(clamp(db, -1000.0, MAX_DB))
 }
 
 impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize> Controller<H, S, V, B, E>

@@ -66,6 +66,11 @@ pub fn linear_to_db(gain: f32) -> f32 {
     if db < SILENCE_DB { SILENCE_DB } else { db }
 }
 
+/// Linear gain of `db` decibels, with infinities clamped and the −80 dB floor.
+pub(crate) fn gain_of(db: f32) -> f32 {
+    db_to_linear(crate::math::clamp(db, -1000.0, MAX_DB))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

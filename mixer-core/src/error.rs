@@ -102,3 +102,13 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+/// `x`, or [`Error::InvalidParameter`] naming `param` if it is NaN (infinities pass: they
+/// clamp where they are used).
+pub(crate) fn finite_or(param: Param, x: f32) -> Result<f32, Error> {
+    if x.is_nan() {
+        Err(Error::InvalidParameter(param))
+    } else {
+        Ok(x)
+    }
+}

@@ -39,6 +39,7 @@
 
 mod backlog;
 mod bus;
+mod bus_table;
 mod chain;
 mod command;
 mod config;

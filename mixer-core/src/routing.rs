@@ -11,62 +11,18 @@
 use core::ops::Deref;
 
 use crate::backlog::{Backlog, Queued};
+use crate::bus_table::{BusMirror, SlotMirror, solo_gates};
 use crate::command::{ASAP, Command};
-use crate::controller::{Controller, finite_or, gain_of};
+use crate::controller::Controller;
+use crate::db::gain_of;
 use crate::db::{self, MAX_DB};
 use crate::effect::{EffectContext, EffectParams};
+use crate::error::finite_or;
 use crate::error::{Error, Param};
 use crate::id::BusId;
 use crate::math::clamp;
 use crate::shared::Shared;
 use crate::source::SoundData;
-
-/// What the controller knows of one effect slot.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SlotMirror {
-    /// The effect kind (tag) in the slot, if any.
-    kind: Option<&'static str>,
-    offset: usize,
-    len: usize,
-}
-
-impl SlotMirror {
-    const EMPTY: Self = Self {
-        kind: None,
-        offset: 0,
-        len: 0,
-    };
-}
-
-/// The controller's mirror of a bus slot.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct BusMirror<const E: usize> {
-    pub live: bool,
-    pub parent: Option<BusId>,
-    /// Own level, linear.
-    volume: f32,
-    mute: bool,
-    solo: bool,
-    /// The gain last sent to the renderer (level × mute × solo gate); NaN before the first.
-    sent: f32,
-    chain: [SlotMirror; E],
-}
-
-impl<const E: usize> BusMirror<E> {
-    pub const DEAD: Self = Self {
-        live: false,
-        parent: None,
-        volume: 1.0,
-        mute: false,
-        solo: false,
-        sent: 1.0,
-        chain: [SlotMirror::EMPTY; E],
-    };
-    pub const MASTER: Self = Self {
-        live: true,
-        ..Self::DEAD
-    };
-}
 
 impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize, P>
     Controller<H, S, V, B, E, P>
@@ -362,48 +318,4 @@ where
         }
         Ok(())
     }
-}
-
-/// The solo gate of every bus: all open when no bus but Master is soloed; else open for Master,
-/// for soloed buses and everything routed into them, and for everything on their way out.
-fn solo_gates<const B: usize, const E: usize>(buses: &[BusMirror<E>; B]) -> [bool; B] {
-    let soloed = |i: usize| i != 0 && buses[i].live && buses[i].solo;
-    if !(0..B).any(soloed) {
-        return [true; B];
-    }
-    let mut gates = [false; B];
-    gates[0] = true;
-    for i in 0..B {
-        if !buses[i].live {
-            continue;
-        }
-        // Walk i's route to the output: if it meets a soloed bus, i feeds it (or is it).
-        let mut at = Some(i);
-        let mut steps = 0;
-        while let Some(b) = at {
-            if soloed(b) {
-                gates[i] = true;
-                break;
-            }
-            at = buses[b].parent.map(BusId::index).filter(|&p| p < B);
-            steps += 1;
-            if steps > B {
-                break;
-            }
-        }
-        // A soloed bus opens every bus on its way out.
-        if soloed(i) {
-            let mut at = buses[i].parent.map(BusId::index);
-            let mut steps = 0;
-            while let Some(b) = at.filter(|&p| p < B) {
-                gates[b] = true;
-                at = buses[b].parent.map(BusId::index);
-                steps += 1;
-                if steps > B {
-                    break;
-                }
-            }
-        }
-    }
-    gates
 }

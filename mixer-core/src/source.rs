@@ -5,8 +5,6 @@
 //! handle goes back to the game thread (see [`Controller::collect`](crate::Controller::collect)),
 //! so the last reference is never dropped on the audio thread.
 
-use crate::stream::StreamSource;
-
 /// The sample layout of a sound's PCM data, interleaved when stereo.
 #[derive(Debug, Clone, Copy)]
 pub enum Samples<'a> {
@@ -144,4 +142,27 @@ impl<T: SoundData + ?Sized> SoundData for &T {
     fn sample_rate(&self) -> u32 {
         (**self).sample_rate()
     }
+}
+
+/// The read side of a ring as a voice sees it, whatever the ring's storage.
+pub trait StreamSource {
+    /// Mono or stereo.
+    fn channels(&self) -> Channels;
+    /// The frames' rate.
+    fn sample_rate(&self) -> u32;
+    /// Frames readable now.
+    fn readable(&self) -> usize;
+    /// Frame `i` past the read position.
+    fn frame(&self, i: usize) -> (f32, f32);
+    /// Release `n` frames.
+    fn release(&self, n: usize);
+    /// Frames released so far.
+    fn released(&self) -> usize;
+    /// Whether the producer said it is done.
+    fn is_ended(&self) -> bool;
+    /// Count underruns: `stretches` new empty stretches, `frames` silent frames.
+    fn count_underrun(&self, stretches: usize, frames: usize);
+    /// The voice reading the stream has ended; nothing will read it again (the renderer
+    /// calls this once the voice has played out or its stop has faded; it must not block).
+    fn close(&self) {}
 }

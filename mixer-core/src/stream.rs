@@ -22,6 +22,7 @@
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use crate::source::Channels;
+pub use crate::source::StreamSource;
 
 /// A PCM ring for one streaming voice. `B` is its storage: `capacity · channels` atomics.
 #[derive(Debug)]
@@ -194,29 +195,6 @@ impl<B: AsRef<[AtomicU32]>> StreamRing<B> {
         self.underruns.fetch_add(stretches, Ordering::Relaxed);
         self.underrun_frames.fetch_add(frames, Ordering::Relaxed);
     }
-}
-
-/// The read side of a ring as a voice sees it, whatever the ring's storage.
-pub trait StreamSource {
-    /// Mono or stereo.
-    fn channels(&self) -> Channels;
-    /// The frames' rate.
-    fn sample_rate(&self) -> u32;
-    /// Frames readable now.
-    fn readable(&self) -> usize;
-    /// Frame `i` past the read position.
-    fn frame(&self, i: usize) -> (f32, f32);
-    /// Release `n` frames.
-    fn release(&self, n: usize);
-    /// Frames released so far.
-    fn released(&self) -> usize;
-    /// Whether the producer said it is done.
-    fn is_ended(&self) -> bool;
-    /// Count underruns: `stretches` new empty stretches, `frames` silent frames.
-    fn count_underrun(&self, stretches: usize, frames: usize);
-    /// The voice reading the stream has ended; nothing will read it again (the renderer
-    /// calls this once the voice has played out or its stop has faded; it must not block).
-    fn close(&self) {}
 }
 
 impl<B: AsRef<[AtomicU32]>> StreamSource for StreamRing<B> {

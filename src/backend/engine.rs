@@ -352,14 +352,14 @@ impl<D: Driver> Streaming for Backend<D> {
                     Feed::Caller,
                 ),
                 _ => {
-                    let decoder = crate::stream_decode::open_file(path, from_position)?;
+                    let decoder = crate::stream::decoder::open_file(path, from_position)?;
                     let ring = crate::stream::ring(
                         buffer_seconds,
                         decoder.rate(),
                         decoder.channel_count(),
                     )?;
                     let name = path.display().to_string();
-                    let thread = crate::stream_decode::DecoderThread::spawn(
+                    let thread = crate::stream::decoder::DecoderThread::spawn(
                         name,
                         decoder,
                         ring.clone(),

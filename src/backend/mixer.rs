@@ -8,8 +8,8 @@ use std::sync::Arc;
 use mixer_core::{Backlog, BusId, Queued, VoiceId};
 
 use crate::backend::ChannelId;
+use crate::bus::Effect;
 use crate::config::{DEFAULT_BUSES, MAX_BUSES, MAX_EFFECTS, MAX_VOICES};
-use crate::effect::Effect;
 use crate::error::{AudioError, CoreContext};
 use crate::listener::{Field, Listener};
 use crate::stream::{Source, Streams};

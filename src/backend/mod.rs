@@ -17,13 +17,14 @@ mod params;
 mod select;
 mod sync;
 
+pub use crate::channel::ChannelId;
 pub use driver::{Clock, Device, Driver, Live, NullClock, Offline, Reopen};
 pub use engine::{Backend, DeviceBackend, NullBackend, OfflineBackend};
 pub use facet::{
     Buses, HasStreams, Playback, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
 };
 pub use info::{BackendInfo, BackendKind};
-pub use params::{ChannelId, PlayMode, PlayParams};
+pub use params::{PlayMode, PlayParams};
 pub use select::{make_backend, null_backend};
 
 pub(crate) use mixer::{CoreRenderer, Mixer};

@@ -12,10 +12,10 @@ use mixer_core::BusId;
 
 use crate::backend::Mixer;
 use crate::backend::mixer::BusState;
+use crate::bus::Effect;
+use crate::bus::{AudioBusLayout, MASTER};
 use crate::config::{MAX_BUSES, MAX_EFFECTS};
-use crate::effect::Effect;
 use crate::error::AudioError;
-use crate::layout::{AudioBusLayout, MASTER};
 
 impl Mixer {
     /// Make the mixer's buses match `layout`.
@@ -203,7 +203,7 @@ impl Mixer {
 }
 
 /// The layout's buses ordered so that every bus comes after the bus it sends to.
-fn order_parents_first(layout: &AudioBusLayout) -> Vec<&crate::layout::AudioBus> {
+fn order_parents_first(layout: &AudioBusLayout) -> Vec<&crate::bus::AudioBus> {
     let depth = |name: &str| {
         let mut d = 0;
         let mut at = name.to_string();

@@ -4,6 +4,8 @@
 //! voice plays and hands it back to the game thread when the voice ends, so the samples are
 //! never freed on the audio thread.
 
+pub(crate) mod decode;
+
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -221,7 +223,7 @@ impl Sound {
     /// [`AudioError::FileNotFound`]; [`AudioError::InvalidStream`] for an empty file, an unknown
     /// container, an unsupported codec, or corrupt or truncated data.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, AudioError> {
-        crate::decode::decode_file(path)
+        crate::sound::decode::decode_file(path)
     }
 
     /// Whole frames.

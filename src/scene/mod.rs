@@ -3,45 +3,21 @@
 //! [`Scene::parse`] checks the whole file up front; every error names the file, the event
 //! index (or the sound) and the field. Rendering is in [`play`](crate::play).
 
+mod play;
+
+pub use play::{SCENE_VOICES, ScenePlayer, render_scene};
+
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
 use crate::backend::{PlayMode, PlayParams};
+use crate::bus::AudioBusLayout;
 use crate::error::AudioError;
-use crate::layout::AudioBusLayout;
+pub use crate::error::SceneError;
 use crate::sound::Sound;
 use mixer_core::spatial::{Attenuation, Cone, Emitter};
-
-/// Why a scene file cannot be used: the file, where in it, which field, and what is wrong.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SceneError {
-    /// The scene file (or `<scene>` for scenes from a string).
-    pub file: String,
-    /// `event N`, `sound "name"`, or `None` for the top level.
-    pub location: Option<String>,
-    /// The field, where one is at fault.
-    pub field: Option<String>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for SceneError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(l) = &self.location {
-            write!(f, ": {l}")?;
-        }
-        if let Some(field) = &self.field {
-            write!(f, ": field `{field}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for SceneError {}
 
 /// How a scene makes a sound.
 #[derive(Debug, Clone, PartialEq)]

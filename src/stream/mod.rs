@@ -6,6 +6,8 @@
 //! game thread), so feeding never allocates on the audio thread and the ring is freed on the
 //! game thread when the voice's handle comes back.
 
+pub(crate) mod decoder;
+
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::path::Path;
@@ -15,7 +17,7 @@ use std::sync::atomic::AtomicU32;
 use mixer_core::stream::{StreamRing, StreamSource};
 use mixer_core::{Channels, Renderer, Samples, Shared, SoundData};
 
-use crate::backend::ChannelId;
+use crate::channel::ChannelId;
 use crate::error::AudioError;
 use crate::log::warn_once;
 use crate::sound::{Container, Sound};
@@ -79,7 +81,7 @@ pub(crate) enum Feed {
     /// The caller feeds s16 PCM.
     Caller,
     /// A decoder thread feeds it from a file.
-    Decoder(crate::stream_decode::DecoderThread),
+    Decoder(crate::stream::decoder::DecoderThread),
 }
 
 /// The game-thread side of one streaming channel.
@@ -243,7 +245,7 @@ impl Streams {
     }
 
     /// The decoder thread feeding `ring`, if a decoder feeds it.
-    fn decoder_of(&self, ring: &Arc<Ring>) -> Option<&crate::stream_decode::DecoderThread> {
+    fn decoder_of(&self, ring: &Arc<Ring>) -> Option<&crate::stream::decoder::DecoderThread> {
         self.map.values().find_map(|s| match &s.feed {
             Feed::Decoder(d) if Arc::ptr_eq(&s.ring, ring) => Some(d),
             _ => None,

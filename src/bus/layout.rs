@@ -5,7 +5,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::effect::Effect;
+use crate::bus::Effect;
 use crate::error::AudioError;
 
 /// The name of the root bus. It always exists in a default layout, cannot be removed, and
@@ -317,7 +317,10 @@ impl AudioBusLayout {
                 .map(|b| {
                     let mut m = Map::new();
                     m.insert("name".into(), Value::from(b.name.clone()));
-                    m.insert("volume_db".into(), crate::effect::json_number(b.volume_db));
+                    m.insert(
+                        "volume_db".into(),
+                        crate::bus::effect::json_number(b.volume_db),
+                    );
                     m.insert("mute".into(), Value::Bool(b.mute));
                     m.insert("solo".into(), Value::Bool(b.solo));
                     m.insert("send_to".into(), Value::from(b.send_to.clone()));

@@ -181,7 +181,7 @@ fn pump(
 /// A file decoded for a stream: the symphonia stream decoder, started at `from_position`
 /// (its file frame).
 #[derive(Debug)]
-pub(crate) struct FileDecoder(crate::decode::StreamDecoder, u64);
+pub(crate) struct FileDecoder(crate::sound::decode::StreamDecoder, u64);
 
 impl FileDecoder {
     pub(crate) fn rate(&self) -> u32 {
@@ -213,7 +213,7 @@ pub(crate) fn open_file(
     path: &std::path::Path,
     from_position: f64,
 ) -> Result<FileDecoder, AudioError> {
-    let mut d = crate::decode::StreamDecoder::open(path)?;
+    let mut d = crate::sound::decode::StreamDecoder::open(path)?;
     let mut start = 0;
     if from_position > 0.0 {
         d.seek(from_position)?;
