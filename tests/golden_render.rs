@@ -101,13 +101,23 @@ fn check_golden(scene_file: &str) {
     );
 }
 
-/// Tests that the busy golden scene renders to its stored hash.
+/// Tests that the busy golden scene renders to its stored hash (`tests/golden/golden.json.hash`,
+/// `b0c11b3338ba9d4b` since issue 2, unchanged by every change since). The scene covers: three
+/// sine tones at 44.1, 48 and 22.05 kHz (resampled, mono and stereo) and seeded noise, five
+/// plays (looping and one-shot, from a position, panned), `update_audio_2d`, `update_audio_3d`
+/// and `set_pitch` ramps, a pause and a resume, and two stops with their fades, on the
+/// default buses, over 3 s.
 #[test]
 fn golden_scene_hash() {
     check_golden("golden.json");
 }
 
-/// Tests that the effects-and-spatial scene renders to its stored hash.
+/// Tests that the effects-and-spatial scene renders to its stored hash
+/// (`tests/golden/effects.json.hash`, `415f978de190ae26` since issue 3, unchanged since). The
+/// scene covers: every effect kind (compressor and limiter on Master; parametric EQ and reverb
+/// on Music; high-pass, delay and soft clip on SFX; band-pass, notch and gain on a custom bus
+/// Amb), a layout synced mid-scene, an engine-spatialised voice with an emitter and a moved
+/// listener (attenuation, pan, doppler), an `update_audio_2d` ramp and two stops, over 3 s.
 #[test]
 fn effects_scene_hash() {
     check_golden("effects.json");

@@ -7,7 +7,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use simvx_audio::{AudioConfig, Interpolation, OfflineBackend, PlayParams, Playback, Sound};
+use simvx_audio::{
+    AudioBusLayout, AudioConfig, Buses, Effect, HasStreams, Interpolation, OfflineBackend,
+    PlayParams, Playback, Sound,
+};
 
 struct Counting;
 
@@ -249,4 +252,70 @@ fn render_with_effects_and_spatial_never_allocates() {
     }
     assert!(out.iter().all(|s| s.is_finite()));
     assert!(out.iter().any(|&s| s != 0.0));
+}
+
+/// Tests that streams, bus removal and re-routing cost the render nothing: a fed stream plays
+/// and underruns, a custom bus with voices and an effect is re-routed, then removed (its
+/// voices move to its parent), and another stream ends, all applied inside counted renders
+/// (the calls themselves are made outside, as a game makes them).
+#[test]
+fn streams_and_bus_changes_never_allocate() {
+    let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    let mut layout = AudioBusLayout::default();
+    layout.add_bus("Amb", -3.0, "Music").unwrap();
+    layout
+        .add_effect("Amb", Effect::default_for("lowpass").unwrap())
+        .unwrap();
+    b.sync_bus_layout(&layout).unwrap();
+    let tone = Sound::tone(330.0, 0.5, 0.5, 44_100, 1).unwrap();
+    let on_amb = PlayParams {
+        looping: true,
+        bus: "Amb".into(),
+        ..PlayParams::default()
+    };
+    for _ in 0..4 {
+        b.play_audio(&tone, &on_amb).unwrap();
+    }
+    let s = b.streams().unwrap();
+    let fed = s.open_stream(0.0, "SFX", 0.5, false, None, 0.0).unwrap();
+    let ended = s.open_stream(-6.0, "Amb", 0.2, false, None, 0.0).unwrap();
+    let chunk: Vec<u8> = (0..4_800i16)
+        .flat_map(|i| ((i % 200) * 100).to_le_bytes())
+        .collect();
+    let mut out = vec![0.0f32; 2 * 480];
+    for block in 0..100 {
+        match block {
+            1 | 30 => {
+                let s = b.streams().unwrap();
+                s.feed_audio_chunk(fed, &chunk).unwrap();
+                s.feed_audio_chunk(ended, &chunk).unwrap();
+            }
+            10 => b.streams().unwrap().end_of_stream(ended).unwrap(),
+            20 => {
+                layout.set_send_to("Amb", "SFX").unwrap();
+                b.sync_bus_layout(&layout).unwrap();
+            }
+            40 => {
+                layout.remove_bus("Amb").unwrap();
+                b.sync_bus_layout(&layout).unwrap();
+            }
+            _ => {}
+        }
+        let ((), allocs, frees) = count(|| b.render(&mut out));
+        assert_eq!(
+            (allocs, frees),
+            (0, 0),
+            "block {block}: render allocated or freed"
+        );
+    }
+    assert!(
+        out.iter().any(|&s| s != 0.0),
+        "the re-homed voices still sound"
+    );
+    assert!(!b.is_channel_active(ended), "the drained stream ended");
+    let stats = b.streams().unwrap().stream_stats(fed).unwrap();
+    assert!(
+        stats.underrun_frames > 0,
+        "the fed stream ran dry and counted it"
+    );
 }
