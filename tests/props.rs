@@ -281,6 +281,35 @@ struct Tracked {
     inactive: bool,
 }
 
+/// The arguments of a `Play` op.
+fn play_params(op: &Op) -> PlayParams {
+    let Op::Play {
+        bus,
+        volume_db,
+        gain_db,
+        pan,
+        pitch,
+        looping,
+        from,
+        emitter,
+        ..
+    } = op
+    else {
+        unreachable!("not a play")
+    };
+    PlayParams {
+        volume_db: *volume_db,
+        gain_db: *gain_db,
+        pan: *pan,
+        pitch: *pitch,
+        looping: *looping,
+        bus: BUS_NAMES[*bus].into(),
+        from_position: *from,
+        emitter: *emitter,
+        ..PlayParams::default()
+    }
+}
+
 /// A run of one case: the backend, what was issued, and the trace compared across runs.
 struct Run {
     backend: OfflineBackend,
@@ -457,31 +486,9 @@ impl Run {
         let pick =
             |i: usize| (!self.tracked.is_empty()).then(|| self.tracked[i % self.tracked.len()].id);
         let twin = self.twin.as_mut()?;
-        let b = |i: usize| BUS_NAMES[i];
         match op {
-            Op::Play {
-                sound,
-                bus,
-                volume_db,
-                gain_db,
-                pan,
-                pitch,
-                looping,
-                from,
-                emitter,
-            } => {
-                let params = PlayParams {
-                    volume_db: *volume_db,
-                    gain_db: *gain_db,
-                    pan: *pan,
-                    pitch: *pitch,
-                    looping: *looping,
-                    bus: b(*bus).into(),
-                    from_position: *from,
-                    emitter: *emitter,
-                    ..PlayParams::default()
-                };
-                return Some(twin.play_audio(&self.sounds[*sound], &params));
+            Op::Play { sound, .. } => {
+                return Some(twin.play_audio(&self.sounds[*sound], &play_params(op)));
             }
             Op::Stop(i) => drop(pick(*i).map(|id| twin.stop_audio(id))),
             Op::Pause(i) => drop(pick(*i).map(|id| twin.pause_audio(id))),
@@ -543,7 +550,6 @@ impl Run {
         match op {
             Op::Play {
                 sound,
-                bus,
                 volume_db,
                 gain_db,
                 pan,
@@ -551,18 +557,9 @@ impl Run {
                 looping,
                 from,
                 emitter,
+                ..
             } => {
-                let params = PlayParams {
-                    volume_db: *volume_db,
-                    gain_db: *gain_db,
-                    pan: *pan,
-                    pitch: *pitch,
-                    looping: *looping,
-                    bus: b(*bus).into(),
-                    from_position: *from,
-                    emitter: *emitter,
-                    ..PlayParams::default()
-                };
+                let params = play_params(op);
                 let nan = any_nan(&[*volume_db, *gain_db, *pan, *pitch])
                     || from.is_nan()
                     || emitter.as_ref().is_some_and(emitter_nan);

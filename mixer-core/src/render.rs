@@ -157,19 +157,7 @@ where
         // evaluated the later ones would change nothing: passes may run across them.
         let mut on_grid = false;
         while done < frames {
-            if self.apply_due() {
-                on_grid = false;
-            }
-            let into_quantum = (self.frame % QUANTUM as u64) as usize;
-            if into_quantum == 0 && !on_grid {
-                self.update_spatial();
-                on_grid = true;
-            }
-            let mut n = (frames - done).min(SEGMENT);
-            if !on_grid {
-                n = n.min(QUANTUM - into_quantum);
-            }
-            let n = self.until_next_command(n as u64) as usize;
+            let n = self.next_pass((frames - done).min(SEGMENT) as u64, &mut on_grid) as usize;
             self.render_segment(n);
             self.write_out(&mut out[done * ch..(done + n) * ch], ch);
             done += n;
@@ -195,19 +183,7 @@ where
         let mut done = 0u64;
         let mut on_grid = false;
         while done < frames {
-            if self.apply_due() {
-                on_grid = false;
-            }
-            let into_quantum = self.frame % QUANTUM as u64;
-            if into_quantum == 0 && !on_grid {
-                self.update_spatial();
-                on_grid = true;
-            }
-            let mut n = frames - done;
-            if !on_grid {
-                n = n.min(QUANTUM as u64 - into_quantum);
-            }
-            let n = self.until_next_command(n);
+            let n = self.next_pass(frames - done, &mut on_grid);
             self.advance_segment(n);
             done += n;
             self.frame += n;
@@ -215,6 +191,26 @@ where
         if frames > 0 {
             self.publish();
         }
+    }
+
+    /// Prepare the next pass of at most `most` frames and return its length: apply the
+    /// commands due now, re-evaluate spatial voices on the first grid point after a change,
+    /// and end the pass at the next grid point (until one was evaluated) and where the next
+    /// queued command is due. `on_grid` is the block's "evaluated since the last change".
+    fn next_pass(&mut self, most: u64, on_grid: &mut bool) -> u64 {
+        if self.apply_due() {
+            *on_grid = false;
+        }
+        let into_quantum = self.frame % QUANTUM as u64;
+        if into_quantum == 0 && !*on_grid {
+            self.update_spatial();
+            *on_grid = true;
+        }
+        let mut n = most;
+        if !*on_grid {
+            n = n.min(QUANTUM as u64 - into_quantum);
+        }
+        self.until_next_command(n)
     }
 
     /// What every block does first: apply the due commands, take the mailboxes, and retry

@@ -389,15 +389,7 @@ impl<H: SoundData> Voice<H> {
                 }
             }
         };
-        if ran_out {
-            return Outcome::Ended;
-        }
-        match self.state {
-            State::Pausing if self.cursor.left.is_settled() => self.state = State::Paused,
-            State::Stopping if self.cursor.left.is_settled() => return Outcome::Ended,
-            _ => {}
-        }
-        Outcome::Live
+        self.after_frames(ran_out)
     }
 }
 
@@ -427,6 +419,14 @@ impl<H: SoundData> Voice<H> {
             c.right.advance(k);
             ran_out
         };
+        self.after_frames(ran_out)
+    }
+}
+
+impl<H> Voice<H> {
+    /// The state change at the end of a mix or an advance: a one-shot that ran out has ended;
+    /// a pause or a stop whose fade landed holds or ends.
+    fn after_frames(&mut self, ran_out: bool) -> Outcome {
         if ran_out {
             return Outcome::Ended;
         }

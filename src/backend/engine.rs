@@ -6,11 +6,12 @@ use mixer_core::VoiceId;
 use platform_cpal::{DeviceError, Timing};
 
 use crate::backend::driver::{Clock, Device, Driver, Live, LiveDriver, NullClock, Offline};
+use crate::backend::facet::streaming_missing;
 use crate::backend::{
     BackendInfo, BackendKind, Buses, ChannelId, HasStreams, Mixer, PlayParams, Playback,
     StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
 };
-use crate::capability::{Capability, CapabilitySet};
+use crate::capability::CapabilitySet;
 use crate::config::AudioConfig;
 use crate::error::{AudioError, check_emitter, not_nan};
 use crate::listener::{Field, Listener};
@@ -152,13 +153,8 @@ impl<D: Driver> Backend<D> {
     /// # Errors
     /// [`AudioError::Capability`] when the backend has no streaming facet.
     pub fn require_streaming(&mut self) -> Result<&mut dyn Streaming, AudioError> {
-        let kind = self.kind();
-        let advertised = self.list_capabilities();
-        self.streaming().ok_or_else(|| AudioError::Capability {
-            capability: Capability::Streaming.as_str().into(),
-            backend: kind.as_str().into(),
-            advertised: advertised.strings().into_iter().map(String::from).collect(),
-        })
+        let missing = streaming_missing(self.kind(), self.list_capabilities());
+        self.streaming().ok_or(missing)
     }
 
     /// The mixer, after the driver's turn (a lost device recovers, a clock catches up), or
@@ -420,14 +416,6 @@ impl<D: Driver> HasStreams for Backend<D> {
         } else {
             None
         }
-    }
-}
-
-fn streaming_missing(kind: BackendKind, advertised: CapabilitySet) -> AudioError {
-    AudioError::Capability {
-        capability: Capability::Streaming.as_str().into(),
-        backend: kind.as_str().into(),
-        advertised: advertised.strings().into_iter().map(String::from).collect(),
     }
 }
 

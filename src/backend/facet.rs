@@ -232,14 +232,16 @@ pub trait HasStreams {
     /// # Errors
     /// [`AudioError::Capability`] when the backend has no streaming facet.
     fn require_streams(&mut self) -> Result<&mut dyn StreamFacets, AudioError> {
-        self.streams().ok_or_else(|| AudioError::Capability {
-            capability: crate::Capability::Streaming.as_str().into(),
-            backend: BackendKind::Null.as_str().into(),
-            advertised: crate::CapabilitySet::NULL
-                .strings()
-                .into_iter()
-                .map(String::from)
-                .collect(),
-        })
+        let missing = streaming_missing(BackendKind::Null, CapabilitySet::NULL);
+        self.streams().ok_or(missing)
+    }
+}
+
+/// [`AudioError::Capability`] for a backend of `kind` without the streaming facets.
+pub(crate) fn streaming_missing(kind: BackendKind, advertised: CapabilitySet) -> AudioError {
+    AudioError::Capability {
+        capability: crate::Capability::Streaming.as_str().into(),
+        backend: kind.as_str().into(),
+        advertised: advertised.strings().into_iter().map(String::from).collect(),
     }
 }

@@ -51,3 +51,19 @@ pub struct BackendInfo {
     /// The device's sample format (`f32` for the null and offline backends).
     pub sample_format: String,
 }
+
+impl BackendInfo {
+    /// The report of a backend with no device (`offline`, `null`): f32 at the configured rate
+    /// and channel count.
+    pub(crate) fn without_device(kind: BackendKind, config: &crate::AudioConfig) -> Self {
+        Self {
+            kind,
+            device: "none".into(),
+            buffer_frames: None,
+            latency_seconds: None,
+            sample_rate: config.sample_rate,
+            channels: config.channels,
+            sample_format: "f32".into(),
+        }
+    }
+}

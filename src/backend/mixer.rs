@@ -145,6 +145,17 @@ impl Mixer {
         Ok((mixer, renderer))
     }
 
+    /// A mixer and its renderer for `config` (already checked ranges become errors here).
+    pub(crate) fn for_config(
+        config: &crate::AudioConfig,
+    ) -> Result<(Self, Box<CoreRenderer>), AudioError> {
+        Self::new(
+            config.core()?,
+            config.effect_memory_floats()?,
+            config.max_pending_commands,
+        )
+    }
+
     /// The core slot of the bus called `name`.
     pub(crate) fn slot_of(&self, name: &str) -> Option<usize> {
         self.buses

@@ -22,20 +22,8 @@ pub struct Clock {
 impl Clock {
     /// A mixer and its null driver for `config`, on a manual clock at 0 s.
     pub(crate) fn open(config: &AudioConfig) -> Result<(Mixer, Self), AudioError> {
-        let (mixer, renderer) = Mixer::new(
-            config.core()?,
-            config.effect_memory_floats()?,
-            config.max_pending_commands,
-        )?;
-        let info = BackendInfo {
-            kind: BackendKind::Null,
-            device: "none".into(),
-            buffer_frames: None,
-            latency_seconds: None,
-            sample_rate: config.sample_rate,
-            channels: config.channels,
-            sample_format: "f32".into(),
-        };
+        let (mixer, renderer) = Mixer::for_config(config)?;
+        let info = BackendInfo::without_device(BackendKind::Null, config);
         let sink = NullSink::new(renderer, config.sample_rate);
         Ok((mixer, Self { sink, info }))
     }

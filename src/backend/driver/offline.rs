@@ -15,20 +15,8 @@ pub struct Offline {
 impl Offline {
     /// A mixer and its offline driver for `config`.
     pub(crate) fn open(config: &AudioConfig) -> Result<(Mixer, Self), AudioError> {
-        let (mixer, renderer) = Mixer::new(
-            config.core()?,
-            config.effect_memory_floats()?,
-            config.max_pending_commands,
-        )?;
-        let info = BackendInfo {
-            kind: BackendKind::Offline,
-            device: "none".into(),
-            buffer_frames: None,
-            latency_seconds: None,
-            sample_rate: config.sample_rate,
-            channels: config.channels,
-            sample_format: "f32".into(),
-        };
+        let (mixer, renderer) = Mixer::for_config(config)?;
+        let info = BackendInfo::without_device(BackendKind::Offline, config);
         Ok((mixer, Self { renderer, info }))
     }
 
