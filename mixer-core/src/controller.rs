@@ -18,7 +18,8 @@ use crate::error::{Error, Param, finite_or};
 use crate::id::{BusId, VoiceId};
 use crate::mailbox::{self, field};
 use crate::math::clamp;
-use crate::shared::Shared;
+use crate::ring::{Consumer, Producer};
+use crate::shared::{COMMAND_CAPACITY, Shared};
 use crate::source::SoundData;
 use crate::spatial::{Emitter, Listener};
 
@@ -97,8 +98,18 @@ impl Default for Slot {
 /// [`Backlog`]); with the default [`NoBacklog`] a full queue refuses with
 /// [`Error::QueueFull`]. [`with_backlog`](Self::with_backlog) gives it one.
 #[derive(Debug)]
-pub struct Controller<H, S, const V: usize, const B: usize, const E: usize, P = NoBacklog> {
+pub struct Controller<
+    H,
+    S: Deref,
+    const V: usize,
+    const B: usize,
+    const E: usize,
+    P = NoBacklog,
+    const Q: usize = COMMAND_CAPACITY,
+> {
     shared: S,
+    commands: Producer<S, Stamped<H>, Q>,
+    retired: Consumer<S, H, V>,
     pending: P,
     slots: [Slot; V],
     pub(crate) buses: [BusMirror<E>; B],
@@ -110,16 +121,26 @@ pub struct Controller<H, S, const V: usize, const B: usize, const E: usize, P = 
     _sound: PhantomData<fn() -> H>,
 }
 
-impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize> Controller<H, S, V, B, E>
+impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize>
+    Controller<H, S, V, B, E, NoBacklog, Q>
 where
     H: SoundData,
     S: Deref<Target = Shared<H, V, Q>>,
 {
-    pub(crate) fn new(shared: S, limit: usize, sample_rate: u32, memory_len: usize) -> Self {
+    pub(crate) fn new(
+        shared: S,
+        commands: Producer<S, Stamped<H>, Q>,
+        retired: Consumer<S, H, V>,
+        limit: usize,
+        sample_rate: u32,
+        memory_len: usize,
+    ) -> Self {
         let mut buses = [const { BusMirror::DEAD }; B];
         buses[0] = BusMirror::MASTER;
         Self {
             shared,
+            commands,
+            retired,
             pending: NoBacklog,
             slots: [Slot::default(); V],
             buses,
@@ -133,7 +154,7 @@ where
 }
 
 impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize, P>
-    Controller<H, S, V, B, E, P>
+    Controller<H, S, V, B, E, P, Q>
 where
     H: SoundData,
     S: Deref<Target = Shared<H, V, Q>>,
@@ -153,7 +174,7 @@ where
     pub fn with_backlog<N: Backlog<Queued<H>>>(
         mut self,
         mut backlog: N,
-    ) -> Controller<H, S, V, B, E, N> {
+    ) -> Controller<H, S, V, B, E, N, Q> {
         while let Some(item) = self.pending.pop_front() {
             if let Err(item) = backlog.push_back(item) {
                 // The new backlog is smaller than what waits: send what does not fit now, in
@@ -163,6 +184,8 @@ where
         }
         Controller {
             shared: self.shared,
+            commands: self.commands,
+            retired: self.retired,
             pending: backlog,
             slots: self.slots,
             buses: self.buses,
@@ -197,8 +220,7 @@ where
     /// does this first; call it yourself if you only query for a long time.
     pub fn collect(&mut self) -> usize {
         let mut n = 0;
-        // SAFETY: the controller is the only consumer of the retired queue.
-        while unsafe { self.shared.retired.pop() }.is_some() {
+        while self.retired.pop().is_some() {
             n += 1;
         }
         self.drain_backlog();
@@ -219,8 +241,7 @@ where
     // A full queue hands the command back by value: there is no heap to box it on.
     #[allow(clippy::result_large_err)]
     fn push_now(&mut self, item: Stamped<H>) -> Result<(), Stamped<H>> {
-        // SAFETY: the controller is the only producer of the command queue.
-        unsafe { self.shared.commands.push(item) }
+        self.commands.push(item)
     }
 
     /// Start `sound` and return its id.

@@ -92,8 +92,10 @@ pub const QUANTUM: usize = 128;
 pub const SEGMENT: usize = 512;
 
 /// The two halves [`split`] returns.
-pub type Halves<H, S, M, const V: usize, const B: usize, const E: usize> =
-    (Controller<H, S, V, B, E>, Renderer<H, S, M, V, B, E>);
+pub type Halves<H, S, M, const V: usize, const B: usize, const E: usize, const Q: usize> = (
+    Controller<H, S, V, B, E, NoBacklog, Q>,
+    Renderer<H, S, M, V, B, E, Q>,
+);
 
 /// Make the two halves of a mixer with `V` voices, `B` buses and `E` effect slots per bus over
 /// `shared`.
@@ -114,7 +116,7 @@ pub fn split<H, S, M, const V: usize, const B: usize, const E: usize, const Q: u
     shared: S,
     memory: M,
     config: Config,
-) -> Result<Halves<H, S, M, V, B, E>, Error>
+) -> Result<Halves<H, S, M, V, B, E, Q>, Error>
 where
     H: SoundData,
     S: Deref<Target = Shared<H, V, Q>> + Clone,
@@ -149,8 +151,14 @@ pub fn split_into<H, S, M, const V: usize, const B: usize, const E: usize, const
     shared: S,
     mut memory: M,
     config: Config,
-    place: &mut MaybeUninit<Renderer<H, S, M, V, B, E>>,
-) -> Result<(Controller<H, S, V, B, E>, &mut Renderer<H, S, M, V, B, E>), Error>
+    place: &mut MaybeUninit<Renderer<H, S, M, V, B, E, Q>>,
+) -> Result<
+    (
+        Controller<H, S, V, B, E, NoBacklog, Q>,
+        &mut Renderer<H, S, M, V, B, E, Q>,
+    ),
+    Error,
+>
 where
     H: SoundData,
     S: Deref<Target = Shared<H, V, Q>> + Clone,
@@ -183,7 +191,33 @@ where
         return Err(Error::AlreadySplit);
     }
     let limit = config.voice_limit.min(V);
-    let controller = Controller::new(shared.clone(), limit, config.sample_rate, memory_len);
-    let renderer = Renderer::init_in(place, shared, memory, config, limit);
+    // Each queue gets its one producer and one consumer here, once: `claimed` above makes
+    // this the only split of `shared`.
+    let ends = (
+        ring::Producer::claim(shared.clone(), shared::commands_of),
+        ring::Consumer::claim(shared.clone(), shared::commands_of),
+        ring::Producer::claim(shared.clone(), shared::retired_of),
+        ring::Consumer::claim(shared.clone(), shared::retired_of),
+    );
+    let (Some(commands_tx), Some(commands_rx), Some(retired_tx), Some(retired_rx)) = ends else {
+        return Err(Error::AlreadySplit);
+    };
+    let controller = Controller::new(
+        shared.clone(),
+        commands_tx,
+        retired_rx,
+        limit,
+        config.sample_rate,
+        memory_len,
+    );
+    let renderer = Renderer::init_in(
+        place,
+        shared,
+        commands_rx,
+        retired_tx,
+        memory,
+        config,
+        limit,
+    );
     Ok((controller, renderer))
 }

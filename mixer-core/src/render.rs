@@ -21,7 +21,8 @@ use crate::config::Config;
 use crate::effect::EffectContext;
 use crate::id::BusId;
 use crate::mailbox::{self, field, is_newer};
-use crate::shared::Shared;
+use crate::ring::{Consumer, Producer};
+use crate::shared::{COMMAND_CAPACITY, Shared};
 use crate::source::SoundData;
 use crate::spatial::ListenerFrame;
 use crate::voice::{Outcome, State, Voice};
@@ -35,8 +36,18 @@ use crate::{QUANTUM, SEGMENT};
 /// `Box<[f32]>` on desktop, `[f32; 0]` for a mixer without such effects. `E` is the number of
 /// effect slots per bus.
 #[derive(Debug)]
-pub struct Renderer<H, S, M, const V: usize, const B: usize, const E: usize> {
+pub struct Renderer<
+    H,
+    S: Deref,
+    M,
+    const V: usize,
+    const B: usize,
+    const E: usize,
+    const Q: usize = COMMAND_CAPACITY,
+> {
     shared: S,
+    commands: Consumer<S, Stamped<H>, Q>,
+    retired: Producer<S, H, V>,
     memory: M,
     scratch: Scratch,
     effect_ctx: EffectContext,
@@ -58,7 +69,7 @@ pub struct Renderer<H, S, M, const V: usize, const B: usize, const E: usize> {
 }
 
 impl<H, S, M, const V: usize, const B: usize, const E: usize, const Q: usize>
-    Renderer<H, S, M, V, B, E>
+    Renderer<H, S, M, V, B, E, Q>
 where
     H: SoundData,
     S: Deref<Target = Shared<H, V, Q>>,
@@ -70,6 +81,8 @@ where
     pub(crate) fn init_in(
         place: &mut MaybeUninit<Self>,
         shared: S,
+        commands: Consumer<S, Stamped<H>, Q>,
+        retired: Producer<S, H, V>,
         memory: M,
         config: Config,
         limit: usize,
@@ -82,6 +95,8 @@ where
         // field is initialised, so `assume_init_mut` is sound.
         unsafe {
             addr_of_mut!((*p).shared).write(shared);
+            addr_of_mut!((*p).commands).write(commands);
+            addr_of_mut!((*p).retired).write(retired);
             addr_of_mut!((*p).memory).write(memory);
             addr_of_mut!((*p).scratch).write(Scratch::new());
             addr_of_mut!((*p).listener).write(ListenerFrame::default());
@@ -228,13 +243,10 @@ where
         let mut any = false;
         loop {
             let frame = self.frame;
-            // SAFETY: the renderer is the only consumer of the command queue.
-            let due = unsafe { self.shared.commands.peek_with(|c| c.at <= frame) };
-            if due != Some(true) {
+            if self.commands.peek_with(|c| c.at <= frame) != Some(true) {
                 return any;
             }
-            // SAFETY: as above.
-            let Some(Stamped { cmd, .. }) = (unsafe { self.shared.commands.pop() }) else {
+            let Some(Stamped { cmd, .. }) = self.commands.pop() else {
                 return any;
             };
             self.apply(cmd);
@@ -246,15 +258,13 @@ where
     /// [`frames_rendered`](Self::frames_rendered) applies before the next frame), if any is
     /// queued. A driver that prepares for a block (the offline one waits for decoders) ends its
     /// block there, so what the command starts is seen.
-    pub fn next_command_at(&self) -> Option<u64> {
-        // SAFETY: the renderer is the only consumer of the command queue.
-        unsafe { self.shared.commands.peek_with(|c| c.at) }
+    pub fn next_command_at(&mut self) -> Option<u64> {
+        self.commands.peek_with(|c| c.at)
     }
 
     /// `n`, shortened so the pass ends where the next queued command is due.
-    fn until_next_command(&self, n: u64) -> u64 {
-        // SAFETY: the renderer is the only consumer of the command queue.
-        match unsafe { self.shared.commands.peek_with(|c| c.at) } {
+    fn until_next_command(&mut self, n: u64) -> u64 {
+        match self.commands.peek_with(|c| c.at) {
             Some(at) if at > self.frame => n.min(at - self.frame),
             _ => n,
         }
@@ -593,8 +603,7 @@ where
             // Its producer (a decoder thread) may stop now, not when the handle comes back.
             stream.close();
         }
-        // SAFETY: the renderer is the only producer of the retired queue.
-        match unsafe { self.shared.retired.push(sound) } {
+        match self.retired.push(sound) {
             Ok(()) => {
                 voice.state = State::Idle;
                 self.shared.status[i].publish_ended(voice.generation);

@@ -5,11 +5,12 @@
 //! on a microcontroller) and its `push`/`pop` take `&self`, so both halves can reach it through a
 //! shared handle (`Arc` on desktop, `&'static` on a board).
 //!
-//! `push` and `pop` are `unsafe`: the caller promises that at most one thread pushes and at most
-//! one thread pops at any time. The crate keeps that promise by construction: the only callers
-//! are the single [`Controller`](crate::Controller) and the single
-//! [`Renderer`](crate::Renderer) that [`split`](crate::split) hands out once per
-//! [`Shared`](crate::Shared).
+//! [`Spsc::push`] and [`Spsc::pop`] are `unsafe`: the caller promises that at most one thread
+//! pushes and at most one thread pops at any time. The safe way to keep that promise is the
+//! queue's two ends, [`Producer`] and [`Consumer`]: each is handed out once per queue, ever
+//! ([`Producer::claim`]), holds the shared handle, and pushes or pops through `&mut self`.
+//! The [`Controller`](crate::Controller) and the [`Renderer`](crate::Renderer) hold only
+//! ends, so all of the crate's lock-free `unsafe` lives in this file.
 //!
 //! ```
 //! use mixer_core::ring::Spsc;
@@ -24,6 +25,7 @@
 
 use core::fmt;
 use core::mem::MaybeUninit;
+use core::ops::Deref;
 use core::ptr::addr_of_mut;
 
 // Under `--cfg loom` the queue is built from loom's atomics and cells, so the model checker
@@ -57,6 +59,10 @@ pub struct Spsc<T, const N: usize> {
     head: AtomicUsize,
     /// Index of the next slot to write, in range `0 .. 2 * N`. Written only by the producer.
     tail: AtomicUsize,
+    /// A [`Producer`] was handed out (at most one ever is).
+    producer_claimed: core::sync::atomic::AtomicBool,
+    /// A [`Consumer`] was handed out (at most one ever is).
+    consumer_claimed: core::sync::atomic::AtomicBool,
     slots: [Cell<MaybeUninit<T>>; N],
 }
 
@@ -74,6 +80,8 @@ impl<T, const N: usize> Spsc<T, N> {
         Self {
             head: AtomicUsize::new(0),
             tail: AtomicUsize::new(0),
+            producer_claimed: core::sync::atomic::AtomicBool::new(false),
+            consumer_claimed: core::sync::atomic::AtomicBool::new(false),
             slots: [const { Cell::new(MaybeUninit::uninit()) }; N],
         }
     }
@@ -86,12 +94,14 @@ impl<T, const N: usize> Spsc<T, N> {
         Self {
             head: AtomicUsize::new(0),
             tail: AtomicUsize::new(0),
+            producer_claimed: core::sync::atomic::AtomicBool::new(false),
+            consumer_claimed: core::sync::atomic::AtomicBool::new(false),
             slots: core::array::from_fn(|_| Cell::new(MaybeUninit::uninit())),
         }
     }
 
-    /// Make the memory at `p` an empty queue, where it lies: only the two indices are
-    /// written; the slots are `MaybeUninit` and need no value.
+    /// Make the memory at `p` an empty queue, where it lies: only the indices and the claim
+    /// flags are written; the slots are `MaybeUninit` and need no value.
     ///
     /// # Safety
     /// `p` must be valid for writes and aligned, and nothing else may use it meanwhile.
@@ -101,6 +111,8 @@ impl<T, const N: usize> Spsc<T, N> {
         unsafe {
             addr_of_mut!((*p).head).write(AtomicUsize::new(0));
             addr_of_mut!((*p).tail).write(AtomicUsize::new(0));
+            addr_of_mut!((*p).producer_claimed).write(core::sync::atomic::AtomicBool::new(false));
+            addr_of_mut!((*p).consumer_claimed).write(core::sync::atomic::AtomicBool::new(false));
         }
     }
 
@@ -181,6 +193,144 @@ impl<T, const N: usize> Spsc<T, N> {
     }
 }
 
+/// Picks one queue out of the memory a shared handle points to (a field of it).
+pub type Select<S, T, const N: usize> = for<'a> fn(&'a <S as Deref>::Target) -> &'a Spsc<T, N>;
+
+/// The one producing end of an [`Spsc`] that lives in shared memory (`S` is the handle:
+/// `&'static` on a board, `Arc` on desktop). Its `push` is safe: [`claim`](Self::claim) hands
+/// out at most one per queue, ever, and `&mut self` keeps its calls from overlapping.
+///
+/// ```
+/// use mixer_core::ring::{Consumer, Producer, Spsc};
+/// static Q: Spsc<u32, 4> = Spsc::new();
+/// let mut tx = Producer::claim(&Q, |q| q).unwrap();
+/// let mut rx = Consumer::claim(&Q, |q| q).unwrap();
+/// assert!(Producer::claim(&Q, |q| q).is_none(), "one producer per queue");
+/// tx.push(7).unwrap();
+/// assert_eq!(rx.pop(), Some(7));
+/// ```
+pub struct Producer<S: Deref, T, const N: usize> {
+    shared: S,
+    select: Select<S, T, N>,
+    /// The address of the queue claimed: a `select` that picks another one is refused.
+    at: usize,
+}
+
+/// The one consuming end of an [`Spsc`] in shared memory; see [`Producer`].
+pub struct Consumer<S: Deref, T, const N: usize> {
+    shared: S,
+    select: Select<S, T, N>,
+    at: usize,
+}
+
+/// `select`'s queue in `shared`, if it is the one at `at`.
+fn chosen<S: Deref, T, const N: usize>(
+    shared: &S,
+    select: Select<S, T, N>,
+    at: usize,
+) -> Option<&Spsc<T, N>> {
+    let q = select(shared);
+    (q as *const Spsc<T, N> as usize == at).then_some(q)
+}
+
+impl<S: Deref, T, const N: usize> Producer<S, T, N> {
+    /// The producing end of the queue `select` picks in `shared`, or `None` if it was
+    /// claimed before.
+    pub fn claim(shared: S, select: Select<S, T, N>) -> Option<Self> {
+        let q = select(&shared);
+        if q.producer_claimed.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        let at = q as *const Spsc<T, N> as usize;
+        Some(Self { shared, select, at })
+    }
+
+    /// Append `item`, or give it back if the queue is full.
+    pub fn push(&mut self, item: T) -> Result<(), T> {
+        match chosen(&self.shared, self.select, self.at) {
+            // SAFETY: this is the only producer `claim` ever handed out for this queue, and
+            // `&mut self` keeps its pushes from overlapping.
+            Some(q) => unsafe { q.push(item) },
+            None => Err(item),
+        }
+    }
+
+    /// Items queued now (a snapshot).
+    pub fn len(&self) -> usize {
+        chosen(&self.shared, self.select, self.at).map_or(0, Spsc::len)
+    }
+
+    /// Whether nothing is queued now (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The shared handle.
+    pub fn shared(&self) -> &S {
+        &self.shared
+    }
+}
+
+impl<S: Deref, T, const N: usize> Consumer<S, T, N> {
+    /// The consuming end of the queue `select` picks in `shared`, or `None` if it was
+    /// claimed before.
+    pub fn claim(shared: S, select: Select<S, T, N>) -> Option<Self> {
+        let q = select(&shared);
+        if q.consumer_claimed.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        let at = q as *const Spsc<T, N> as usize;
+        Some(Self { shared, select, at })
+    }
+
+    /// Remove the oldest item, or `None` if the queue is empty.
+    pub fn pop(&mut self) -> Option<T> {
+        let q = chosen(&self.shared, self.select, self.at)?;
+        // SAFETY: this is the only consumer `claim` ever handed out for this queue, and
+        // `&mut self` keeps its pops from overlapping.
+        unsafe { q.pop() }
+    }
+
+    /// Call `f` on the oldest item without removing it; `None` if the queue is empty.
+    pub fn peek_with<R>(&mut self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        let q = chosen(&self.shared, self.select, self.at)?;
+        // SAFETY: the only consumer, as in `pop`; `&mut self` keeps it from overlapping a
+        // `pop` or another peek.
+        unsafe { q.peek_with(f) }
+    }
+
+    /// Items queued now (a snapshot).
+    pub fn len(&self) -> usize {
+        chosen(&self.shared, self.select, self.at).map_or(0, Spsc::len)
+    }
+
+    /// Whether nothing is queued now (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The shared handle.
+    pub fn shared(&self) -> &S {
+        &self.shared
+    }
+}
+
+impl<S: Deref, T, const N: usize> fmt::Debug for Producer<S, T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl<S: Deref, T, const N: usize> fmt::Debug for Consumer<S, T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consumer")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
 impl<T, const N: usize> Drop for Spsc<T, N> {
     fn drop(&mut self) {
         // `&mut self`: no other thread can be using the queue.
@@ -256,6 +406,84 @@ mod tests {
             assert_eq!(q.pop(), Some(7));
             assert_eq!(q.peek_with(|v| *v + 1), Some(9));
         }
+    }
+
+    /// Two queues in one shared block, as in `Shared`.
+    struct Pair {
+        a: Spsc<Box<u32>, 4>,
+        b: Spsc<Box<u32>, 4>,
+    }
+
+    fn a_of(p: &Pair) -> &Spsc<Box<u32>, 4> {
+        &p.a
+    }
+
+    fn b_of(p: &Pair) -> &Spsc<Box<u32>, 4> {
+        &p.b
+    }
+
+    /// Tests that each end is handed out once per queue, and that the ends pass items safely
+    /// between two threads through an `Arc` (Miri checks the handover).
+    #[test]
+    fn ends_are_unique_and_pass_items() {
+        let pair = Arc::new(Pair {
+            a: Spsc::new(),
+            b: Spsc::new(),
+        });
+        let mut tx = Producer::claim(Arc::clone(&pair), a_of).unwrap();
+        assert!(Producer::claim(Arc::clone(&pair), a_of).is_none());
+        let mut rx = Consumer::claim(Arc::clone(&pair), a_of).unwrap();
+        assert!(Consumer::claim(Arc::clone(&pair), a_of).is_none());
+        // The other queue's ends are still free.
+        assert!(Producer::claim(Arc::clone(&pair), b_of).is_some());
+        let count: u32 = if cfg!(miri) { 50 } else { 10_000 };
+        let producer = thread::spawn(move || {
+            for i in 0..count {
+                let mut item = Box::new(i);
+                while let Err(back) = tx.push(item) {
+                    item = back;
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut next = 0;
+        while next < count {
+            match rx.peek_with(|v| **v) {
+                Some(v) => {
+                    assert_eq!(v, next);
+                    assert_eq!(rx.pop().map(|b| *b), Some(next));
+                    next += 1;
+                }
+                None => thread::yield_now(),
+            }
+        }
+        producer.join().unwrap();
+        assert!(rx.is_empty());
+    }
+
+    /// Tests that an end whose selector stops picking the queue it claimed is refused rather
+    /// than let loose on another queue.
+    #[test]
+    fn a_selector_that_changes_is_refused() {
+        use core::sync::atomic::{AtomicBool, Ordering};
+        static FLIP: AtomicBool = AtomicBool::new(false);
+        fn flipping(p: &Pair) -> &Spsc<Box<u32>, 4> {
+            if FLIP.load(Ordering::Relaxed) {
+                &p.b
+            } else {
+                &p.a
+            }
+        }
+        let pair = Arc::new(Pair {
+            a: Spsc::new(),
+            b: Spsc::new(),
+        });
+        let mut tx = Producer::claim(Arc::clone(&pair), flipping).unwrap();
+        tx.push(Box::new(1)).unwrap();
+        FLIP.store(true, Ordering::Relaxed);
+        assert_eq!(tx.push(Box::new(2)).map_err(|b| *b), Err(2));
+        assert_eq!(pair.b.len(), 0);
+        assert_eq!(pair.a.len(), 1);
     }
 
     /// Tests that items left in the queue are dropped with it (no leak under Miri).

@@ -25,7 +25,7 @@ use crate::shared::Shared;
 use crate::source::SoundData;
 
 impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize, P>
-    Controller<H, S, V, B, E, P>
+    Controller<H, S, V, B, E, P, Q>
 where
     H: SoundData,
     S: Deref<Target = Shared<H, V, Q>>,

@@ -7,6 +7,18 @@ use core::sync::atomic::AtomicBool;
 use crate::command::Stamped;
 use crate::mailbox::{FrameClock, LISTENER_WORDS, Seqlock, VoiceMail};
 use crate::ring::Spsc;
+
+/// The command queue of `s` (for [`Producer::claim`](crate::ring::Producer::claim)).
+pub(crate) fn commands_of<H, const V: usize, const Q: usize>(
+    s: &Shared<H, V, Q>,
+) -> &Spsc<Stamped<H>, Q> {
+    &s.commands
+}
+
+/// The retired-sounds queue of `s`.
+pub(crate) fn retired_of<H, const V: usize, const Q: usize>(s: &Shared<H, V, Q>) -> &Spsc<H, V> {
+    &s.retired
+}
 use crate::status::VoiceStatus;
 
 /// Discrete commands in flight at most, between two `render` calls. More wait in the

@@ -42,7 +42,7 @@ pub trait Advance {
 }
 
 impl<H, S, M, const V: usize, const B: usize, const E: usize, const Q: usize> Advance
-    for mixer_core::Renderer<H, S, M, V, B, E>
+    for mixer_core::Renderer<H, S, M, V, B, E, Q>
 where
     H: mixer_core::SoundData,
     S: core::ops::Deref<Target = mixer_core::Shared<H, V, Q>>,

@@ -19,10 +19,24 @@ use crate::stream::{Source, Streams};
 pub(crate) const COMMAND_QUEUE: usize = MAX_VOICES;
 
 pub(crate) type SharedMem = mixer_core::Shared<Source, MAX_VOICES, COMMAND_QUEUE>;
-pub(crate) type CoreController =
-    mixer_core::Controller<Source, Arc<SharedMem>, MAX_VOICES, MAX_BUSES, MAX_EFFECTS, Pending>;
-pub(crate) type CoreRenderer =
-    mixer_core::Renderer<Source, Arc<SharedMem>, Box<[f32]>, MAX_VOICES, MAX_BUSES, MAX_EFFECTS>;
+pub(crate) type CoreController = mixer_core::Controller<
+    Source,
+    Arc<SharedMem>,
+    MAX_VOICES,
+    MAX_BUSES,
+    MAX_EFFECTS,
+    Pending,
+    COMMAND_QUEUE,
+>;
+pub(crate) type CoreRenderer = mixer_core::Renderer<
+    Source,
+    Arc<SharedMem>,
+    Box<[f32]>,
+    MAX_VOICES,
+    MAX_BUSES,
+    MAX_EFFECTS,
+    COMMAND_QUEUE,
+>;
 
 /// Where discrete commands wait on the game thread while the queue to the audio thread is
 /// full: in order, up to a configured bound

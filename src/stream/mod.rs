@@ -266,7 +266,7 @@ impl Streams {
         const Q: usize,
     >(
         &self,
-        renderer: &mut Renderer<Source, S, M, V, B, E>,
+        renderer: &mut Renderer<Source, S, M, V, B, E, Q>,
         out: &mut [f32],
     ) where
         S: Deref<Target = Shared<Source, V, Q>>,
@@ -317,7 +317,7 @@ impl Streams {
         const Q: usize,
     >(
         &self,
-        renderer: &Renderer<Source, S, M, V, B, E>,
+        renderer: &Renderer<Source, S, M, V, B, E, Q>,
         frames: usize,
     ) -> usize
     where
