@@ -138,6 +138,20 @@ impl<R: Advance> NullSink<R> {
         }
     }
 
+    /// [`catch_up`](Self::catch_up), but only once the clock has moved at least `frames`
+    /// frames past the renderer: a game making thousands of calls a frame on the wall clock
+    /// then pays for one catch-up per `frames`, as a device pays for one block. Returns
+    /// whether it caught up.
+    pub fn catch_up_by(&mut self, frames: u64) -> bool {
+        let target = (self.clock.now() * f64::from(self.sample_rate)).round();
+        if target.is_finite() && target >= (self.frames + frames) as f64 {
+            self.catch_up();
+            true
+        } else {
+            false
+        }
+    }
+
     /// The renderer, for a driver that needs it (to apply commands at the current frame with
     /// an empty advance, say).
     pub fn renderer_mut(&mut self) -> &mut R {

@@ -169,7 +169,11 @@ impl<D: Driver> Backend<D> {
 
     /// The mixer for a query: after the driver's turn, or `None` after shutdown.
     fn query(&mut self) -> Option<&mut Mixer> {
-        self.live().ok()
+        if self.mixer.shut_down {
+            return None;
+        }
+        self.driver.before_query(&mut self.mixer);
+        Some(&mut self.mixer)
     }
 }
 

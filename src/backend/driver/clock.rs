@@ -36,10 +36,21 @@ impl Clock {
     }
 }
 
+/// Before a control on the wall clock, the renderer catches up only once it is this many
+/// milliseconds behind (a device's block): a game moving thousands of voices a frame pays for
+/// a few catch-ups per frame, not one per call, and its commands apply at most this late.
+/// Queries always catch up first.
+const CONTROL_CATCH_UP_MS: u32 = 10;
+
 impl super::Driver for Clock {}
 
 impl super::sealed::Ops for Clock {
     fn before(&mut self, mixer: &mut Mixer) {
+        settle(mixer, self.sink.renderer_mut());
+        let block = u64::from(self.info.sample_rate * CONTROL_CATCH_UP_MS / 1000).max(1);
+        self.sink.catch_up_by(block);
+    }
+    fn before_query(&mut self, mixer: &mut Mixer) {
         self.sync(mixer);
     }
     fn info(&self) -> &BackendInfo {

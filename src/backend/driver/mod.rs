@@ -26,6 +26,11 @@ pub(crate) mod sealed {
     pub trait Ops {
         /// Before a call: recover a lost device, catch up with a clock.
         fn before(&mut self, mixer: &mut Mixer);
+        /// Before a query (activity, position, room in a stream): as `before`, and a clock
+        /// catches up exactly, so the answer is as of now.
+        fn before_query(&mut self, mixer: &mut Mixer) {
+            self.before(mixer);
+        }
         /// What the backend is and runs on.
         fn info(&self) -> &BackendInfo;
         /// Whether the backend has the streaming facets.
@@ -61,6 +66,12 @@ impl sealed::Ops for Live {
         match &mut self.0 {
             LiveDriver::Device(d) => d.before(mixer),
             LiveDriver::Null(c) => c.before(mixer),
+        }
+    }
+    fn before_query(&mut self, mixer: &mut Mixer) {
+        match &mut self.0 {
+            LiveDriver::Device(d) => d.before_query(mixer),
+            LiveDriver::Null(c) => c.before_query(mixer),
         }
     }
     fn info(&self) -> &BackendInfo {
