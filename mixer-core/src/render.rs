@@ -366,10 +366,7 @@ where
         let interp = self.config.interpolation;
         for i in 0..self.limit {
             let voice = &mut self.voices[i];
-            if !matches!(
-                voice.state,
-                State::Playing | State::Pausing | State::Stopping
-            ) {
+            if !voice.moves() {
                 continue;
             }
             let b = voice.bus.index();
@@ -433,10 +430,7 @@ where
     fn advance_segment(&mut self, n: u64) {
         for i in 0..self.limit {
             let voice = &mut self.voices[i];
-            if !matches!(
-                voice.state,
-                State::Playing | State::Pausing | State::Stopping
-            ) {
+            if !voice.moves() {
                 continue;
             }
             if voice.advance(n) == Outcome::Ended {

@@ -424,6 +424,14 @@ impl<H: SoundData> Voice<H> {
 }
 
 impl<H> Voice<H> {
+    /// Whether a block moves the voice: playing, or fading to a pause or a stop.
+    pub fn moves(&self) -> bool {
+        matches!(
+            self.state,
+            State::Playing | State::Pausing | State::Stopping
+        )
+    }
+
     /// The state change at the end of a mix or an advance: a one-shot that ran out has ended;
     /// a pause or a stop whose fade landed holds or ends.
     fn after_frames(&mut self, ran_out: bool) -> Outcome {
