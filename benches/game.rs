@@ -11,10 +11,10 @@
 //! - `calls/{live,offline}/play_stop/N`: one `play_audio` and one `stop_audio` of a voice of
 //!   a pool holding N − 1 others (the stopped voice's slot comes back when its fade ends).
 //! - `render/offline/N`: one 480-frame block of N moving spatial voices, every voice moved
-//!   before each block.
+//!   before each block; `render/offline_steady/N`: the same voices standing still.
 //! - After criterion (only under `cargo bench`), `render/live/N` is measured by hand: 2 s of
 //!   a game moving every voice every 16 ms, the CPU time of the callback thread (read from
-//!   `/proc/self/task/*/stat`) divided by the blocks the device consumed.
+//!   `/proc/self/task/*/schedstat`) divided by the blocks the device consumed.
 
 use std::time::{Duration, Instant};
 
@@ -191,18 +191,41 @@ fn render_offline(c: &mut Criterion) {
         });
     }
     group.finish();
+    // The same voices with their emitters standing still: what most live blocks see when the
+    // game moves voices every 16 ms and the device asks for blocks faster (the null PCM).
+    let mut group = c.benchmark_group("render/offline_steady");
+    for n in SIZES {
+        let mut backend = OfflineBackend::new(&config(n)).expect("offline");
+        fill(&mut backend, n);
+        let mut out = vec![0.0f32; 2 * BLOCK];
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| {
+                backend.render(&mut out);
+                std::hint::black_box(&out);
+            })
+        });
+    }
+    group.finish();
 }
 
-/// CPU seconds (user + system) of every thread of this process but `except`, from
-/// `/proc/self/task/*/stat` (fields 14 and 15, in clock ticks of 1/100 s).
+/// CPU seconds of every thread of this process but `except`: from
+/// `/proc/self/task/*/schedstat` (nanoseconds on the CPU), or where that is missing from
+/// `stat` (user + system, fields 14 and 15, in clock ticks of 1/100 s).
 fn other_threads_cpu(except: &str) -> f64 {
-    let mut ticks = 0u64;
+    let (mut ticks, mut nanos) = (0u64, 0u64);
     for task in std::fs::read_dir("/proc/self/task")
         .into_iter()
         .flatten()
         .flatten()
     {
         if task.file_name().to_string_lossy() == except {
+            continue;
+        }
+        if let Some(ns) = std::fs::read_to_string(task.path().join("schedstat"))
+            .ok()
+            .and_then(|t| t.split_whitespace().next()?.parse::<u64>().ok())
+        {
+            nanos += ns;
             continue;
         }
         let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
@@ -215,7 +238,7 @@ fn other_threads_cpu(except: &str) -> f64 {
             ticks += f[11].parse::<u64>().unwrap_or(0) + f[12].parse::<u64>().unwrap_or(0);
         }
     }
-    ticks as f64 / 100.0
+    ticks as f64 / 100.0 + nanos as f64 * 1e-9
 }
 
 /// The live path's render cost per block: the callback thread's CPU time over 2 s of a game
