@@ -72,10 +72,9 @@ impl Default for PlayParams {
 struct Slot {
     generation: u32,
     live: bool,
-    stopped: bool,
     start_frame: u32,
     sound_rate: u32,
-    /// The frame a scheduled stop applies at (`u64::MAX`: none).
+    /// The frame its stop applies at: `u64::MAX` for none, [`ASAP`] for a stop at once.
     stop_at: u64,
 }
 
@@ -84,7 +83,6 @@ impl Default for Slot {
         Self {
             generation: 0,
             live: false,
-            stopped: false,
             start_frame: 0,
             sound_rate: 1,
             stop_at: u64::MAX,
@@ -151,17 +149,9 @@ where
             _sound: PhantomData,
         }
     }
-}
 
-impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize, P>
-    Controller<H, S, V, B, E, P, Q>
-where
-    H: SoundData,
-    S: Deref<Target = Shared<H, V, Q>>,
-    P: Backlog<Queued<H>>,
-{
     /// This controller with `backlog` as the place where commands wait while the queue to the
-    /// renderer is full (anything waiting in the old one moves over first, in order).
+    /// renderer is full (a controller without one has nothing waiting to move over).
     ///
     /// ```
     /// use mixer_core::{Config, Queued, Shared, StaticSound};
@@ -172,16 +162,9 @@ where
     /// assert_eq!(controller.pending_commands(), 0);
     /// ```
     pub fn with_backlog<N: Backlog<Queued<H>>>(
-        mut self,
-        mut backlog: N,
+        self,
+        backlog: N,
     ) -> Controller<H, S, V, B, E, N, Q> {
-        while let Some(item) = self.pending.pop_front() {
-            if let Err(item) = backlog.push_back(item) {
-                // The new backlog is smaller than what waits: send what does not fit now, in
-                // order (the queue may refuse; nothing is lost as long as it was sent).
-                let _ = self.push_now(item.0);
-            }
-        }
         Controller {
             shared: self.shared,
             commands: self.commands,
@@ -196,7 +179,15 @@ where
             _sound: PhantomData,
         }
     }
+}
 
+impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize, P>
+    Controller<H, S, V, B, E, P, Q>
+where
+    H: SoundData,
+    S: Deref<Target = Shared<H, V, Q>>,
+    P: Backlog<Queued<H>>,
+{
     /// Commands waiting on this thread for room in the queue to the renderer.
     pub fn pending_commands(&self) -> usize {
         self.pending.len()
@@ -302,7 +293,6 @@ where
         self.slots[slot] = Slot {
             generation,
             live: true,
-            stopped: false,
             start_frame,
             sound_rate: rate,
             stop_at: u64::MAX,
@@ -329,12 +319,8 @@ where
         self.collect();
         if let Some(slot) = self.active_slot(id) {
             self.send(at, Command::Stop(id))?;
-            if at == ASAP {
-                self.slots[slot].stopped = true;
-            } else {
-                let s = &mut self.slots[slot];
-                s.stop_at = s.stop_at.min(at);
-            }
+            let s = &mut self.slots[slot];
+            s.stop_at = s.stop_at.min(at);
         }
         Ok(())
     }
@@ -347,7 +333,7 @@ where
         self.collect();
         self.send(ASAP, Command::StopAll)?;
         for slot in self.slots.iter_mut() {
-            slot.stopped = true;
+            slot.stop_at = ASAP;
         }
         Ok(())
     }
@@ -493,10 +479,13 @@ where
         let slot = id.slot() as usize;
         let s = self.slots.get(slot)?;
         let active = s.live
-            && !s.stopped
             && s.generation == id.generation()
             && !self.shared.status[slot].has_ended(s.generation)
-            && (s.stop_at == u64::MAX || self.now() < s.stop_at);
+            && match s.stop_at {
+                u64::MAX => true,
+                ASAP => false,
+                at => self.now() < at,
+            };
         active.then_some(slot)
     }
 

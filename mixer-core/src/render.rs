@@ -264,7 +264,7 @@ where
 
     /// `n`, shortened so the pass ends where the next queued command is due.
     fn until_next_command(&mut self, n: u64) -> u64 {
-        match self.commands.peek_with(|c| c.at) {
+        match self.next_command_at() {
             Some(at) if at > self.frame => n.min(at - self.frame),
             _ => n,
         }
@@ -318,6 +318,7 @@ where
         let rate = self.config.sample_rate;
         let listener = self.listener;
         let v = &mut self.voices[i];
+        let live = !matches!(v.state, State::Idle | State::Retiring);
         let mut keep = false;
         for f in 0..field::COUNT {
             let count = w[field::count(f)];
@@ -325,7 +326,6 @@ where
                 continue;
             }
             let generation = w[field::generation(f)];
-            let live = !matches!(v.state, State::Idle | State::Retiring);
             if live && generation == v.generation {
                 let x = &w[field::values(f)..];
                 match f {
@@ -470,111 +470,109 @@ where
     fn apply(&mut self, cmd: Command<H>) {
         let fade = self.config.smoothing_frames;
         let rate = self.config.sample_rate;
-        {
-            match cmd {
-                Command::Play { id, sound, start } => {
-                    let slot = id.slot() as usize;
-                    if slot >= V {
-                        // Unreachable: the controller only issues slots below V. The handle
-                        // must not be dropped here, so it is leaked (memory-safe).
-                        core::mem::forget(sound);
-                        return;
-                    }
-                    let voice = &mut self.voices[slot];
-                    if voice.state != State::Idle {
-                        // Unreachable: the controller reuses a slot only after its previous
-                        // voice was published as ended, which happens after it went idle.
-                        if let Some(old) = voice.sound.take() {
-                            core::mem::forget(old);
-                        }
-                    }
-                    voice.start(id.generation(), sound, start, rate, &self.listener);
-                    // Values posted for this voice while its start waited apply from its
-                    // first frame on (ramped from the start's), whatever the block size.
-                    if self.take_voice_mail(slot) {
-                        self.shared
-                            .mail_waiting
-                            .store(true, core::sync::atomic::Ordering::Relaxed);
+        match cmd {
+            Command::Play { id, sound, start } => {
+                let slot = id.slot() as usize;
+                if slot >= V {
+                    // Unreachable: the controller only issues slots below V. The handle
+                    // must not be dropped here, so it is leaked (memory-safe).
+                    core::mem::forget(sound);
+                    return;
+                }
+                let voice = &mut self.voices[slot];
+                if voice.state != State::Idle {
+                    // Unreachable: the controller reuses a slot only after its previous
+                    // voice was published as ended, which happens after it went idle.
+                    if let Some(old) = voice.sound.take() {
+                        core::mem::forget(old);
                     }
                 }
-                Command::Stop(id) => {
-                    if let Some(v) = self.voice_mut(id) {
-                        v.stop(fade);
+                voice.start(id.generation(), sound, start, rate, &self.listener);
+                // Values posted for this voice while its start waited apply from its
+                // first frame on (ramped from the start's), whatever the block size.
+                if self.take_voice_mail(slot) {
+                    self.shared
+                        .mail_waiting
+                        .store(true, core::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            Command::Stop(id) => {
+                if let Some(v) = self.voice_mut(id) {
+                    v.stop(fade);
+                }
+            }
+            Command::StopAll => {
+                for v in self.voices[..self.limit].iter_mut() {
+                    v.stop(fade);
+                }
+            }
+            Command::Pause(id) => {
+                if let Some(v) = self.voice_mut(id) {
+                    v.pause(fade);
+                }
+            }
+            Command::Resume(id) => {
+                if let Some(v) = self.voice_mut(id) {
+                    v.resume(fade);
+                }
+            }
+            Command::SetBus { bus, parent, gain } => {
+                let Some(b) = self.buses.get_mut(bus.index()) else {
+                    return;
+                };
+                if b.live {
+                    b.gain.set(gain, fade);
+                } else {
+                    b.gain.jump(gain);
+                    b.live = true;
+                }
+                b.parent = parent;
+                self.order = bus::fold_order(&self.buses);
+            }
+            Command::SetEffect {
+                bus,
+                slot,
+                params,
+                enabled,
+                offset,
+                len,
+            } => {
+                if let Some(b) = self.buses.get_mut(bus.index()) {
+                    b.chain.set(
+                        slot as usize,
+                        &params,
+                        enabled,
+                        offset as usize,
+                        len as usize,
+                        self.memory.as_mut(),
+                        &self.effect_ctx,
+                    );
+                }
+            }
+            Command::ClearEffect { bus, slot } => {
+                if let Some(b) = self.buses.get_mut(bus.index()) {
+                    b.chain.clear(slot as usize);
+                }
+            }
+            Command::RemoveBus(bus) => {
+                let i = bus.index();
+                if i == 0 || i >= B {
+                    return;
+                }
+                self.buses[i].chain.clear_all();
+                let heir = self.buses[i].parent.unwrap_or(BusId::MASTER);
+                for b in self.buses.iter_mut() {
+                    if b.parent == Some(bus) {
+                        b.parent = Some(heir);
                     }
                 }
-                Command::StopAll => {
-                    for v in self.voices[..self.limit].iter_mut() {
-                        v.stop(fade);
+                for v in self.voices[..self.limit].iter_mut() {
+                    if v.bus == bus {
+                        v.bus = heir;
                     }
                 }
-                Command::Pause(id) => {
-                    if let Some(v) = self.voice_mut(id) {
-                        v.pause(fade);
-                    }
-                }
-                Command::Resume(id) => {
-                    if let Some(v) = self.voice_mut(id) {
-                        v.resume(fade);
-                    }
-                }
-                Command::SetBus { bus, parent, gain } => {
-                    let Some(b) = self.buses.get_mut(bus.index()) else {
-                        return;
-                    };
-                    if b.live {
-                        b.gain.set(gain, fade);
-                    } else {
-                        b.gain.jump(gain);
-                        b.live = true;
-                    }
-                    b.parent = parent;
-                    self.order = bus::fold_order(&self.buses);
-                }
-                Command::SetEffect {
-                    bus,
-                    slot,
-                    params,
-                    enabled,
-                    offset,
-                    len,
-                } => {
-                    if let Some(b) = self.buses.get_mut(bus.index()) {
-                        b.chain.set(
-                            slot as usize,
-                            &params,
-                            enabled,
-                            offset as usize,
-                            len as usize,
-                            self.memory.as_mut(),
-                            &self.effect_ctx,
-                        );
-                    }
-                }
-                Command::ClearEffect { bus, slot } => {
-                    if let Some(b) = self.buses.get_mut(bus.index()) {
-                        b.chain.clear(slot as usize);
-                    }
-                }
-                Command::RemoveBus(bus) => {
-                    let i = bus.index();
-                    if i == 0 || i >= B {
-                        return;
-                    }
-                    self.buses[i].chain.clear_all();
-                    let heir = self.buses[i].parent.unwrap_or(BusId::MASTER);
-                    for b in self.buses.iter_mut() {
-                        if b.parent == Some(bus) {
-                            b.parent = Some(heir);
-                        }
-                    }
-                    for v in self.voices[..self.limit].iter_mut() {
-                        if v.bus == bus {
-                            v.bus = heir;
-                        }
-                    }
-                    self.buses[i].live = false;
-                    self.order = bus::fold_order(&self.buses);
-                }
+                self.buses[i].live = false;
+                self.order = bus::fold_order(&self.buses);
             }
         }
     }

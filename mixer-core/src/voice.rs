@@ -198,11 +198,7 @@ impl<H: SoundData> Voice<H> {
     /// doppler may change within the frames, so its fastest step is the pitch limit's.
     /// `None` for a voice that reads no ring in them (not a stream, paused, idle).
     pub fn stream_demand(&self, frames: usize, output_rate: u32) -> Option<usize> {
-        let n = match self.state {
-            State::Playing => frames,
-            State::Pausing | State::Stopping => frames.min(self.cursor.left.left as usize),
-            _ => return None,
-        };
+        let n = self.frames_to_move(frames as u64)? as usize;
         self.sound.as_ref()?.stream()?;
         if n == 0 {
             return None;
@@ -349,11 +345,10 @@ impl<H: SoundData> Voice<H> {
 
     /// Add this voice's next `out_l.len()` frames into the two planar buffers.
     pub fn mix(&mut self, out_l: &mut [f32], out_r: &mut [f32], interp: Interpolation) -> Outcome {
-        let n = match self.state {
-            State::Playing => out_l.len(),
-            State::Pausing | State::Stopping => out_l.len().min(self.cursor.left.left as usize),
-            _ => return Outcome::Live,
+        let Some(n) = self.frames_to_move(out_l.len() as u64) else {
+            return Outcome::Live;
         };
+        let n = n as usize;
         let Some(sound) = self.sound.as_ref() else {
             return Outcome::Ended;
         };
@@ -399,10 +394,8 @@ impl<H: SoundData> Voice<H> {
     /// O(1) (its cursor moves in closed form); ramps cost at most their length; a stream
     /// voice consumes its ring frame by frame, as it would when mixed.
     pub fn advance(&mut self, frames: u64) -> Outcome {
-        let n = match self.state {
-            State::Playing => frames,
-            State::Pausing | State::Stopping => frames.min(u64::from(self.cursor.left.left)),
-            _ => return Outcome::Live,
+        let Some(n) = self.frames_to_move(frames) else {
+            return Outcome::Live;
         };
         let Some(sound) = self.sound.as_ref() else {
             return Outcome::Ended;
@@ -430,6 +423,16 @@ impl<H> Voice<H> {
             self.state,
             State::Playing | State::Pausing | State::Stopping
         )
+    }
+
+    /// Of the next `frames` frames, how many move the voice: all while playing, up to the end
+    /// of its fade while pausing or stopping, none (`None`) otherwise.
+    fn frames_to_move(&self, frames: u64) -> Option<u64> {
+        match self.state {
+            State::Playing => Some(frames),
+            State::Pausing | State::Stopping => Some(frames.min(u64::from(self.cursor.left.left))),
+            _ => None,
+        }
     }
 
     /// The state change at the end of a mix or an advance: a one-shot that ran out has ended;

@@ -123,29 +123,17 @@ impl<D: Driver> Backend<D> {
 
     /// The streaming facet, where this backend has one (null never does).
     pub fn streaming(&mut self) -> Option<&mut dyn Streaming> {
-        if self.driver.has_streams() {
-            Some(self)
-        } else {
-            None
-        }
+        self.driver.has_streams().then_some(self)
     }
 
     /// The pacing facet, where this backend has one.
     pub fn stream_pacing(&mut self) -> Option<&mut dyn StreamPacing> {
-        if self.driver.has_streams() {
-            Some(self)
-        } else {
-            None
-        }
+        self.driver.has_streams().then_some(self)
     }
 
     /// The draining facet, where this backend has one.
     pub fn stream_draining(&mut self) -> Option<&mut dyn StreamDraining> {
-        if self.driver.has_streams() {
-            Some(self)
-        } else {
-            None
-        }
+        self.driver.has_streams().then_some(self)
     }
 
     /// The streaming facet, or [`AudioError::Capability`] naming what the backend offers.
@@ -303,10 +291,11 @@ impl<D: Driver> Playback for Backend<D> {
     }
 
     fn list_capabilities(&self) -> CapabilitySet {
-        if self.driver.info().kind == BackendKind::Null {
-            CapabilitySet::NULL
-        } else {
+        // Null (the only backend without streams) keeps the original's `play.basic`.
+        if self.driver.has_streams() {
             CapabilitySet::MIXER
+        } else {
+            CapabilitySet::NULL
         }
     }
 }
@@ -415,11 +404,7 @@ impl<D: Driver> StreamDraining for Backend<D> {
 
 impl<D: Driver> HasStreams for Backend<D> {
     fn streams(&mut self) -> Option<&mut dyn StreamFacets> {
-        if self.driver.has_streams() {
-            Some(self)
-        } else {
-            None
-        }
+        self.driver.has_streams().then_some(self)
     }
 }
 

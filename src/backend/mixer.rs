@@ -263,11 +263,6 @@ impl Mixer {
         (self.controller.sample_rate(), self.output_channels.min(2))
     }
 
-    /// The streaming channels (for a driver that waits for their decoders).
-    pub(crate) fn streams(&self) -> &Streams {
-        &self.streams
-    }
-
     /// Forget the streams whose channels have ended.
     pub(crate) fn prune_streams(&mut self) {
         self.controller.collect();

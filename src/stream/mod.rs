@@ -252,54 +252,6 @@ impl Streams {
         })
     }
 
-    /// Render `out` (interleaved) on `renderer` for a driver that may wait, the offline one:
-    /// before each piece, [`wait_decoded`](Self::wait_decoded) blocks this thread until every
-    /// backend-decoded stream has decoded what its voice plays in the piece, so a render
-    /// never outruns a decoder thread and the same calls give the same bits on every run
-    /// (SPEC §9). A live device callback must not call this: it never waits.
-    pub(crate) fn render_decoded<
-        S,
-        M,
-        const V: usize,
-        const B: usize,
-        const E: usize,
-        const Q: usize,
-    >(
-        &self,
-        renderer: &mut Renderer<Source, S, M, V, B, E, Q>,
-        out: &mut [f32],
-    ) where
-        S: Deref<Target = Shared<Source, V, Q>>,
-        M: AsMut<[f32]>,
-    {
-        let ch = usize::from(renderer.config().channels.max(1));
-        let frames = out.len() / ch;
-        let decoding = self
-            .map
-            .values()
-            .any(|s| matches!(s.feed, Feed::Decoder(_)));
-        if frames == 0 || !decoding {
-            renderer.render(out);
-            return;
-        }
-        let mut done = 0;
-        while done < frames {
-            // Apply the commands due now first, so the demand sees every voice and pitch they
-            // set, and end the piece where the next queued command is due (it may start a
-            // stream the demand cannot see yet).
-            renderer.render(&mut []);
-            let mut n = frames - done;
-            if let Some(at) = renderer.next_command_at() {
-                let ahead = at.saturating_sub(renderer.frames_rendered());
-                n = n.min(usize::try_from(ahead).unwrap_or(usize::MAX).max(1));
-            }
-            let n = self.wait_decoded(renderer, n);
-            renderer.render(&mut out[done * ch..(done + n) * ch]);
-            done += n;
-        }
-        out[frames * ch..].fill(0.0);
-    }
-
     /// Block (the calling thread, for at most [`DECODE_WAIT`]) until the ring of every
     /// backend-decoded stream that plays in the next `frames` frames holds what its voice
     /// reads in them (the frames it crosses at its pitch and rate ratio, plus the
@@ -308,6 +260,13 @@ impl Streams {
     /// when a ring cannot hold what its voice reads in all of them (the caller renders in
     /// pieces; the renderer gives the same bits for any split). After the timeout it logs a
     /// warning and returns anyway (the render then has an underrun), rather than hang.
+    /// Whether any stream is decoded by the backend (an offline render may wait for it).
+    pub(crate) fn has_decoders(&self) -> bool {
+        self.map
+            .values()
+            .any(|s| matches!(s.feed, Feed::Decoder(_)))
+    }
+
     pub(crate) fn wait_decoded<
         S,
         M,

@@ -25,7 +25,31 @@ impl Offline {
     /// file streams, so the same calls give the same bits on every run.
     pub(crate) fn render(&mut self, mixer: &mut Mixer, out: &mut [f32]) {
         settle(mixer, &mut self.renderer);
-        mixer.streams().render_decoded(&mut self.renderer, out);
+        let renderer = &mut self.renderer;
+        let ch = usize::from(renderer.config().channels.max(1));
+        let frames = out.len() / ch;
+        if frames == 0 || !mixer.streams.has_decoders() {
+            renderer.render(out);
+            return;
+        }
+        // Piece by piece, each ending where the next queued command is due (it may start a
+        // stream the decoders' demand cannot see yet), after waiting until every decoder has
+        // produced what its voice plays in the piece: a render never outruns a decoder thread,
+        // so the same calls give the same bits on every run (SPEC §9). A live callback never
+        // waits; only this driver does.
+        let mut done = 0;
+        while done < frames {
+            renderer.render(&mut []);
+            let mut n = frames - done;
+            if let Some(at) = renderer.next_command_at() {
+                let ahead = at.saturating_sub(renderer.frames_rendered());
+                n = n.min(usize::try_from(ahead).unwrap_or(usize::MAX).max(1));
+            }
+            let n = mixer.streams.wait_decoded(renderer, n);
+            renderer.render(&mut out[done * ch..(done + n) * ch]);
+            done += n;
+        }
+        out[frames * ch..].fill(0.0);
     }
 
     /// Frames rendered so far.
