@@ -37,7 +37,7 @@ pub use backend::{
     Backend, BackendInfo, BackendKind, Buses, ChannelId, Clock, Device, DeviceBackend, Driver,
     HasStreams, Live, NullBackend, NullClock, Offline, OfflineBackend, PlayMode, PlayParams,
     Playback, Reopen, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
-    make_backend, null_backend,
+    device_backend, make_backend, null_backend,
 };
 pub use bus::{AudioBus, AudioBusLayout, MASTER};
 pub use bus::{

@@ -408,6 +408,16 @@ impl<D: Driver> HasStreams for Backend<D> {
     }
 }
 
+// A backend may move to another thread (a game's audio-owner thread, or the Python bindings,
+// which keep one behind a mutex): every driver must stay `Send`.
+const _: () = {
+    const fn send<T: Send>() {}
+    send::<Backend<Live>>();
+    send::<Backend<Offline>>();
+    send::<Backend<Clock>>();
+    send::<Backend<Device>>();
+};
+
 impl Backend<Offline> {
     /// A backend rendering at `config`'s rate and channels.
     ///

@@ -25,6 +25,6 @@ pub use facet::{
 };
 pub use info::{BackendInfo, BackendKind};
 pub use params::{PlayMode, PlayParams};
-pub use select::{make_backend, null_backend};
+pub use select::{device_backend, make_backend, null_backend};
 
 pub(crate) use mixer::{CoreRenderer, Mixer};
