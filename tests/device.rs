@@ -131,9 +131,49 @@ fn native_tone_reaches_the_device() {
     };
     let mut backend = make_backend(&config).expect("the file device opens natively");
     assert_eq!(backend.kind(), BackendKind::Native);
-    assert_eq!(backend.info().buffer_frames, Some(480));
-    assert_eq!(backend.info().latency_seconds, Some(0.02));
+    assert_eq!(backend.info().buffer_frames, Some(128));
+    assert_eq!(backend.info().latency_seconds, Some(256.0 / 48_000.0));
     tone_through(&mut backend, "native");
+}
+
+/// Tests a device that keeps underrunning: three underruns within ten seconds move the stream
+/// to the next longer period of native timing (128, 256, 480, then 960 frames), keeping every
+/// channel where it was; past the longest, it stays there. Fewer underruns, or underruns
+/// spread out, change nothing.
+#[test]
+fn underruns_lengthen_the_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("xrun.raw");
+    let conf = common::alsa::file_device("xrun", &capture);
+    if in_child("underruns_lengthen_the_period", &conf, &capture).is_some() {
+        return;
+    }
+    let mut d = DeviceBackend::open(&AudioConfig::default(), Timing::Native).unwrap();
+    let drone = Sound::tone(1000.0, 0.5, 1.0, 48_000, 1).unwrap();
+    let looped = PlayParams {
+        looping: true,
+        ..PlayParams::default()
+    };
+    let id = d.play_audio(&drone, &looped).unwrap();
+    assert_eq!(d.info().buffer_frames, Some(128));
+    d.as_device().unwrap().simulate_underruns(2);
+    assert!(d.is_channel_active(id));
+    assert_eq!(
+        d.info().buffer_frames,
+        Some(128),
+        "two underruns are tolerated"
+    );
+    let mut periods = vec![128];
+    for _ in 0..4 {
+        d.as_device().unwrap().simulate_underruns(3);
+        assert!(d.is_channel_active(id), "the channel survives the reopen");
+        periods.push(d.info().buffer_frames.unwrap());
+    }
+    assert_eq!(periods, [128, 256, 480, 960, 960]);
+    assert_eq!(d.info().latency_seconds, Some(0.04));
+    wait_for_frames(&d, 9_600); // the reopened stream runs (this panics if it stalls)
+    assert!(d.is_channel_active(id));
+    println!("underruns: periods {periods:?}");
 }
 
 /// Tests legacy timing: the same tone through 50 ms periods (a 100 ms buffer).

@@ -161,7 +161,8 @@ fn info_and_play_on_a_device() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(
-        out.contains("backend: native") && out.contains("latency: 20.0 ms"),
+        out.contains("backend: native")
+            && out.contains("latency: 5.3 ms (2 periods of 128 frames)"),
         "{out}"
     );
     assert!(out.contains("effect.reverb"), "{out}");

@@ -31,28 +31,47 @@ use cpal::{
 /// How large a buffer the shim asks the device for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timing {
-    /// Periods of 10 ms (20 ms where 10 ms is refused): a buffer of at most 20 ms.
+    /// Periods of 128 frames at 48 kHz (2.7 ms; a 5.3 ms buffer), then 256, 480 and 960
+    /// frames where the device refuses the smaller ones or underruns at them: a buffer of at
+    /// most 40 ms, 20 ms or less on any device that takes 10 ms periods.
     Native,
-    /// Periods of 50 ms: a buffer of about 100 ms.
+    /// Periods of 50 ms: a buffer of about 100 ms (longer only where the device's shortest
+    /// period is longer, up to 200 ms).
     Legacy,
 }
 
 impl Timing {
+    /// The periods the timing asks for, smallest first, in frames at `sample_rate`: the
+    /// device opens with the first it accepts, and a stream that keeps underrunning moves to
+    /// the next (see [`Plan::above`]).
+    ///
+    /// ```
+    /// use platform_cpal::Timing;
+    /// assert_eq!(Timing::Native.periods(48_000), [128, 256, 480, 960]);
+    /// assert_eq!(Timing::Native.periods(44_100), [117, 235, 441, 882]);
+    /// assert_eq!(Timing::Legacy.periods(48_000), [2_400]);
+    /// ```
+    pub fn periods(self, sample_rate: u32) -> Vec<u32> {
+        let at = |frames_at_48k: u64| (u64::from(sample_rate) * frames_at_48k / 48_000) as u32;
+        match self {
+            Timing::Native => vec![at(128), at(256), sample_rate / 100, sample_rate / 50],
+            Timing::Legacy => vec![sample_rate / 20],
+        }
+    }
+
     /// The period the timing asks for first, in frames at `sample_rate`.
     ///
     /// ```
     /// use platform_cpal::Timing;
-    /// assert_eq!(Timing::Native.period_frames(48_000), 480);
+    /// assert_eq!(Timing::Native.period_frames(48_000), 128);
     /// assert_eq!(Timing::Legacy.period_frames(48_000), 2_400);
     /// ```
-    pub const fn period_frames(self, sample_rate: u32) -> u32 {
-        match self {
-            Timing::Native => sample_rate / 100,
-            Timing::Legacy => sample_rate / 20,
-        }
+    pub fn period_frames(self, sample_rate: u32) -> u32 {
+        self.periods(sample_rate)[0]
     }
 
-    /// The longest period the timing accepts, in frames at `sample_rate`.
+    /// The longest period the timing accepts, in frames at `sample_rate` (a device whose
+    /// shortest period is longer is refused with this timing).
     pub const fn max_period_frames(self, sample_rate: u32) -> u32 {
         match self {
             Timing::Native => sample_rate / 50,
@@ -135,6 +154,18 @@ impl Plan {
     pub fn max_period_frames(&self) -> u32 {
         self.periods.iter().copied().max().unwrap_or(0)
     }
+
+    /// The periods this plan tries, in order.
+    pub fn periods(&self) -> &[u32] {
+        &self.periods
+    }
+
+    /// The same plan with only the periods longer than `frames`, for a stream that keeps
+    /// underrunning at `frames`; `None` when there is no longer one.
+    pub fn above(mut self, frames: u32) -> Option<Self> {
+        self.periods.retain(|&p| p > frames);
+        (!self.periods.is_empty()).then_some(self)
+    }
 }
 
 /// Choose rate, channels, format and buffer for the default output device.
@@ -212,10 +243,7 @@ fn periods(
     rate: u32,
     supported: SupportedBufferSize,
 ) -> Result<Vec<u32>, DeviceError> {
-    let mut wanted = vec![timing.period_frames(rate)];
-    if timing == Timing::Native {
-        wanted.push(timing.max_period_frames(rate));
-    }
+    let wanted = timing.periods(rate);
     let (min, max) = match supported {
         SupportedBufferSize::Range { min, max } => (min.max(1), max),
         SupportedBufferSize::Unknown => (1, u32::MAX),
@@ -299,13 +327,21 @@ mod tests {
     #[test]
     fn periods_follow_timing_and_device_range() {
         let any = SupportedBufferSize::Unknown;
-        assert_eq!(periods(Timing::Native, 48_000, any).unwrap(), [480, 960]);
+        assert_eq!(
+            periods(Timing::Native, 48_000, any).unwrap(),
+            [128, 256, 480, 960]
+        );
         assert_eq!(periods(Timing::Legacy, 48_000, any).unwrap(), [2400]);
         let coarse = SupportedBufferSize::Range {
             min: 700,
             max: 8192,
         };
         assert_eq!(periods(Timing::Native, 48_000, coarse).unwrap(), [700, 960]);
+        let small = SupportedBufferSize::Range { min: 32, max: 300 };
+        assert_eq!(
+            periods(Timing::Native, 48_000, small).unwrap(),
+            [128, 256, 300]
+        );
         let huge = SupportedBufferSize::Range {
             min: 2048,
             max: 8192,

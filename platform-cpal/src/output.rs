@@ -58,6 +58,12 @@ impl Health {
         self.xruns.load(Ordering::Relaxed)
     }
 
+    /// Count `n` underruns, as cpal's error callback does for each one it reports (also a way
+    /// to test what a stream that keeps underrunning does).
+    pub fn note_xruns(&self, n: u64) {
+        self.xruns.fetch_add(n, Ordering::Relaxed);
+    }
+
     /// Other stream errors the backend reported.
     pub fn errors(&self) -> u64 {
         self.errors.load(Ordering::Relaxed)

@@ -9,6 +9,11 @@
 //! same renderer: every channel keeps its cursor, bus and effects. If no device opens, a silent
 //! clock thread drives the renderer in real time instead, so sounds still end on time, with a
 //! one-time warning; the game keeps calling the same API throughout.
+//!
+//! The same reopening serves a device that keeps underrunning: native timing starts with short
+//! periods (128 frames at 48 kHz, a 5.3 ms buffer), and a stream that underruns
+//! [`XRUN_LIMIT`] times within [`XRUN_WINDOW`] is reopened with the timing's next longer
+//! period, with one warning each time, until it runs clean or reaches the longest.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +27,12 @@ use crate::backend::{BackendInfo, BackendKind, CoreRenderer, Mixer};
 use crate::config::AudioConfig;
 use crate::error::AudioError;
 use crate::log::warn_once;
+
+/// Underruns within [`XRUN_WINDOW`] that make the device move to a longer period.
+pub(crate) const XRUN_LIMIT: usize = 3;
+
+/// The window in which [`XRUN_LIMIT`] underruns count as a device that cannot keep up.
+pub(crate) const XRUN_WINDOW: Duration = Duration::from_secs(10);
 
 /// The renderer's home between callbacks.
 type Slot = Arc<AtomicCell<Option<Box<CoreRenderer>>>>;
@@ -47,6 +58,9 @@ pub struct Device {
     fail_reopen: bool,
     /// What `frames_played` reports once `shutdown` has closed the stream.
     frames_at_shutdown: u64,
+    /// The underruns seen so far on this stream, and when the latest ones came.
+    xruns_seen: u64,
+    xrun_times: std::collections::VecDeque<Instant>,
 }
 
 impl std::fmt::Debug for Device {
@@ -56,6 +70,7 @@ impl std::fmt::Debug for Device {
             .field("output", &self.output)
             .field("silent", &self.clock.is_some())
             .field("reopens", &self.reopens)
+            .field("xruns_seen", &self.xruns_seen)
             .finish_non_exhaustive()
     }
 }
@@ -102,6 +117,8 @@ impl Device {
             reopens: 0,
             fail_reopen: false,
             frames_at_shutdown: 0,
+            xruns_seen: 0,
+            xrun_times: std::collections::VecDeque::new(),
         };
         Ok((mixer, device))
     }
@@ -123,6 +140,15 @@ impl Device {
     /// Underruns the device reported since the current stream started.
     pub fn xruns(&self) -> u64 {
         self.output.as_ref().map_or(0, |o| o.health().xruns())
+    }
+
+    /// Behave as if the device had just reported `n` underruns (as a stream whose periods are
+    /// too short for the machine does): three of them within ten seconds make the next call
+    /// reopen the device with the timing's next longer period. For testing.
+    pub fn simulate_underruns(&mut self, n: u64) {
+        if let Some(o) = &self.output {
+            o.health().note_xruns(n);
+        }
     }
 
     /// How many times the device was reopened after a loss.
@@ -174,24 +200,93 @@ impl Device {
                 );
                 self.output = Some(output);
             }
-            Err(e) => {
+            Err(e) => self.go_silent(&e),
+        }
+    }
+
+    /// No device could be (re)opened: a silent clock drives the renderer from now on.
+    fn go_silent(&mut self, e: &DeviceError) {
+        warn_once(
+            format!("device-lost:{e}"),
+            &format!(
+                "simvx-audio: the audio device was lost and no device could be \
+                 reopened ({e}): AUDIO IS SILENT from now on. Sounds keep their \
+                 state and still end on time."
+            ),
+        );
+        let (rate, channels) = (self.info.sample_rate, self.info.channels);
+        self.info.device = "none (device lost; mixing silently)".into();
+        self.info.buffer_frames = None;
+        self.info.latency_seconds = None;
+        self.clock = Some(SilentClock::start(
+            self.slot.clone(),
+            rate,
+            usize::from(channels),
+        ));
+    }
+
+    /// Move to a longer period when the stream keeps underrunning (runs before every call;
+    /// one atomic load when nothing happened).
+    fn adapt(&mut self) {
+        let Some(output) = &self.output else { return };
+        let xruns = output.health().xruns();
+        if xruns == self.xruns_seen {
+            return;
+        }
+        let now = Instant::now();
+        let new = (xruns - self.xruns_seen).min(XRUN_LIMIT as u64);
+        self.xruns_seen = xruns;
+        for _ in 0..new {
+            self.xrun_times.push_back(now);
+        }
+        while self.xrun_times.len() > XRUN_LIMIT {
+            self.xrun_times.pop_front();
+        }
+        let burst = self.xrun_times.len() == XRUN_LIMIT
+            && self
+                .xrun_times
+                .front()
+                .is_some_and(|&t| now.duration_since(t) <= XRUN_WINDOW);
+        if burst {
+            self.xrun_times.clear();
+            self.lengthen_period();
+        }
+    }
+
+    /// Reopen the device with the timing's next longer period (no-op at the longest).
+    fn lengthen_period(&mut self) {
+        let Some(from) = self.info.buffer_frames else {
+            return;
+        };
+        let (rate, channels) = (self.info.sample_rate, self.info.channels);
+        let Ok(plan) = self.plan(rate, channels) else {
+            return;
+        };
+        let Some(plan) = plan.above(from) else { return };
+        // Dropping the stream joins its thread: the renderer is back in the slot after this.
+        self.output = None;
+        self.xruns_seen = 0;
+        let slot = self.slot.clone();
+        match plan
+            .start(|| callback(slot.clone()))
+            .or_else(|_| self.reopen(rate, channels))
+        {
+            Ok(output) => {
+                self.info = info_of(&output, self.timing);
+                let to = self.info.buffer_frames.unwrap_or(0);
+                let ms = self.info.latency_seconds.unwrap_or(0.0) * 1000.0;
                 warn_once(
-                    format!("device-lost:{e}"),
+                    format!("underruns:{from}->{to}"),
                     &format!(
-                        "simvx-audio: the audio device was lost and no device could be \
-                         reopened ({e}): AUDIO IS SILENT from now on. Sounds keep their \
-                         state and still end on time."
+                        "simvx-audio: the audio device underran {XRUN_LIMIT} times within \
+                         {} s with {from}-frame periods; reopened it with {to}-frame periods \
+                         ({ms:.1} ms of buffer). Every sound kept playing.",
+                        XRUN_WINDOW.as_secs()
                     ),
                 );
-                self.info.device = "none (device lost; mixing silently)".into();
-                self.info.buffer_frames = None;
-                self.info.latency_seconds = None;
-                self.clock = Some(SilentClock::start(
-                    self.slot.clone(),
-                    rate,
-                    usize::from(channels),
-                ));
+                self.output = Some(output);
             }
+            Err(e) => self.go_silent(&e),
         }
     }
 
@@ -207,6 +302,15 @@ impl Device {
     }
 
     fn reopen(&mut self, rate: u32, channels: u16) -> Result<Output, DeviceError> {
+        self.xruns_seen = 0;
+        let plan = self.plan(rate, channels)?;
+        let slot = self.slot.clone();
+        plan.start(|| callback(slot.clone()))
+    }
+
+    /// The default device's plan, at the mixer's rate and channel count (or an error if the
+    /// device no longer offers them).
+    fn plan(&self, rate: u32, channels: u16) -> Result<platform_cpal::Plan, DeviceError> {
         let plan = platform_cpal::negotiate(&DeviceConfig {
             sample_rate: rate,
             channels,
@@ -219,8 +323,7 @@ impl Device {
                 plan.sample_rate()
             )));
         }
-        let slot = self.slot.clone();
-        plan.start(|| callback(slot.clone()))
+        Ok(plan)
     }
 }
 
@@ -253,6 +356,7 @@ impl super::Driver for Device {}
 impl super::sealed::Ops for Device {
     fn before(&mut self, _mixer: &mut Mixer) {
         self.recover();
+        self.adapt();
     }
     fn info(&self) -> &BackendInfo {
         &self.info
