@@ -116,13 +116,18 @@ fn position(p: Option<&Bound<'_, PyAny>>) -> PyResult<[f32; 3]> {
             ))),
         };
     }
-    let x: f32 = p.getattr("x")?.extract()?;
-    let y: f32 = p.getattr("y")?.extract()?;
+    let (Ok(x), Ok(y)) = (p.getattr("x"), p.getattr("y")) else {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "position must be a sequence of 2 or 3 numbers or a vector with x, y (and z), \
+             not {}",
+            p.get_type().name()?
+        )));
+    };
     let z: f32 = match p.getattr("z") {
         Ok(z) => z.extract()?,
         Err(_) => 0.0,
     };
-    Ok([x, y, z])
+    Ok([x.extract()?, y.extract()?, z])
 }
 
 /// The playback and bus facets: what every backend has. Instances come from `open_device()`,

@@ -156,6 +156,13 @@ def test_listener_setters_and_modes(offline, tone):
     with pytest.raises(ValueError, match="mode"):
         offline.play_audio(tone, mode="4d")
 
+    class Vec2:  # SimVX's 2D players pass their world position as a vector
+        x, y = 3.0, -4.0
+
+    assert offline.is_channel_active(offline.play_audio(tone, mode="2d", position=Vec2()))
+    with pytest.raises(TypeError, match="position"):
+        offline.play_audio(tone, mode="3d", position="here")
+
 
 def test_a_decoded_file_is_decoded_once_per_clip(offline, tmp_path):
     import shutil
