@@ -36,8 +36,8 @@ mod wav;
 pub use backend::{
     Backend, BackendInfo, BackendKind, Buses, ChannelId, Clock, Device, DeviceBackend, Driver,
     HasStreams, Live, NullBackend, NullClock, Offline, OfflineBackend, PlayMode, PlayParams,
-    Playback, Reopen, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
-    device_backend, make_backend, null_backend,
+    Playback, Reopen, Scheduling, StreamDraining, StreamFacets, StreamPacing, StreamParams,
+    StreamStats, Streaming, device_backend, make_backend, null_backend,
 };
 pub use bus::{AudioBus, AudioBusLayout, MASTER};
 pub use bus::{

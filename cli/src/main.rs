@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand, ValueEnum};
 use simvx_audio::{
     AudioConfig, AudioError, Backend, Container, HasStreams, PlayParams, Playback, RenderStats,
-    Scene, ScenePlayer, Sound, WavFormat, make_backend, render_scene, write_wav,
+    Scene, ScenePlayer, Scheduling, Sound, WavFormat, make_backend, render_scene, write_wav,
 };
 
 /// simvx-audio: render scenes offline, play the demo, show the audio backend.
@@ -177,7 +177,11 @@ fn info() -> Result<(), AudioError> {
     Ok(())
 }
 
-/// Apply `scene`'s events on `backend` as their times come, then wait out the scene.
+/// Play `scene` on `backend` with every discrete call (play, stop, pause, resume, open a
+/// stream) at its exact frame: they are all submitted at once, stamped with their frame on the
+/// backend's timeline, a quarter of a second ahead of the scene's start. The other calls
+/// (volume, pitch, listener, buses, feeding) are made as the timeline reaches their frame,
+/// so they land within one device period of it. Then wait out the scene.
 fn play_live<'s>(
     backend: &mut Backend,
     scene: &'s Scene,
@@ -193,19 +197,35 @@ fn play_live<'s>(
         scene.duration,
         backend.kind()
     );
-    let start = Instant::now();
-    let mut player = ScenePlayer::new(scene, sounds);
-    for event in &scene.events {
-        let due = Duration::from_secs_f64(event.at);
-        if let Some(wait) = due.checked_sub(start.elapsed()) {
-            std::thread::sleep(wait);
-        }
+    let rate = backend.info().sample_rate;
+    let origin = backend.now_frames() + u64::from(rate) / 4;
+    let mut player = ScenePlayer::new(scene, sounds).starting_at(origin, rate);
+    let (ahead, timed): (Vec<_>, Vec<_>) = scene
+        .events
+        .iter()
+        .partition(|e| ScenePlayer::is_scheduled(e));
+    for event in ahead {
         player.apply(backend, event)?;
     }
-    if let Some(wait) = Duration::from_secs_f64(scene.duration).checked_sub(start.elapsed()) {
-        std::thread::sleep(wait);
+    for event in timed {
+        wait_for_frame(backend, player.frame_of(event), rate);
+        player.apply(backend, event)?;
     }
+    let end = origin + (scene.duration * f64::from(rate)).round() as u64;
+    wait_for_frame(backend, end, rate);
     Ok(player)
+}
+
+/// Sleep until the backend's timeline reaches `frame`.
+fn wait_for_frame(backend: &mut Backend, frame: u64, rate: u32) {
+    loop {
+        let now = backend.now_frames();
+        if now >= frame {
+            return;
+        }
+        let left = Duration::from_secs_f64((frame - now) as f64 / f64::from(rate.max(1)));
+        std::thread::sleep(left.min(Duration::from_millis(2)));
+    }
 }
 
 fn play(input: &Path) -> Result<(), AudioError> {

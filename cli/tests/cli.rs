@@ -193,3 +193,65 @@ fn info_and_play_on_a_device() {
         "the tone reached the device"
     );
 }
+
+/// Tests `simvx-audio play SCENE.json` on a live device (ALSA's `file` plugin, which is not
+/// paced, so nothing here depends on wall time): 20 clicks scheduled 0.25 s apart start exactly
+/// 12 000 frames apart in what the device received, and a `start_at` and a `stop_at` land on
+/// their frames too.
+#[test]
+fn play_puts_every_scheduled_call_on_its_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("capture.raw");
+    let conf = common::alsa::file_device("clicks", &capture);
+    let env = [("ALSA_CONFIG_PATH", conf.to_str().unwrap())];
+    let mut events: Vec<String> = (0..20)
+        .map(|i| {
+            format!(
+                r#"{{"at": {}, "call": "play_audio", "channel": "c{i}", "sound": "click"}}"#,
+                f64::from(i) * 0.25
+            )
+        })
+        .collect();
+    // Made at 5.0 s, effective at 5.5 s; stopped at 5.75 s (a 5 ms fade from there).
+    events.push(r#"{"at": 5.0, "call": "play_audio", "channel": "late", "sound": "drone", "start_at": 5.5}"#.into());
+    events.push(r#"{"at": 5.0, "call": "stop_audio", "channel": "late", "stop_at": 5.75}"#.into());
+    let scene = format!(
+        r#"{{"sample_rate": 48000, "channels": 2, "duration": 6.5,
+            "sounds": {{
+                "click": {{"tone": {{"frequency": 1000.0, "amplitude": 0.5, "seconds": 0.01, "sample_rate": 48000, "channels": 1}}}},
+                "drone": {{"tone": {{"frequency": 250.0, "amplitude": 0.5, "seconds": 2.0, "sample_rate": 48000, "channels": 1}}}}
+            }},
+            "events": [{}]}}"#,
+        events.join(",\n")
+    );
+    let path = dir.path().join("clicks.json");
+    std::fs::write(&path, scene).unwrap();
+    let o = cli(&["play", path.to_str().unwrap()], &env);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("through the native backend"));
+    let samples = common::alsa::read_f32(&capture);
+    let left: Vec<f32> = samples.chunks_exact(2).map(|f| f[0]).collect();
+    // Onsets: a sample above the threshold after at least 100 silent frames.
+    let mut onsets = Vec::new();
+    let mut quiet = usize::MAX;
+    for (i, s) in left.iter().enumerate() {
+        if s.abs() > 1e-4 {
+            if quiet >= 100 {
+                onsets.push(i);
+            }
+            quiet = 0;
+        } else {
+            quiet = quiet.saturating_add(1);
+        }
+    }
+    assert_eq!(onsets.len(), 21, "20 clicks and the drone: {onsets:?}");
+    let gaps: Vec<usize> = onsets.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps[..19].iter().all(|&g| g == 12_000), "{gaps:?}");
+    // The drone starts at 5.5 s: 22 quarters after the first click.
+    assert_eq!(onsets[20] - onsets[0], 22 * 12_000);
+    // ...and is stopped at 5.75 s: silent 5 ms (240 frames) later, sounding just before.
+    let stop = onsets[0] + 23 * 12_000 - 1; // sin(0) = 0: onsets are one frame after their start
+    assert!(left[stop - 10].abs() > 1e-3);
+    assert!(left[stop + 240..stop + 2_000].iter().all(|s| *s == 0.0));
+    println!("20 clicks at exactly 12000-frame intervals; start_at and stop_at on their frames");
+}

@@ -35,8 +35,9 @@ pub(crate) struct VoiceStart {
     pub emitter: Option<Emitter>,
 }
 
-/// "As soon as possible": a stamp every frame is at or past.
-pub(crate) const ASAP: u64 = 0;
+/// "As soon as possible": a stamp every frame is at or past (what the unstamped calls use, and
+/// what `play_at` and friends take for "now").
+pub const ASAP: u64 = 0;
 
 /// A command and the frame at which it applies.
 #[derive(Debug)]

@@ -343,7 +343,16 @@ where
     /// # Errors
     /// [`Error::QueueFull`].
     pub fn pause(&mut self, id: VoiceId) -> Result<(), Error> {
-        self.control(id, Command::Pause(id))
+        self.pause_at(id, ASAP)
+    }
+
+    /// [`pause`](Self::pause) at frame `at` of the renderer's timeline (at once for a frame
+    /// already past): the fade out starts there.
+    ///
+    /// # Errors
+    /// [`Error::QueueFull`].
+    pub fn pause_at(&mut self, id: VoiceId, at: u64) -> Result<(), Error> {
+        self.control(id, at, Command::Pause(id))
     }
 
     /// Continue a paused voice from its cursor. Stale ids: no-op.
@@ -351,7 +360,16 @@ where
     /// # Errors
     /// [`Error::QueueFull`].
     pub fn resume(&mut self, id: VoiceId) -> Result<(), Error> {
-        self.control(id, Command::Resume(id))
+        self.resume_at(id, ASAP)
+    }
+
+    /// [`resume`](Self::resume) at frame `at` of the renderer's timeline (at once for a frame
+    /// already past).
+    ///
+    /// # Errors
+    /// [`Error::QueueFull`].
+    pub fn resume_at(&mut self, id: VoiceId, at: u64) -> Result<(), Error> {
+        self.control(id, at, Command::Resume(id))
     }
 
     /// Replace the voice's level (`volume_db` alone, no `gain_db`) and pan, ramped from the
@@ -442,10 +460,10 @@ where
         self.smoothing_rate
     }
 
-    fn control(&mut self, id: VoiceId, cmd: Command<H>) -> Result<(), Error> {
+    fn control(&mut self, id: VoiceId, at: u64, cmd: Command<H>) -> Result<(), Error> {
         self.collect();
         if self.active_slot(id).is_some() {
-            self.send(ASAP, cmd)?;
+            self.send(at, cmd)?;
         }
         Ok(())
     }

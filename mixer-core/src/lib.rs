@@ -71,6 +71,7 @@ use core::mem::MaybeUninit;
 use core::ops::Deref;
 
 pub use backlog::{Backlog, NoBacklog, Queued};
+pub use command::ASAP;
 pub use config::Config;
 pub use controller::{Controller, MAX_PITCH, MIN_PITCH, PlayParams};
 pub use db::Decibels;

@@ -1,7 +1,5 @@
 //! [`Backend`]: the mixer over a driver, and the one implementation of every facet.
 
-use std::path::Path;
-
 use mixer_core::VoiceId;
 use platform_cpal::{DeviceError, Timing};
 
@@ -9,7 +7,7 @@ use crate::backend::driver::{Clock, Device, Driver, Live, LiveDriver, NullClock,
 use crate::backend::facet::streaming_missing;
 use crate::backend::{
     BackendInfo, BackendKind, Buses, ChannelId, HasStreams, Mixer, PlayParams, Playback,
-    StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
+    Scheduling, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
 };
 use crate::capability::CapabilitySet;
 use crate::config::AudioConfig;
@@ -165,8 +163,21 @@ impl<D: Driver> Backend<D> {
     }
 }
 
-impl<D: Driver> Playback for Backend<D> {
-    fn play_audio(&mut self, sound: &Sound, params: &PlayParams) -> Result<ChannelId, AudioError> {
+impl<D: Driver> Scheduling for Backend<D> {
+    fn now_frames(&mut self) -> u64 {
+        let frames = self.mixer.controller.now();
+        match self.query() {
+            Some(m) => m.controller.now(),
+            None => frames,
+        }
+    }
+
+    fn play_audio_at(
+        &mut self,
+        sound: &Sound,
+        params: &PlayParams,
+        at: u64,
+    ) -> Result<ChannelId, AudioError> {
         let mixer = self.live()?;
         params.check()?;
         let bus = mixer.bus_id(&params.bus)?;
@@ -180,22 +191,43 @@ impl<D: Driver> Playback for Backend<D> {
             bus,
             emitter: params.emitter,
         };
-        match mixer.controller.play(Source::Sound(sound.clone()), &core) {
+        match mixer
+            .controller
+            .play_at(Source::Sound(sound.clone()), &core, at)
+        {
             Ok(v) => Ok(ChannelId(v.to_bits())),
             Err(e) => Err(mixer.err(e)),
         }
     }
 
+    fn stop_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError> {
+        self.live()?.control(id, |c, v| c.stop_at(v, at))
+    }
+
+    fn pause_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError> {
+        self.live()?.control(id, |c, v| c.pause_at(v, at))
+    }
+
+    fn resume_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError> {
+        self.live()?.control(id, |c, v| c.resume_at(v, at))
+    }
+}
+
+impl<D: Driver> Playback for Backend<D> {
+    fn play_audio(&mut self, sound: &Sound, params: &PlayParams) -> Result<ChannelId, AudioError> {
+        self.play_audio_at(sound, params, mixer_core::ASAP)
+    }
+
     fn stop_audio(&mut self, id: ChannelId) -> Result<(), AudioError> {
-        self.live()?.control(id, |c, v| c.stop(v))
+        self.stop_audio_at(id, mixer_core::ASAP)
     }
 
     fn pause_audio(&mut self, id: ChannelId) -> Result<(), AudioError> {
-        self.live()?.control(id, |c, v| c.pause(v))
+        self.pause_audio_at(id, mixer_core::ASAP)
     }
 
     fn resume_audio(&mut self, id: ChannelId) -> Result<(), AudioError> {
-        self.live()?.control(id, |c, v| c.resume(v))
+        self.resume_audio_at(id, mixer_core::ASAP)
     }
 
     fn update_audio_2d(
@@ -307,15 +339,9 @@ impl<D: Driver> Buses for Backend<D> {
 }
 
 impl<D: Driver> Streaming for Backend<D> {
-    fn open_stream(
-        &mut self,
-        volume_db: f32,
-        bus: &str,
-        buffer_seconds: f64,
-        looping: bool,
-        stream: Option<&Path>,
-        from_position: f64,
-    ) -> Result<ChannelId, AudioError> {
+    fn open_stream_with(&mut self, p: &crate::StreamParams) -> Result<ChannelId, AudioError> {
+        let (volume_db, bus, buffer_seconds) = (p.volume_db, p.bus.as_str(), p.buffer_seconds);
+        let (looping, stream, from_position) = (p.looping, p.stream.as_deref(), p.from_position);
         if !self.driver.has_streams() {
             return Err(streaming_missing(self.kind(), self.list_capabilities()));
         }
@@ -363,7 +389,10 @@ impl<D: Driver> Streaming for Backend<D> {
             bus: bus_id,
             ..mixer_core::PlayParams::default()
         };
-        let id = match mixer.controller.play(Source::Stream(ring.clone()), &params) {
+        let played = mixer
+            .controller
+            .play_at(Source::Stream(ring.clone()), &params, p.start_at);
+        let id = match played {
             Ok(v) => ChannelId(v.to_bits()),
             Err(e) => return Err(mixer.err(e)),
         };

@@ -124,6 +124,59 @@ pub trait Playback {
     fn list_capabilities(&self) -> CapabilitySet;
 }
 
+/// The scheduling facet: discrete calls at an exact frame of the backend's timeline. Every
+/// backend has it; [`Playback`]'s calls are these at "now".
+///
+/// The timeline counts the frames the mixer has rendered (on the null backend: advanced) since
+/// it started. A call stamped with frame `at` takes effect at that frame exactly, on every
+/// backend (inside a device callback's block, too); a frame already past means at once.
+/// Offline, the same calls at the same frames give the same bits whatever the block size.
+///
+/// ```
+/// use simvx_audio::{AudioConfig, OfflineBackend, PlayParams, Scheduling, Sound};
+/// let mut b = OfflineBackend::new(&AudioConfig::default())?;
+/// let click = Sound::tone(1000.0, 0.5, 0.01, 48_000, 1)?;
+/// let start = b.now_frames() + 12_000; // a quarter of a second from now
+/// for k in 0..4 {
+///     b.play_audio_at(&click, &PlayParams::default(), start + k * 12_000)?;
+/// }
+/// let out = b.render_frames(60_000);
+/// let first = out.iter().position(|s| s.abs() > 0.0).unwrap() / 2;
+/// assert_eq!(first, 12_000 + 1); // sin(0) = 0: the first non-zero sample is the next one
+/// # Ok::<(), simvx_audio::AudioError>(())
+/// ```
+pub trait Scheduling {
+    /// The backend's timeline now, in frames at its output rate (on a device: as of the last
+    /// block the device took).
+    fn now_frames(&mut self) -> u64;
+    /// [`Playback::play_audio`] from frame `at` of the timeline. The channel counts as active
+    /// (and holds its voice) from this call on.
+    ///
+    /// # Errors
+    /// As [`Playback::play_audio`].
+    fn play_audio_at(
+        &mut self,
+        sound: &Sound,
+        params: &PlayParams,
+        at: u64,
+    ) -> Result<ChannelId, AudioError>;
+    /// [`Playback::stop_audio`] at frame `at`: the short fade starts there.
+    ///
+    /// # Errors
+    /// As [`Playback::stop_audio`].
+    fn stop_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError>;
+    /// [`Playback::pause_audio`] at frame `at`.
+    ///
+    /// # Errors
+    /// As [`Playback::pause_audio`].
+    fn pause_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError>;
+    /// [`Playback::resume_audio`] at frame `at`.
+    ///
+    /// # Errors
+    /// As [`Playback::resume_audio`].
+    fn resume_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError>;
+}
+
 /// The streaming facet: channels fed with PCM by the caller, or decoded by the backend.
 pub trait Streaming {
     /// Open a streaming channel with a ring of `buffer_seconds`. `stream` names a file: ogg,
@@ -143,7 +196,23 @@ pub trait Streaming {
         looping: bool,
         stream: Option<&std::path::Path>,
         from_position: f64,
-    ) -> Result<ChannelId, AudioError>;
+    ) -> Result<ChannelId, AudioError> {
+        self.open_stream_with(&crate::StreamParams {
+            volume_db,
+            bus: bus.into(),
+            buffer_seconds,
+            looping,
+            stream: stream.map(Into::into),
+            from_position,
+            start_at: 0,
+        })
+    }
+    /// [`open_stream`](Streaming::open_stream) with its arguments named, and a start frame on
+    /// the backend's timeline ([`StreamParams::start_at`](crate::StreamParams::start_at)).
+    ///
+    /// # Errors
+    /// As [`open_stream`](Streaming::open_stream).
+    fn open_stream_with(&mut self, params: &crate::StreamParams) -> Result<ChannelId, AudioError>;
     /// Queue interleaved s16 PCM in [`StreamPacing::stream_format`]; returns the bytes
     /// accepted (whole frames that fit).
     ///

@@ -21,10 +21,11 @@ pub use crate::channel::ChannelId;
 pub use driver::{Clock, Device, Driver, Live, NullClock, Offline, Reopen};
 pub use engine::{Backend, DeviceBackend, NullBackend, OfflineBackend};
 pub use facet::{
-    Buses, HasStreams, Playback, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
+    Buses, HasStreams, Playback, Scheduling, StreamDraining, StreamFacets, StreamPacing,
+    StreamStats, Streaming,
 };
 pub use info::{BackendInfo, BackendKind};
-pub use params::{PlayMode, PlayParams};
+pub use params::{PlayMode, PlayParams, StreamParams};
 pub use select::{device_backend, make_backend, null_backend};
 
 pub(crate) use mixer::{CoreRenderer, Mixer};

@@ -108,3 +108,45 @@ impl PlayParams {
         Ok(())
     }
 }
+
+/// Arguments of [`Streaming::open_stream_with`](crate::Streaming::open_stream_with), with the
+/// original's defaults (those of `open_stream`, SIMVX-ORIGINAL §3.2).
+///
+/// ```
+/// use simvx_audio::StreamParams;
+/// let p = StreamParams { bus: "Music".into(), buffer_seconds: 1.0, ..StreamParams::default() };
+/// assert_eq!((p.volume_db, p.start_at, p.stream.is_none()), (0.0, 0, true));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamParams {
+    /// Level in dB; −80 and below is silence.
+    pub volume_db: f32,
+    /// Bus name.
+    pub bus: String,
+    /// The ring's length in seconds, in (0, 60].
+    pub buffer_seconds: f64,
+    /// Restart a backend-decoded file at its end.
+    pub looping: bool,
+    /// A file to stream: ogg, mp3 and flac are decoded by the backend; `None` or a WAV file
+    /// opens a ring the caller feeds.
+    pub stream: Option<std::path::PathBuf>,
+    /// Where a backend-decoded file starts, in seconds.
+    pub from_position: f64,
+    /// The frame of the backend's timeline the channel starts at (see
+    /// [`Scheduling`](crate::Scheduling)); 0 (or any frame already past): at once.
+    pub start_at: u64,
+}
+
+impl Default for StreamParams {
+    fn default() -> Self {
+        Self {
+            volume_db: 0.0,
+            bus: "Master".into(),
+            buffer_seconds: 0.5,
+            looping: false,
+            stream: None,
+            from_position: 0.0,
+            start_at: 0,
+        }
+    }
+}

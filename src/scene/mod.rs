@@ -155,10 +155,22 @@ pub struct Event {
     pub index: usize,
     /// The time the file gives, in seconds.
     pub at: f64,
-    /// `round(at · sample_rate)`: the frame the call applies at.
+    /// `round(at · sample_rate)`: the frame the call is made at.
     pub frame: u64,
+    /// `round(start_at · sample_rate)` on `play_audio` and `open_stream`, `round(stop_at ·
+    /// sample_rate)` on `stop_audio`: the frame the call takes effect at (a frame before
+    /// `frame` means at once). `None`: at `frame`.
+    pub scheduled: Option<u64>,
     /// The call.
     pub call: Call,
+}
+
+impl Event {
+    /// The frame the call takes effect at: [`scheduled`](Self::scheduled), else
+    /// [`frame`](Self::frame).
+    pub fn effect_frame(&self) -> u64 {
+        self.scheduled.map_or(self.frame, |s| s.max(self.frame))
+    }
 }
 
 /// A parsed scene.
@@ -397,7 +409,7 @@ impl Scene {
         if let Some(v) = root.get("buses") {
             let layout = AudioBusLayout::from_json(v)
                 .map_err(|e| top.err(Some("buses"), layout_message(e)))?;
-            calls.push((0.0, Call::SyncBusLayout(layout), BUSES_EVENT));
+            calls.push((0.0, None, Call::SyncBusLayout(layout), BUSES_EVENT));
         }
         if let Some(l) = root.get("listener") {
             let ctx = Ctx {
@@ -410,6 +422,7 @@ impl Scene {
                 if obj.contains_key(key) {
                     calls.push((
                         0.0,
+                        None,
                         Call::SetListener(field, ctx.vec3(obj, key)?),
                         LISTENER_EVENT,
                     ));
@@ -424,19 +437,20 @@ impl Scene {
                         file,
                         location: Some(format!("event {i}")),
                     };
-                    let (at, call) = parse_event(&ctx, ev, &sounds)?;
-                    calls.push((at, call, i));
+                    let (at, scheduled, call) = parse_event(&ctx, ev, &sounds)?;
+                    calls.push((at, scheduled, call, i));
                 }
             }
             Some(v) => return Err(top.err(Some("events"), format!("expected a list, got {v}"))),
         }
         // Listener setup first, then events by frame, ties in file order.
-        for (at, call, index) in calls {
-            let frame = (at * sample_rate as f64).round() as u64;
+        let frame_of = |t: f64| (t * sample_rate as f64).round() as u64;
+        for (at, scheduled, call, index) in calls {
             events.push(Event {
                 index,
                 at,
-                frame,
+                frame: frame_of(at),
+                scheduled: scheduled.map(frame_of),
                 call,
             });
         }
@@ -557,12 +571,24 @@ fn parse_event(
     ctx: &Ctx<'_>,
     ev: &Value,
     sounds: &BTreeMap<String, SoundSpec>,
-) -> Result<(f64, Call), SceneError> {
+) -> Result<(f64, Option<f64>, Call), SceneError> {
     let obj = object(ctx, ev, "an event")?;
     let at = ctx.f64(obj, "at", None)?;
     if at < 0.0 {
         return Err(ctx.err(Some("at"), "must not be negative"));
     }
+    // `start_at` / `stop_at`: seconds on the scene's timeline at which the call takes effect.
+    let when = |key: &str| -> Result<Option<f64>, SceneError> {
+        if !obj.contains_key(key) {
+            return Ok(None);
+        }
+        let t = ctx.f64(obj, key, None)?;
+        if t < 0.0 {
+            return Err(ctx.err(Some(key), "must not be negative"));
+        }
+        Ok(Some(t))
+    };
+    let mut scheduled = None;
     let name = ctx.string(obj, "call")?;
     let channel = || ctx.string(obj, "channel").map(String::from);
     let keys = |extra: &[&str]| {
@@ -586,7 +612,9 @@ fn parse_event(
                 "pan",
                 "gain_db",
                 "emitter",
+                "start_at",
             ])?;
+            scheduled = when("start_at")?;
             let sound = ctx.string(obj, "sound")?;
             if !sounds.contains_key(sound) {
                 return Err(ctx.err(
@@ -634,11 +662,15 @@ fn parse_event(
                 params,
             }
         }
-        "stop_audio" | "pause_audio" | "resume_audio" => {
+        "stop_audio" => {
+            keys(&["channel", "stop_at"])?;
+            scheduled = when("stop_at")?;
+            Call::StopAudio(channel()?)
+        }
+        "pause_audio" | "resume_audio" => {
             keys(&["channel"])?;
             let c = channel()?;
             match name {
-                "stop_audio" => Call::StopAudio(c),
                 "pause_audio" => Call::PauseAudio(c),
                 _ => Call::ResumeAudio(c),
             }
@@ -689,7 +721,9 @@ fn parse_event(
                 "loop",
                 "stream",
                 "from_position",
+                "start_at",
             ])?;
+            scheduled = when("start_at")?;
             let stream = match obj.get("stream") {
                 None | Some(Value::Null) => None,
                 Some(_) => {
@@ -771,7 +805,7 @@ fn parse_event(
             ));
         }
     };
-    Ok((at, call))
+    Ok((at, scheduled, call))
 }
 
 /// An emitter object: every field optional (miniaudio's defaults), angles in radians,

@@ -4,45 +4,112 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::backend::OfflineBackend;
-use crate::backend::{Buses, ChannelId, HasStreams, Playback};
+use crate::backend::{Buses, ChannelId, HasStreams, Playback, Scheduling, StreamParams};
 use crate::config::{AudioConfig, FallbackPolicy};
 use crate::error::AudioError;
 use crate::scene::{BUSES_EVENT, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError};
 use crate::sound::Sound;
 
+/// Where an event sits in a scene's order: its frame, then its index in the file.
+type Order = (u64, usize);
+
 /// Applies a scene's events to a backend, keeping the scene's channel names.
+///
+/// Discrete calls (`play_audio`, `stop_audio`, `pause_audio`, `resume_audio`, `open_stream`)
+/// are stamped with their frame on the backend's timeline (the scene's frame, or its
+/// `start_at`/`stop_at`, plus the player's origin), so they take effect at that frame exactly
+/// however early they are made: a live player submits them ahead
+/// ([`is_scheduled`](Self::is_scheduled)) and makes the others as their time comes. A
+/// channel name means the channel most recently started under it as of the event, in scene
+/// order, whatever order the calls are made in.
 #[derive(Debug)]
 pub struct ScenePlayer<'s> {
     scene: &'s Scene,
     sounds: &'s BTreeMap<String, Sound>,
-    channels: HashMap<String, ChannelId>,
+    /// Each name's channels, by the (frame, index) of the event that started them.
+    channels: HashMap<String, Vec<(Order, ChannelId)>>,
+    origin: u64,
+    rate: u32,
 }
 
 impl<'s> ScenePlayer<'s> {
-    /// A player for `scene` with its loaded `sounds` (see [`Scene::load_sounds`]).
+    /// A player for `scene` with its loaded `sounds` (see [`Scene::load_sounds`]), for a
+    /// backend whose timeline is the scene's (offline rendering from frame 0).
     pub fn new(scene: &'s Scene, sounds: &'s BTreeMap<String, Sound>) -> Self {
         Self {
             scene,
             sounds,
             channels: HashMap::new(),
+            origin: 0,
+            rate: scene.sample_rate,
         }
+    }
+
+    /// The same player for a backend whose timeline has frame 0 of the scene at `origin`, at
+    /// `rate` frames per second (a live backend: its `now_frames()` plus a lead time, and the
+    /// rate its device granted).
+    pub fn starting_at(mut self, origin: u64, rate: u32) -> Self {
+        self.origin = origin;
+        self.rate = rate;
+        self
+    }
+
+    /// The backend's frame at which `event` takes effect.
+    pub fn frame_of(&self, event: &Event) -> u64 {
+        let frame = if self.rate == self.scene.sample_rate {
+            event.effect_frame()
+        } else {
+            let seconds = event.effect_frame() as f64 / f64::from(self.scene.sample_rate);
+            (seconds * f64::from(self.rate)).round() as u64
+        };
+        self.origin + frame
+    }
+
+    /// Whether `event`'s call is stamped with its frame, so it may be made ahead of time.
+    pub fn is_scheduled(event: &Event) -> bool {
+        matches!(
+            event.call,
+            Call::PlayAudio { .. }
+                | Call::StopAudio(_)
+                | Call::PauseAudio(_)
+                | Call::ResumeAudio(_)
+                | Call::OpenStream { .. }
+        )
     }
 
     /// The backend channel a scene channel name was last started as.
     pub fn channel(&self, name: &str) -> Option<ChannelId> {
-        self.channels.get(name).copied()
+        self.channels.get(name)?.last().map(|&(_, id)| id)
+    }
+
+    /// The channel `name` meant at `event` (started by an earlier event of the scene).
+    fn channel_at(&self, name: &str, event: &Event) -> Option<ChannelId> {
+        let key = (event.frame, event.index);
+        self.channels
+            .get(name)?
+            .iter()
+            .rev()
+            .find(|&&(started, _)| started < key)
+            .map(|&(_, id)| id)
+    }
+
+    fn started(&mut self, name: &str, event: &Event, id: ChannelId) {
+        let list = self.channels.entry(name.to_string()).or_default();
+        let key = (event.frame, event.index);
+        let at = list.partition_point(|&(k, _)| k < key);
+        list.insert(at, (key, id));
     }
 
     /// Make `event`'s call on `backend`.
     ///
     /// # Errors
     /// [`AudioError::Scene`] naming the event, wrapping what the backend refused.
-    pub fn apply<B: Playback + Buses + HasStreams + ?Sized>(
+    pub fn apply<B: Playback + Scheduling + Buses + HasStreams + ?Sized>(
         &mut self,
         backend: &mut B,
         event: &Event,
     ) -> Result<(), AudioError> {
-        self.call(backend, &event.call).map_err(|e| {
+        self.call(backend, event).map_err(|e| {
             AudioError::Scene(SceneError {
                 file: self.scene.file.clone(),
                 location: Some(match event.index {
@@ -56,14 +123,15 @@ impl<'s> ScenePlayer<'s> {
         })
     }
 
-    fn call<B: Playback + Buses + HasStreams + ?Sized>(
+    fn call<B: Playback + Scheduling + Buses + HasStreams + ?Sized>(
         &mut self,
         b: &mut B,
-        call: &Call,
+        event: &Event,
     ) -> Result<(), AudioError> {
         // `check_channels` proved every control names a started channel.
-        let id = |c: &str| self.channels.get(c).copied();
-        match call {
+        let id = |c: &str| self.channel_at(c, event);
+        let at = self.frame_of(event);
+        match &event.call {
             Call::PlayAudio {
                 channel,
                 sound,
@@ -74,13 +142,13 @@ impl<'s> ScenePlayer<'s> {
                         "sound {sound:?} was not loaded"
                     )));
                 };
-                let cid = b.play_audio(s, params)?;
-                self.channels.insert(channel.clone(), cid);
+                let cid = b.play_audio_at(s, params, at)?;
+                self.started(channel, event, cid);
                 Ok(())
             }
-            Call::StopAudio(c) => id(c).map_or(Ok(()), |i| b.stop_audio(i)),
-            Call::PauseAudio(c) => id(c).map_or(Ok(()), |i| b.pause_audio(i)),
-            Call::ResumeAudio(c) => id(c).map_or(Ok(()), |i| b.resume_audio(i)),
+            Call::StopAudio(c) => id(c).map_or(Ok(()), |i| b.stop_audio_at(i, at)),
+            Call::PauseAudio(c) => id(c).map_or(Ok(()), |i| b.pause_audio_at(i, at)),
+            Call::ResumeAudio(c) => id(c).map_or(Ok(()), |i| b.resume_audio_at(i, at)),
             Call::UpdateAudio2d {
                 channel,
                 volume_db,
@@ -119,15 +187,16 @@ impl<'s> ScenePlayer<'s> {
                     None => None,
                 };
                 let streams = b.require_streams()?;
-                let id = streams.open_stream(
-                    *volume_db,
-                    bus,
-                    *buffer_seconds,
-                    *looping,
-                    path.as_deref(),
-                    *from_position,
-                )?;
-                self.channels.insert(channel.clone(), id);
+                let id = streams.open_stream_with(&StreamParams {
+                    volume_db: *volume_db,
+                    bus: bus.clone(),
+                    buffer_seconds: *buffer_seconds,
+                    looping: *looping,
+                    stream: path,
+                    from_position: *from_position,
+                    start_at: at,
+                })?;
+                self.started(channel, event, id);
                 Ok(())
             }
             Call::FeedAudioChunk { channel, sound } => {
