@@ -35,9 +35,9 @@ mod wav;
 
 pub use backend::{
     Backend, BackendInfo, BackendKind, Buses, ChannelId, Clock, Device, DeviceBackend, Driver,
-    HasStreams, Live, NullBackend, NullClock, Offline, OfflineBackend, PlayMode, PlayParams,
-    Playback, Reopen, Scheduling, StreamDraining, StreamFacets, StreamPacing, StreamParams,
-    StreamStats, Streaming, device_backend, make_backend, null_backend,
+    Fading, HasStreams, Live, NullBackend, NullClock, Offline, OfflineBackend, PlayMode,
+    PlayParams, Playback, Reopen, Scheduling, StreamDraining, StreamFacets, StreamPacing,
+    StreamParams, StreamStats, Streaming, device_backend, make_backend, null_backend,
 };
 pub use bus::{AudioBus, AudioBusLayout, MASTER};
 pub use bus::{
@@ -53,6 +53,7 @@ pub use error::AudioError;
 pub use listener::Listener;
 pub use log::LOG_TARGET;
 pub use mixer_core::Interpolation;
+pub use mixer_core::fade::Curve;
 /// The original engine's player-side spatial model and the spatial math (see
 /// [`mixer_core::spatial`]).
 pub use mixer_core::spatial;

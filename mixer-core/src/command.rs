@@ -66,6 +66,8 @@ pub(crate) enum Command<H> {
     Pause(VoiceId),
     /// Continue from the held cursor, fading in.
     Resume(VoiceId),
+    /// Move the voice's level along a curve (then end it, if asked).
+    Fade(VoiceId, crate::fade::FadeParams),
     /// Create or change a bus: its parent (`None` writes to the output) and linear gain.
     SetBus {
         bus: BusId,

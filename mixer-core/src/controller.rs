@@ -15,6 +15,7 @@ use crate::bus_table::BusMirror;
 use crate::command::{ASAP, Command, Stamped, VoiceStart};
 use crate::db::gain_of;
 use crate::error::{Error, Param, finite_or};
+use crate::fade::FadeParams;
 use crate::id::{BusId, VoiceId};
 use crate::mailbox::{self, field};
 use crate::math::clamp;
@@ -370,6 +371,31 @@ where
     /// [`Error::QueueFull`].
     pub fn resume_at(&mut self, id: VoiceId, at: u64) -> Result<(), Error> {
         self.control(id, at, Command::Resume(id))
+    }
+
+    /// Fade the voice's level (a multiplier on its gain) as `params` says, computed in the
+    /// renderer frame by frame; with `params.stop`, the voice ends when the fade lands. Stale
+    /// ids: no-op.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`gain`) for a NaN level, [`Error::QueueFull`].
+    pub fn fade(&mut self, id: VoiceId, params: &FadeParams) -> Result<(), Error> {
+        self.fade_at(id, params, ASAP)
+    }
+
+    /// [`fade`](Self::fade) from frame `at` of the renderer's timeline.
+    ///
+    /// # Errors
+    /// As [`fade`](Self::fade).
+    pub fn fade_at(&mut self, id: VoiceId, params: &FadeParams, at: u64) -> Result<(), Error> {
+        let level = |x: f32| finite_or(Param::Level, x).map(|x| clamp(x, 0.0, 16.0));
+        let p = FadeParams {
+            from: params.from.map(level).transpose()?,
+            to: level(params.to)?,
+            ..*params
+        };
+        // The voice stays active until the renderer has run the fade (a pause holds it).
+        self.control(id, at, Command::Fade(id, p))
     }
 
     /// Replace the voice's level (`volume_db` alone, no `gain_db`) and pan, ramped from the

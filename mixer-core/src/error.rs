@@ -19,6 +19,8 @@ pub enum Param {
     Pitch,
     /// `from_position`.
     FromPosition,
+    /// A fade's level (`gain`).
+    Level,
 }
 
 impl Param {
@@ -30,6 +32,7 @@ impl Param {
             Param::Pan => "pan",
             Param::Pitch => "pitch",
             Param::FromPosition => "from_position",
+            Param::Level => "gain",
         }
     }
 }

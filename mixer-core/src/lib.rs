@@ -47,6 +47,7 @@ mod controller;
 pub mod db;
 pub mod effect;
 mod error;
+pub mod fade;
 mod gather;
 mod id;
 mod mailbox;

@@ -516,6 +516,11 @@ where
                     v.resume(fade);
                 }
             }
+            Command::Fade(id, p) => {
+                if let Some(v) = self.voice_mut(id) {
+                    v.start_fade(p.from, p.to, p.frames, p.curve, p.stop, fade);
+                }
+            }
             Command::SetBus { bus, parent, gain } => {
                 let Some(b) = self.buses.get_mut(bus.index()) else {
                     return;

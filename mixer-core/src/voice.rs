@@ -12,6 +12,7 @@
 
 use crate::command::VoiceStart;
 use crate::controller::{MAX_PITCH, MIN_PITCH};
+use crate::fade::{Curve, Fade};
 use crate::gather;
 use crate::id::BusId;
 use crate::math;
@@ -105,6 +106,14 @@ pub(crate) struct Voice<H> {
     /// The mailbox write counts last taken for this slot, per field (see `mailbox`).
     pub mail_seen: [u32; crate::mailbox::field::COUNT],
     cursor: Cursor,
+    /// The level multiplier on top of the gain (1 unless a fade moved it), and the fade that
+    /// moves it, if one runs.
+    level: f32,
+    fade: Option<Fade>,
+    /// Whether the gain ramps already aim at the end of the fade's current piece.
+    aimed: bool,
+    /// Whether any frame of the voice has been rendered (or advanced) yet.
+    heard: bool,
 }
 
 impl<H: SoundData> Voice<H> {
@@ -131,6 +140,10 @@ impl<H: SoundData> Voice<H> {
                 right: Ramp::at(0.0),
                 starved: false,
             },
+            level: 1.0,
+            fade: None,
+            aimed: false,
+            heard: false,
         }
     }
 
@@ -175,6 +188,104 @@ impl<H: SoundData> Voice<H> {
         self.generation = generation;
         self.bus = start.bus;
         self.state = State::Playing;
+        self.level = 1.0;
+        self.fade = None;
+        self.aimed = false;
+        self.heard = false;
+    }
+
+    /// Fade the level multiplier from `from` (which applies only to a voice not heard yet:
+    /// one already heard fades from its current level, so nothing clicks) to `to` over
+    /// `frames` frames on `curve`, then end the voice if `stop`. A fade of 0 frames moves the
+    /// level over `smoothing` frames instead. The fade runs while the voice plays (a pause
+    /// holds it).
+    pub fn start_fade(
+        &mut self,
+        from: Option<f32>,
+        to: f32,
+        frames: u32,
+        curve: Curve,
+        stop: bool,
+        smoothing: u32,
+    ) {
+        if !matches!(self.state, State::Playing | State::Pausing | State::Paused) {
+            return;
+        }
+        if let Some(from) = from.filter(|_| !self.heard) {
+            self.level = from;
+            if self.state == State::Playing {
+                let (pl, pr) = balance(self.cursor.pan);
+                self.cursor.left.jump(self.cursor.gain * from * pl);
+                self.cursor.right.jump(self.cursor.gain * from * pr);
+            }
+        }
+        self.aimed = false;
+        if frames == 0 {
+            self.fade = None;
+            self.level = to;
+            if stop {
+                self.stop(smoothing);
+            } else if self.state == State::Playing {
+                self.ramp_to_mix(smoothing);
+            }
+            return;
+        }
+        self.fade = Some(Fade {
+            from: self.level,
+            to,
+            frames,
+            done: 0,
+            curve,
+            stop,
+        });
+    }
+
+    /// Aim the gain ramps at the end of the fade's current piece (from where they are now).
+    fn aim(&mut self, f: &Fade) {
+        let piece = f.piece();
+        let level = f.level_at(f.done + piece);
+        let (pl, pr) = balance(self.cursor.pan);
+        self.cursor.left.set(self.cursor.gain * level * pl, piece);
+        self.cursor.right.set(self.cursor.gain * level * pr, piece);
+        self.aimed = true;
+    }
+
+    /// Run `frames` frames of the fade (the ramps ran them); `true` if it landed on a stop.
+    fn fade_ran(&mut self, frames: u32) -> bool {
+        let Some(f) = self.fade.as_mut() else {
+            return false;
+        };
+        let piece = f.piece();
+        f.done += frames;
+        if frames < piece {
+            return false;
+        }
+        // A piece ended: the level is on the curve again.
+        self.aimed = false;
+        self.level = f.level_at(f.done);
+        if f.done < f.frames {
+            return false;
+        }
+        let stop = f.stop;
+        self.level = f.to;
+        self.fade = None;
+        if stop {
+            self.stop(0);
+        }
+        stop
+    }
+
+    /// Frames of the fade's current piece to run now (re-aiming first if needed), or `None`
+    /// when no fade runs on a playing voice.
+    fn fade_piece(&mut self) -> Option<u32> {
+        if self.state != State::Playing {
+            return None;
+        }
+        let f = self.fade?;
+        if !self.aimed {
+            self.aim(&f);
+        }
+        Some(f.piece())
     }
 
     /// The cursor in whole frames of the sound. A looping voice's cursor may stand past the
@@ -226,9 +337,10 @@ impl<H: SoundData> Voice<H> {
         }
     }
 
-    /// Fade out, then hold the cursor.
+    /// Fade out, then hold the cursor (a running fade holds too).
     pub fn pause(&mut self, fade: u32) {
         if self.state == State::Playing {
+            self.aimed = false;
             self.cursor.left.set(0.0, fade);
             self.cursor.right.set(0.0, fade);
             self.state = State::Pausing;
@@ -338,16 +450,52 @@ impl<H: SoundData> Voice<H> {
     }
 
     fn ramp_to_mix(&mut self, fade: u32) {
+        if self.fade.is_some() && self.state == State::Playing {
+            // The fade's next piece aims at the new values.
+            self.aimed = false;
+            return;
+        }
         let (pl, pr) = balance(self.cursor.pan);
-        self.cursor.left.set(self.cursor.gain * pl, fade);
-        self.cursor.right.set(self.cursor.gain * pr, fade);
+        let gain = self.cursor.gain * self.level;
+        self.cursor.left.set(gain * pl, fade);
+        self.cursor.right.set(gain * pr, fade);
     }
 
     /// Add this voice's next `out_l.len()` frames into the two planar buffers.
     pub fn mix(&mut self, out_l: &mut [f32], out_r: &mut [f32], interp: Interpolation) -> Outcome {
+        let n = out_l.len();
+        let mut off = 0;
+        while off < n {
+            let Some(piece) = self.fade_piece() else {
+                break;
+            };
+            let k = (piece as usize).min(n - off);
+            let (l, r) = (&mut out_l[off..off + k], &mut out_r[off..off + k]);
+            if self.mix_plain(l, r, interp) == Outcome::Ended {
+                return Outcome::Ended;
+            }
+            off += k;
+            if self.fade_ran(k as u32) {
+                return Outcome::Ended;
+            }
+        }
+        if off == n {
+            return Outcome::Live;
+        }
+        let (l, r) = (&mut out_l[off..], &mut out_r[off..]);
+        self.mix_plain(l, r, interp)
+    }
+
+    fn mix_plain(
+        &mut self,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        interp: Interpolation,
+    ) -> Outcome {
         let Some(n) = self.frames_to_move(out_l.len() as u64) else {
             return Outcome::Live;
         };
+        self.heard |= n > 0;
         let n = n as usize;
         let Some(sound) = self.sound.as_ref() else {
             return Outcome::Ended;
@@ -394,9 +542,31 @@ impl<H: SoundData> Voice<H> {
     /// O(1) (its cursor moves in closed form); ramps cost at most their length; a stream
     /// voice consumes its ring frame by frame, as it would when mixed.
     pub fn advance(&mut self, frames: u64) -> Outcome {
+        let mut done = 0u64;
+        while done < frames {
+            let Some(piece) = self.fade_piece() else {
+                break;
+            };
+            let k = u64::from(piece).min(frames - done);
+            if self.advance_plain(k) == Outcome::Ended {
+                return Outcome::Ended;
+            }
+            done += k;
+            if self.fade_ran(k as u32) {
+                return Outcome::Ended;
+            }
+        }
+        if done == frames {
+            return Outcome::Live;
+        }
+        self.advance_plain(frames - done)
+    }
+
+    fn advance_plain(&mut self, frames: u64) -> Outcome {
         let Some(n) = self.frames_to_move(frames) else {
             return Outcome::Live;
         };
+        self.heard |= n > 0;
         let Some(sound) = self.sound.as_ref() else {
             return Outcome::Ended;
         };

@@ -6,7 +6,7 @@ use platform_cpal::{DeviceError, Timing};
 use crate::backend::driver::{Clock, Device, Driver, Live, LiveDriver, NullClock, Offline};
 use crate::backend::facet::streaming_missing;
 use crate::backend::{
-    BackendInfo, BackendKind, Buses, ChannelId, HasStreams, Mixer, PlayParams, Playback,
+    BackendInfo, BackendKind, Buses, ChannelId, Fading, HasStreams, Mixer, PlayParams, Playback,
     Scheduling, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
 };
 use crate::capability::CapabilitySet;
@@ -210,6 +210,36 @@ impl<D: Driver> Scheduling for Backend<D> {
 
     fn resume_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError> {
         self.live()?.control(id, |c, v| c.resume_at(v, at))
+    }
+}
+
+impl<D: Driver> Fading for Backend<D> {
+    fn fade_at(
+        &mut self,
+        id: ChannelId,
+        from: Option<f32>,
+        to: f32,
+        seconds: f64,
+        curve: mixer_core::fade::Curve,
+        stop: bool,
+        at: u64,
+    ) -> Result<(), AudioError> {
+        if seconds.is_nan() {
+            return Err(AudioError::InvalidParameter {
+                name: "seconds",
+                reason: "NaN".into(),
+            });
+        }
+        let rate = f64::from(self.info().sample_rate);
+        let frames = (seconds.max(0.0) * rate).round().min(f64::from(u32::MAX)) as u32;
+        let params = mixer_core::fade::FadeParams {
+            from,
+            to,
+            frames,
+            curve,
+            stop,
+        };
+        self.live()?.control(id, |c, v| c.fade_at(v, &params, at))
     }
 }
 

@@ -9,6 +9,7 @@ use crate::backend::{BackendKind, ChannelId, PlayParams};
 use crate::capability::CapabilitySet;
 use crate::error::AudioError;
 use crate::sound::Sound;
+use mixer_core::fade::Curve;
 use mixer_core::spatial::Emitter;
 
 /// The bus facet: every backend has it (null accepts layouts and routes nothing).
@@ -175,6 +176,102 @@ pub trait Scheduling {
     /// # Errors
     /// As [`Playback::resume_audio`].
     fn resume_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError>;
+}
+
+/// The fading facet: a channel's level moved along a curve, computed in the renderer frame by
+/// frame (not by the game's tick), with the original players' calls (SIMVX-ORIGINAL §10.4).
+/// Every backend has it.
+///
+/// A channel's level multiplies its volume; it is 1 until a fade moves it. Fades are discrete
+/// calls: they take effect at the next frame, or at a frame of the timeline with
+/// [`fade_at`](Fading::fade_at).
+///
+/// ```
+/// use simvx_audio::{AudioConfig, Curve, Fading, OfflineBackend, PlayParams, Playback, Sound};
+/// let mut b = OfflineBackend::new(&AudioConfig::default())?;
+/// let music = Sound::tone(220.0, 0.5, 2.0, 48_000, 1)?;
+/// let id = b.play_audio(&music, &PlayParams::default())?;
+/// b.fade_in(id, 0.5, Curve::EqualPower)?; // from silence: its first frame is silent
+/// b.render_frames(48_000);
+/// b.fade_out(id, 0.25, Curve::Linear)?; // then it stops
+/// b.render_frames(12_000);
+/// assert!(!b.is_channel_active(id));
+/// # Ok::<(), simvx_audio::AudioError>(())
+/// ```
+pub trait Fading {
+    /// Fade `id` in over `seconds`: from silence if it has not been heard yet (call it right
+    /// after `play_audio`), else from its current level, to 1.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`] for NaN, [`AudioError::Shutdown`].
+    fn fade_in(&mut self, id: ChannelId, seconds: f64, curve: Curve) -> Result<(), AudioError> {
+        self.fade_at(id, Some(0.0), 1.0, seconds, curve, false, 0)
+    }
+    /// Fade `id` out over `seconds`, then stop it (it stays active until the fade lands).
+    ///
+    /// # Errors
+    /// As [`fade_in`](Fading::fade_in).
+    fn fade_out(&mut self, id: ChannelId, seconds: f64, curve: Curve) -> Result<(), AudioError> {
+        self.fade_at(id, None, 0.0, seconds, curve, true, 0)
+    }
+    /// Fade `id` to `gain` (clamped to `[0, 1]`) over `seconds` and hold it there.
+    ///
+    /// # Errors
+    /// As [`fade_in`](Fading::fade_in).
+    fn fade_to(
+        &mut self,
+        id: ChannelId,
+        gain: f32,
+        seconds: f64,
+        curve: Curve,
+    ) -> Result<(), AudioError> {
+        let gain = if gain.is_nan() {
+            gain
+        } else {
+            gain.clamp(0.0, 1.0)
+        };
+        self.fade_at(id, None, gain, seconds, curve, false, 0)
+    }
+    /// Fade `to` in and `from` out (then stop it) over the same `seconds`, from the same
+    /// frame (on a live device: the same block); with [`Curve::EqualPower`] (the original's
+    /// default), two uncorrelated sounds keep their summed power throughout.
+    ///
+    /// # Errors
+    /// As [`fade_in`](Fading::fade_in); [`AudioError::InvalidParameter`] (`to`) when `from`
+    /// and `to` are the same channel.
+    fn crossfade(
+        &mut self,
+        from: ChannelId,
+        to: ChannelId,
+        seconds: f64,
+        curve: Curve,
+    ) -> Result<(), AudioError> {
+        if from == to {
+            return Err(AudioError::InvalidParameter {
+                name: "to",
+                reason: "a channel cannot crossfade into itself".into(),
+            });
+        }
+        self.fade_at(to, Some(0.0), 1.0, seconds, curve, false, 0)?;
+        self.fade_at(from, None, 0.0, seconds, curve, true, 0)
+    }
+    /// The general fade: from `from` (for a channel not heard yet; `None`: its current level)
+    /// to `to` over `seconds` on `curve`, stopping it at the end if `stop`, from frame `at` of
+    /// the backend's timeline (0 or a frame already past: now). No-op for stale ids.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`] for NaN levels or seconds, [`AudioError::Shutdown`].
+    #[allow(clippy::too_many_arguments)]
+    fn fade_at(
+        &mut self,
+        id: ChannelId,
+        from: Option<f32>,
+        to: f32,
+        seconds: f64,
+        curve: Curve,
+        stop: bool,
+        at: u64,
+    ) -> Result<(), AudioError>;
 }
 
 /// The streaming facet: channels fed with PCM by the caller, or decoded by the backend.

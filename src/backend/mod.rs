@@ -21,7 +21,7 @@ pub use crate::channel::ChannelId;
 pub use driver::{Clock, Device, Driver, Live, NullClock, Offline, Reopen};
 pub use engine::{Backend, DeviceBackend, NullBackend, OfflineBackend};
 pub use facet::{
-    Buses, HasStreams, Playback, Scheduling, StreamDraining, StreamFacets, StreamPacing,
+    Buses, Fading, HasStreams, Playback, Scheduling, StreamDraining, StreamFacets, StreamPacing,
     StreamStats, Streaming,
 };
 pub use info::{BackendInfo, BackendKind};

@@ -77,6 +77,33 @@ pub enum Call {
     },
     /// `stop_audio`
     StopAudio(String),
+    /// `fade_in`, `fade_out` (then stop), `fade_to`: a fade computed in the renderer.
+    Fade {
+        /// Channel name.
+        channel: String,
+        /// Which call: the level it starts from (`Some(0)` for `fade_in`) and lands on, and
+        /// whether it stops the channel.
+        from: Option<f32>,
+        /// The level it lands on.
+        to: f32,
+        /// Stop the channel when it lands (`fade_out`).
+        stop: bool,
+        /// Its length.
+        seconds: f64,
+        /// Its curve.
+        curve: crate::Curve,
+    },
+    /// `crossfade`: `channel` fades out (then stops) while `to` fades in.
+    Crossfade {
+        /// The channel fading out.
+        channel: String,
+        /// The channel fading in.
+        to: String,
+        /// The fades' length.
+        seconds: f64,
+        /// Their curve.
+        curve: crate::Curve,
+    },
     /// `pause_audio`
     PauseAudio(String),
     /// `resume_audio`
@@ -193,11 +220,15 @@ pub struct Scene {
 }
 
 /// Every backend call a scene may make (spatial emitters, bus layouts and streams included).
-pub const CALLS: [&str; 16] = [
+pub const CALLS: [&str; 20] = [
     "play_audio",
     "stop_audio",
     "pause_audio",
     "resume_audio",
+    "fade_in",
+    "fade_out",
+    "fade_to",
+    "crossfade",
     "update_audio_2d",
     "update_audio_3d",
     "set_pitch",
@@ -675,6 +706,67 @@ fn parse_event(
                 _ => Call::ResumeAudio(c),
             }
         }
+        "fade_in" | "fade_out" | "fade_to" | "crossfade" => {
+            let mut k = vec!["channel", "seconds", "curve"];
+            match name {
+                "fade_to" => k.push("gain"),
+                "crossfade" => k.push("to"),
+                _ => {}
+            }
+            keys(&k)?;
+            let seconds = ctx.f64(obj, "seconds", None)?;
+            if seconds < 0.0 {
+                return Err(ctx.err(Some("seconds"), "must not be negative"));
+            }
+            // The original's defaults (SIMVX-ORIGINAL §10.4).
+            let default = if name == "crossfade" {
+                "equal_power"
+            } else {
+                "equal_gain"
+            };
+            let curve_name = match obj.get("curve") {
+                None => default,
+                Some(_) => ctx.string(obj, "curve")?,
+            };
+            let curve = crate::Curve::parse(curve_name).ok_or_else(|| {
+                ctx.err(
+                    Some("curve"),
+                    format!(
+                        "{curve_name:?} is not linear, equal_gain, equal_power, exponential or smoothstep"
+                    ),
+                )
+            })?;
+            let channel = channel()?;
+            match name {
+                "crossfade" => Call::Crossfade {
+                    to: ctx.string(obj, "to")?.into(),
+                    channel,
+                    seconds,
+                    curve,
+                },
+                _ => {
+                    let (from, to, stop) = match name {
+                        "fade_in" => (Some(0.0), 1.0, false),
+                        "fade_out" => (None, 0.0, true),
+                        _ => {
+                            let gain = ctx.f32(obj, "gain", None)?;
+                            if !(0.0..=1.0).contains(&gain) {
+                                return Err(ctx.err(Some("gain"), "must be in [0, 1]"));
+                            }
+                            (None, gain, false)
+                        }
+                    };
+                    Call::Fade {
+                        channel,
+                        from,
+                        to,
+                        stop,
+                        seconds,
+                        curve,
+                    }
+                }
+            }
+        }
         "update_audio_2d" => {
             keys(&["channel", "volume_db", "pan"])?;
             Call::UpdateAudio2d {
@@ -935,6 +1027,18 @@ fn check_channels(file: &str, events: &[Event]) -> Result<(), SceneError> {
             }
             Call::FeedAudioChunk { channel, .. } | Call::EndOfStream(channel) => channel,
             Call::StopAudio(c) | Call::PauseAudio(c) | Call::ResumeAudio(c) => c,
+            Call::Crossfade { channel, to, .. } => {
+                if !started.contains(to.as_str()) {
+                    return Err(SceneError {
+                        file: file.into(),
+                        location: Some(format!("event {}", e.index)),
+                        field: Some("to".into()),
+                        message: format!("channel {to:?} is not started by an earlier play_audio"),
+                    });
+                }
+                channel
+            }
+            Call::Fade { channel, .. } => channel,
             Call::UpdateAudio2d { channel, .. }
             | Call::UpdateAudio3d { channel, .. }
             | Call::SetPitch { channel, .. }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::backend::OfflineBackend;
-use crate::backend::{Buses, ChannelId, HasStreams, Playback, Scheduling, StreamParams};
+use crate::backend::{Buses, ChannelId, Fading, HasStreams, Playback, Scheduling, StreamParams};
 use crate::config::{AudioConfig, FallbackPolicy};
 use crate::error::AudioError;
 use crate::scene::{BUSES_EVENT, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError};
@@ -74,6 +74,8 @@ impl<'s> ScenePlayer<'s> {
                 | Call::PauseAudio(_)
                 | Call::ResumeAudio(_)
                 | Call::OpenStream { .. }
+                | Call::Fade { .. }
+                | Call::Crossfade { .. }
         )
     }
 
@@ -104,7 +106,7 @@ impl<'s> ScenePlayer<'s> {
     ///
     /// # Errors
     /// [`AudioError::Scene`] naming the event, wrapping what the backend refused.
-    pub fn apply<B: Playback + Scheduling + Buses + HasStreams + ?Sized>(
+    pub fn apply<B: Playback + Scheduling + Fading + Buses + HasStreams + ?Sized>(
         &mut self,
         backend: &mut B,
         event: &Event,
@@ -123,7 +125,7 @@ impl<'s> ScenePlayer<'s> {
         })
     }
 
-    fn call<B: Playback + Scheduling + Buses + HasStreams + ?Sized>(
+    fn call<B: Playback + Scheduling + Fading + Buses + HasStreams + ?Sized>(
         &mut self,
         b: &mut B,
         event: &Event,
@@ -149,6 +151,29 @@ impl<'s> ScenePlayer<'s> {
             Call::StopAudio(c) => id(c).map_or(Ok(()), |i| b.stop_audio_at(i, at)),
             Call::PauseAudio(c) => id(c).map_or(Ok(()), |i| b.pause_audio_at(i, at)),
             Call::ResumeAudio(c) => id(c).map_or(Ok(()), |i| b.resume_audio_at(i, at)),
+            Call::Fade {
+                channel,
+                from,
+                to,
+                stop,
+                seconds,
+                curve,
+            } => id(channel).map_or(Ok(()), |i| {
+                b.fade_at(i, *from, *to, *seconds, *curve, *stop, at)
+            }),
+            Call::Crossfade {
+                channel,
+                to,
+                seconds,
+                curve,
+            } => {
+                if let Some(i) = id(to) {
+                    b.fade_at(i, Some(0.0), 1.0, *seconds, *curve, false, at)?;
+                }
+                id(channel).map_or(Ok(()), |i| {
+                    b.fade_at(i, None, 0.0, *seconds, *curve, true, at)
+                })
+            }
             Call::UpdateAudio2d {
                 channel,
                 volume_db,

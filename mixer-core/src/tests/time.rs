@@ -2,6 +2,7 @@
 //! coalescing mailboxes, the backlog, and the no-mix advance.
 
 use super::*;
+use crate::fade::{Curve, FadeParams};
 use crate::spatial::{Emitter, Listener};
 use crate::{COMMAND_CAPACITY, Error, PlayParams, Queued, VoiceId};
 
@@ -207,7 +208,7 @@ fn script(seed: u32, steps: usize) -> Vec<(usize, u32, u32)> {
 fn act(c: &mut Ctl, ids: &mut Vec<VoiceId>, sounds: &[Snd], (_, a, b): (usize, u32, u32)) {
     let pick = |v: &Vec<VoiceId>| v.get(b as usize % v.len().max(1)).copied();
     let x = (b % 1_000) as f32 / 1_000.0;
-    match a % 10 {
+    match a % 11 {
         0..=2 => {
             let emitter = (a % 3 == 0).then(|| Emitter {
                 position: [10.0 * x - 5.0, 0.0, -3.0],
@@ -271,6 +272,29 @@ fn act(c: &mut Ctl, ids: &mut Vec<VoiceId>, sounds: &[Snd], (_, a, b): (usize, u
                         ..Emitter::default()
                     },
                 );
+            }
+        }
+        9 => {
+            if let Some(id) = pick(ids) {
+                let curves = [
+                    Curve::Linear,
+                    Curve::EqualPower,
+                    Curve::Exponential,
+                    Curve::SmoothStep,
+                ];
+                let fade = FadeParams {
+                    from: (a % 3 == 0).then_some(0.0),
+                    to: if a % 2 == 0 { 0.0 } else { x },
+                    frames: b % 3_000,
+                    curve: curves[(a / 11) as usize % 4],
+                    stop: a % 4 == 1,
+                };
+                let at = if a % 5 == 0 {
+                    c.now() + u64::from(b % 600)
+                } else {
+                    0
+                };
+                c.fade_at(id, &fade, at).unwrap();
             }
         }
         _ => c.set_listener(&Listener {
