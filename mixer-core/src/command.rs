@@ -68,6 +68,8 @@ pub(crate) enum Command<H> {
     Resume(VoiceId),
     /// Move the voice's level along a curve (then end it, if asked).
     Fade(VoiceId, crate::fade::FadeParams),
+    /// Move the voice's own gain, pan and pitch along a curve.
+    Tween(VoiceId, crate::fade::TweenParams),
     /// Create or change a bus: its parent (`None` writes to the output) and linear gain.
     SetBus {
         bus: BusId,

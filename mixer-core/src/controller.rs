@@ -15,7 +15,7 @@ use crate::bus_table::BusMirror;
 use crate::command::{ASAP, Command, Stamped, VoiceStart};
 use crate::db::gain_of;
 use crate::error::{Error, Param, finite_or};
-use crate::fade::FadeParams;
+use crate::fade::{FadeParams, TweenParams};
 use crate::id::{BusId, VoiceId};
 use crate::mailbox::{self, field};
 use crate::math::clamp;
@@ -396,6 +396,40 @@ where
         };
         // The voice stays active until the renderer has run the fade (a pause holds it).
         self.control(id, at, Command::Fade(id, p))
+    }
+
+    /// Move the voice's own gain, pan and pitch to the values `params` gives, along its curve
+    /// over its frames, in the renderer (a later [`set_mix`](Self::set_mix) or
+    /// [`set_pitch`](Self::set_pitch) replaces a running tween: the newest value wins).
+    /// Stale ids: no-op.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for NaN, [`Error::QueueFull`].
+    pub fn tween(&mut self, id: VoiceId, params: &TweenParams) -> Result<(), Error> {
+        self.tween_at(id, params, ASAP)
+    }
+
+    /// [`tween`](Self::tween) from frame `at` of the renderer's timeline.
+    ///
+    /// # Errors
+    /// As [`tween`](Self::tween).
+    pub fn tween_at(&mut self, id: VoiceId, params: &TweenParams, at: u64) -> Result<(), Error> {
+        let p = TweenParams {
+            gain: params
+                .gain
+                .map(|g| finite_or(Param::VolumeDb, g).map(|g| clamp(g, 0.0, 1.0e6)))
+                .transpose()?,
+            pan: params
+                .pan
+                .map(|x| finite_or(Param::Pan, x).map(|x| clamp(x, -1.0, 1.0)))
+                .transpose()?,
+            pitch: params
+                .pitch
+                .map(|x| finite_or(Param::Pitch, x).map(|x| clamp(x, MIN_PITCH, MAX_PITCH)))
+                .transpose()?,
+            ..*params
+        };
+        self.control(id, at, Command::Tween(id, p))
     }
 
     /// Replace the voice's level (`volume_db` alone, no `gain_db`) and pan, ramped from the

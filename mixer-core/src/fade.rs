@@ -117,6 +117,81 @@ impl Default for FadeParams {
     }
 }
 
+/// A tween to start on a voice ([`Controller::tween`](crate::Controller::tween)): its own
+/// volume, pan and pitch moved to new values along a curve, in the renderer.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TweenParams {
+    /// The linear gain to reach (`None`: unchanged).
+    pub gain: Option<f32>,
+    /// The balance pan to reach, in `[-1, 1]` (`None`: unchanged).
+    pub pan: Option<f32>,
+    /// The pitch to reach (`None`: unchanged).
+    pub pitch: Option<f32>,
+    /// The tween's length in output frames (0: the short de-click ramp).
+    pub frames: u32,
+    /// Its shape (for pitch, [`Curve::Exponential`] is linear in cents; for pan it is linear).
+    pub curve: Curve,
+}
+
+/// A gain and pan tween in progress.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Tween {
+    pub gain: (f32, f32),
+    pub pan: (f32, f32),
+    pub frames: u32,
+    pub done: u32,
+    pub curve: Curve,
+}
+
+impl Tween {
+    /// The gain and pan `k` frames after the tween's start.
+    pub fn at(&self, k: u32) -> (f32, f32) {
+        if k >= self.frames {
+            return (self.gain.1, self.pan.1);
+        }
+        let t = k as f32 / self.frames as f32;
+        let pan_curve = match self.curve {
+            Curve::Exponential => Curve::Linear,
+            c => c,
+        };
+        (
+            self.curve.at(self.gain.0, self.gain.1, t),
+            pan_curve.at(self.pan.0, self.pan.1, t),
+        )
+    }
+
+    /// Frames of the current piece still to run.
+    pub fn piece(&self) -> u32 {
+        (SEGMENT - self.done % SEGMENT).min(self.frames - self.done)
+    }
+}
+
+/// A pitch tween in progress.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PitchTween {
+    pub pitch: (f32, f32),
+    pub frames: u32,
+    pub done: u32,
+    pub curve: Curve,
+    pub output_rate: u32,
+}
+
+impl PitchTween {
+    /// The pitch `k` frames after the tween's start.
+    pub fn at(&self, k: u32) -> f32 {
+        if k >= self.frames {
+            return self.pitch.1;
+        }
+        self.curve
+            .at(self.pitch.0, self.pitch.1, k as f32 / self.frames as f32)
+    }
+
+    /// Frames of the current piece still to run.
+    pub fn piece(&self) -> u32 {
+        (SEGMENT - self.done % SEGMENT).min(self.frames - self.done)
+    }
+}
+
 /// A fade in progress.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Fade {

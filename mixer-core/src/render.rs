@@ -521,6 +521,12 @@ where
                     v.start_fade(p.from, p.to, p.frames, p.curve, p.stop, fade);
                 }
             }
+            Command::Tween(id, p) => {
+                let listener = self.listener;
+                if let Some(v) = self.voice_mut(id) {
+                    v.start_tween(&p, rate, fade, &listener);
+                }
+            }
             Command::SetBus { bus, parent, gain } => {
                 let Some(b) = self.buses.get_mut(bus.index()) else {
                     return;

@@ -12,7 +12,7 @@
 
 use crate::command::VoiceStart;
 use crate::controller::{MAX_PITCH, MIN_PITCH};
-use crate::fade::{Curve, Fade};
+use crate::fade::{Curve, Fade, PitchTween, Tween, TweenParams};
 use crate::gather;
 use crate::id::BusId;
 use crate::math;
@@ -110,7 +110,11 @@ pub(crate) struct Voice<H> {
     /// moves it, if one runs.
     level: f32,
     fade: Option<Fade>,
-    /// Whether the gain ramps already aim at the end of the fade's current piece.
+    /// Tweens of the voice's own gain and pan, and of its pitch.
+    tween: Option<Tween>,
+    pitch_tween: Option<PitchTween>,
+    /// Whether the ramps and the pitch glide already aim at the end of the current piece of
+    /// the running fade and tweens.
     aimed: bool,
     /// Whether any frame of the voice has been rendered (or advanced) yet.
     heard: bool,
@@ -142,6 +146,8 @@ impl<H: SoundData> Voice<H> {
             },
             level: 1.0,
             fade: None,
+            tween: None,
+            pitch_tween: None,
             aimed: false,
             heard: false,
         }
@@ -190,6 +196,8 @@ impl<H: SoundData> Voice<H> {
         self.state = State::Playing;
         self.level = 1.0;
         self.fade = None;
+        self.tween = None;
+        self.pitch_tween = None;
         self.aimed = false;
         self.heard = false;
     }
@@ -240,52 +248,148 @@ impl<H: SoundData> Voice<H> {
         });
     }
 
-    /// Aim the gain ramps at the end of the fade's current piece (from where they are now).
-    fn aim(&mut self, f: &Fade) {
-        let piece = f.piece();
-        let level = f.level_at(f.done + piece);
-        let (pl, pr) = balance(self.cursor.pan);
-        self.cursor.left.set(self.cursor.gain * level * pl, piece);
-        self.cursor.right.set(self.cursor.gain * level * pr, piece);
+    /// Tween the voice's own gain, pan and pitch as `p` says (a non-spatial voice follows the
+    /// curve; a spatial one, whose heard values the listener moves too, ramps linearly).
+    pub fn start_tween(
+        &mut self,
+        p: &TweenParams,
+        output_rate: u32,
+        smoothing: u32,
+        listener: &ListenerFrame,
+    ) {
+        if !matches!(self.state, State::Playing | State::Pausing | State::Paused) {
+            return;
+        }
+        let (gain, pan) = (
+            p.gain.unwrap_or(self.own_gain()),
+            p.pan.unwrap_or(self.own_pan()),
+        );
+        let frames = if p.frames == 0 { smoothing } else { p.frames };
+        if self.spatial.is_some() || p.frames == 0 {
+            if p.gain.is_some() || p.pan.is_some() {
+                self.control_mix(gain, pan, frames, listener);
+            }
+            if let Some(pitch) = p.pitch {
+                self.control_pitch(pitch, frames, output_rate, listener);
+            }
+            return;
+        }
+        if p.gain.is_some() || p.pan.is_some() {
+            self.tween = Some(Tween {
+                gain: (self.cursor.gain, gain),
+                pan: (self.cursor.pan, pan),
+                frames,
+                done: 0,
+                curve: p.curve,
+            });
+        }
+        if let Some(pitch) = p.pitch {
+            self.pitch_tween = Some(PitchTween {
+                pitch: (self.pitch(output_rate), pitch),
+                frames,
+                done: 0,
+                curve: p.curve,
+                output_rate,
+            });
+        }
+        self.aimed = false;
+    }
+
+    fn own_gain(&self) -> f32 {
+        self.spatial.map_or(self.cursor.gain, |s| s.gain)
+    }
+
+    fn own_pan(&self) -> f32 {
+        self.spatial.map_or(self.cursor.pan, |s| s.pan)
+    }
+
+    /// The pitch the cursor's target step means.
+    fn pitch(&self, output_rate: u32) -> f32 {
+        (self.cursor.step_target as f64 * f64::from(output_rate)
+            / (resample::ONE as f64 * f64::from(self.cursor.sound_rate.max(1)))) as f32
+    }
+
+    /// Frames to the next piece boundary of the running fade and tweens (`None` when none
+    /// runs on a playing voice).
+    fn piece(&self) -> Option<u32> {
+        if self.state != State::Playing {
+            return None;
+        }
+        [
+            self.fade.map(|f| f.piece()),
+            self.tween.map(|t| t.piece()),
+            self.pitch_tween.map(|t| t.piece()),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Aim the ramps and the pitch glide at the end of the next `piece` frames (from where
+    /// they are now), on the curves.
+    fn aim(&mut self, piece: u32) {
+        if self.fade.is_some() || self.tween.is_some() {
+            let level = self.fade.map_or(self.level, |f| f.level_at(f.done + piece));
+            let (gain, pan) = self.tween.map_or((self.cursor.gain, self.cursor.pan), |t| {
+                t.at(t.done + piece)
+            });
+            let (pl, pr) = balance(pan);
+            self.cursor.left.set(gain * level * pl, piece);
+            self.cursor.right.set(gain * level * pr, piece);
+        }
+        if let Some(t) = self.pitch_tween {
+            self.glide_to(t.at(t.done + piece), piece, t.output_rate);
+        }
         self.aimed = true;
     }
 
-    /// Run `frames` frames of the fade (the ramps ran them); `true` if it landed on a stop.
-    fn fade_ran(&mut self, frames: u32) -> bool {
-        let Some(f) = self.fade.as_mut() else {
-            return false;
-        };
-        let piece = f.piece();
-        f.done += frames;
+    /// The frames of the current piece to run now (aiming first if needed).
+    fn piece_start(&mut self) -> Option<u32> {
+        let piece = self.piece()?;
+        if !self.aimed {
+            self.aim(piece);
+        }
+        Some(piece)
+    }
+
+    /// Run `frames` of the current `piece` (the ramps and glide ran them); `true` if a fade
+    /// landed on a stop.
+    fn envelopes_ran(&mut self, frames: u32, piece: u32) -> bool {
+        if let Some(f) = self.fade.as_mut() {
+            f.done += frames;
+        }
+        if let Some(t) = self.tween.as_mut() {
+            t.done += frames;
+        }
+        if let Some(t) = self.pitch_tween.as_mut() {
+            t.done += frames;
+        }
         if frames < piece {
             return false;
         }
-        // A piece ended: the level is on the curve again.
+        // A piece ended: every value is on its curve again.
         self.aimed = false;
+        if let Some(t) = self.tween {
+            (self.cursor.gain, self.cursor.pan) = t.at(t.done);
+            if t.done >= t.frames {
+                self.tween = None;
+            }
+        }
+        if self.pitch_tween.is_some_and(|t| t.done >= t.frames) {
+            self.pitch_tween = None;
+        }
+        let Some(f) = self.fade else {
+            return false;
+        };
         self.level = f.level_at(f.done);
         if f.done < f.frames {
             return false;
         }
-        let stop = f.stop;
-        self.level = f.to;
         self.fade = None;
-        if stop {
+        if f.stop {
             self.stop(0);
         }
-        stop
-    }
-
-    /// Frames of the fade's current piece to run now (re-aiming first if needed), or `None`
-    /// when no fade runs on a playing voice.
-    fn fade_piece(&mut self) -> Option<u32> {
-        if self.state != State::Playing {
-            return None;
-        }
-        let f = self.fade?;
-        if !self.aimed {
-            self.aim(&f);
-        }
-        Some(f.piece())
+        f.stop
     }
 
     /// The cursor in whole frames of the sound. A looping voice's cursor may stand past the
@@ -428,6 +532,10 @@ impl<H: SoundData> Voice<H> {
         if matches!(self.state, State::Stopping | State::Retiring | State::Idle) {
             return;
         }
+        // The newest value wins over a running tween.
+        if self.tween.take().is_some() {
+            self.aimed = false;
+        }
         self.cursor.gain = gain;
         self.cursor.pan = pan;
         if self.state == State::Playing {
@@ -437,6 +545,14 @@ impl<H: SoundData> Voice<H> {
 
     /// New pitch, ramped over `fade` frames.
     pub fn set_pitch(&mut self, pitch: f32, fade: u32, output_rate: u32) {
+        if self.pitch_tween.take().is_some() {
+            self.aimed = false;
+        }
+        self.glide_to(pitch, fade, output_rate);
+    }
+
+    /// Glide the pitch to `pitch` over `fade` frames (at once when 0).
+    fn glide_to(&mut self, pitch: f32, fade: u32, output_rate: u32) {
         let c = &mut self.cursor;
         let target = resample::step_for(c.sound_rate, output_rate, pitch);
         c.step_target = target;
@@ -450,7 +566,7 @@ impl<H: SoundData> Voice<H> {
     }
 
     fn ramp_to_mix(&mut self, fade: u32) {
-        if self.fade.is_some() && self.state == State::Playing {
+        if (self.fade.is_some() || self.tween.is_some()) && self.state == State::Playing {
             // The fade's next piece aims at the new values.
             self.aimed = false;
             return;
@@ -466,7 +582,7 @@ impl<H: SoundData> Voice<H> {
         let n = out_l.len();
         let mut off = 0;
         while off < n {
-            let Some(piece) = self.fade_piece() else {
+            let Some(piece) = self.piece_start() else {
                 break;
             };
             let k = (piece as usize).min(n - off);
@@ -475,7 +591,7 @@ impl<H: SoundData> Voice<H> {
                 return Outcome::Ended;
             }
             off += k;
-            if self.fade_ran(k as u32) {
+            if self.envelopes_ran(k as u32, piece) {
                 return Outcome::Ended;
             }
         }
@@ -544,7 +660,7 @@ impl<H: SoundData> Voice<H> {
     pub fn advance(&mut self, frames: u64) -> Outcome {
         let mut done = 0u64;
         while done < frames {
-            let Some(piece) = self.fade_piece() else {
+            let Some(piece) = self.piece_start() else {
                 break;
             };
             let k = u64::from(piece).min(frames - done);
@@ -552,7 +668,7 @@ impl<H: SoundData> Voice<H> {
                 return Outcome::Ended;
             }
             done += k;
-            if self.fade_ran(k as u32) {
+            if self.envelopes_ran(k as u32, piece) {
                 return Outcome::Ended;
             }
         }

@@ -7,7 +7,8 @@ use crate::backend::driver::{Clock, Device, Driver, Live, LiveDriver, NullClock,
 use crate::backend::facet::streaming_missing;
 use crate::backend::{
     BackendInfo, BackendKind, Buses, ChannelId, Fading, HasStreams, Mixer, PlayParams, Playback,
-    Scheduling, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming,
+    Scheduling, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming, Tween,
+    Tweening,
 };
 use crate::capability::CapabilitySet;
 use crate::config::AudioConfig;
@@ -224,14 +225,7 @@ impl<D: Driver> Fading for Backend<D> {
         stop: bool,
         at: u64,
     ) -> Result<(), AudioError> {
-        if seconds.is_nan() {
-            return Err(AudioError::InvalidParameter {
-                name: "seconds",
-                reason: "NaN".into(),
-            });
-        }
-        let rate = f64::from(self.info().sample_rate);
-        let frames = (seconds.max(0.0) * rate).round().min(f64::from(u32::MAX)) as u32;
+        let frames = self.frames_of(seconds)?;
         let params = mixer_core::fade::FadeParams {
             from,
             to,
@@ -240,6 +234,76 @@ impl<D: Driver> Fading for Backend<D> {
             stop,
         };
         self.live()?.control(id, |c, v| c.fade_at(v, &params, at))
+    }
+}
+
+impl<D: Driver> Backend<D> {
+    /// Frames of `seconds` at the output rate (NaN refused; negative: 0).
+    fn frames_of(&self, seconds: f64) -> Result<u32, AudioError> {
+        if seconds.is_nan() {
+            return Err(AudioError::InvalidParameter {
+                name: "seconds",
+                reason: "NaN".into(),
+            });
+        }
+        let rate = f64::from(self.info().sample_rate);
+        Ok((seconds.max(0.0) * rate).round().min(f64::from(u32::MAX)) as u32)
+    }
+
+    fn tween(
+        &mut self,
+        id: ChannelId,
+        volume_db: Option<f32>,
+        pan: Option<f32>,
+        pitch: Option<f32>,
+        tween: Tween,
+    ) -> Result<(), AudioError> {
+        let frames = self.frames_of(tween.seconds)?;
+        if let Some(v) = volume_db {
+            not_nan("volume_db", v)?;
+        }
+        if let Some(p) = pan {
+            not_nan("pan", p)?;
+        }
+        if let Some(p) = pitch {
+            not_nan("pitch", p)?;
+        }
+        let params = mixer_core::fade::TweenParams {
+            gain: volume_db.map(|v| mixer_core::db::db_to_linear(v.clamp(-1000.0, 1000.0))),
+            pan,
+            pitch,
+            frames,
+            curve: tween.curve,
+        };
+        self.live()?
+            .control(id, |c, v| c.tween_at(v, &params, tween.start_at))
+    }
+}
+
+impl<D: Driver> Tweening for Backend<D> {
+    fn tween_audio_2d(
+        &mut self,
+        id: ChannelId,
+        volume_db: f32,
+        pan: f32,
+        tween: Tween,
+    ) -> Result<(), AudioError> {
+        self.tween(id, Some(volume_db), Some(pan), None, tween)
+    }
+
+    fn tween_audio_3d(
+        &mut self,
+        id: ChannelId,
+        volume_db: f32,
+        pan: f32,
+        pitch: f32,
+        tween: Tween,
+    ) -> Result<(), AudioError> {
+        self.tween(id, Some(volume_db), Some(pan), Some(pitch), tween)
+    }
+
+    fn tween_pitch(&mut self, id: ChannelId, pitch: f32, tween: Tween) -> Result<(), AudioError> {
+        self.tween(id, None, None, Some(pitch), tween)
     }
 }
 

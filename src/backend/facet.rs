@@ -5,7 +5,7 @@
 //! [`Backend::streaming`](crate::Backend::streaming) and friends, or [`HasStreams`], which
 //! answer `None` where a backend lacks them: a caller probes, it never downcasts.
 
-use crate::backend::{BackendKind, ChannelId, PlayParams};
+use crate::backend::{BackendKind, ChannelId, PlayParams, Tween};
 use crate::capability::CapabilitySet;
 use crate::error::AudioError;
 use crate::sound::Sound;
@@ -272,6 +272,55 @@ pub trait Fading {
         stop: bool,
         at: u64,
     ) -> Result<(), AudioError>;
+}
+
+/// The tweening facet: a channel's volume, pan and pitch moved to new values along a curve
+/// over a chosen time, computed in the renderer (not by the game's tick). Every backend has
+/// it; [`Playback`]'s updates are these with the short de-click ramp.
+///
+/// A later untweened update of the same value replaces a running tween (the newest value
+/// wins). A channel spatialised in the engine (one with an emitter) ramps linearly instead,
+/// since the listener moves its heard values too.
+///
+/// ```
+/// use simvx_audio::{AudioConfig, Curve, OfflineBackend, PlayParams, Playback, Sound, Tween, Tweening};
+/// let mut b = OfflineBackend::new(&AudioConfig::default())?;
+/// let music = Sound::tone(220.0, 0.5, 2.0, 48_000, 1)?;
+/// let id = b.play_audio(&music, &PlayParams::default())?;
+/// // Duck the music by 12 dB over 0.3 s, linear in decibels.
+/// b.tween_audio_2d(id, -12.0, 0.0, Tween { seconds: 0.3, curve: Curve::Exponential, ..Tween::default() })?;
+/// b.render_frames(48_000);
+/// # Ok::<(), simvx_audio::AudioError>(())
+/// ```
+pub trait Tweening {
+    /// [`Playback::update_audio_2d`] along `tween`.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`] for NaN, [`AudioError::Shutdown`].
+    fn tween_audio_2d(
+        &mut self,
+        id: ChannelId,
+        volume_db: f32,
+        pan: f32,
+        tween: Tween,
+    ) -> Result<(), AudioError>;
+    /// [`Playback::update_audio_3d`] along `tween`.
+    ///
+    /// # Errors
+    /// As [`tween_audio_2d`](Tweening::tween_audio_2d).
+    fn tween_audio_3d(
+        &mut self,
+        id: ChannelId,
+        volume_db: f32,
+        pan: f32,
+        pitch: f32,
+        tween: Tween,
+    ) -> Result<(), AudioError>;
+    /// [`Playback::set_pitch`] along `tween` ([`Curve::Exponential`]: linear in cents).
+    ///
+    /// # Errors
+    /// As [`tween_audio_2d`](Tweening::tween_audio_2d).
+    fn tween_pitch(&mut self, id: ChannelId, pitch: f32, tween: Tween) -> Result<(), AudioError>;
 }
 
 /// The streaming facet: channels fed with PCM by the caller, or decoded by the backend.

@@ -22,10 +22,10 @@ pub use driver::{Clock, Device, Driver, Live, NullClock, Offline, Reopen};
 pub use engine::{Backend, DeviceBackend, NullBackend, OfflineBackend};
 pub use facet::{
     Buses, Fading, HasStreams, Playback, Scheduling, StreamDraining, StreamFacets, StreamPacing,
-    StreamStats, Streaming,
+    StreamStats, Streaming, Tweening,
 };
 pub use info::{BackendInfo, BackendKind};
-pub use params::{PlayMode, PlayParams, StreamParams};
+pub use params::{PlayMode, PlayParams, StreamParams, Tween};
 pub use select::{device_backend, make_backend, null_backend};
 
 pub(crate) use mixer::{CoreRenderer, Mixer};

@@ -150,3 +150,31 @@ impl Default for StreamParams {
         }
     }
 }
+
+/// How a [`Tweening`](crate::Tweening) call moves a value: over `seconds`, along `curve`, from
+/// frame `start_at` of the backend's timeline (0: now).
+///
+/// ```
+/// use simvx_audio::{Curve, Tween};
+/// let duck = Tween { seconds: 0.3, curve: Curve::Exponential, ..Tween::default() };
+/// assert_eq!(duck.start_at, 0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tween {
+    /// Its length (0: the short de-click ramp, as the untweened calls).
+    pub seconds: f64,
+    /// Its shape.
+    pub curve: mixer_core::fade::Curve,
+    /// The frame it starts at (0 or a frame already past: now).
+    pub start_at: u64,
+}
+
+impl Default for Tween {
+    fn default() -> Self {
+        Self {
+            seconds: 0.0,
+            curve: mixer_core::fade::Curve::Linear,
+            start_at: 0,
+        }
+    }
+}

@@ -116,6 +116,8 @@ pub enum Call {
         volume_db: f32,
         /// Balance pan.
         pan: f32,
+        /// `"tween": {"seconds", "curve"}`: move there along a curve (else the de-click ramp).
+        tween: Option<(f64, crate::Curve)>,
     },
     /// `update_audio_3d`
     UpdateAudio3d {
@@ -127,6 +129,8 @@ pub enum Call {
         pan: f32,
         /// Pitch.
         pitch: f32,
+        /// As [`Call::UpdateAudio2d`]'s.
+        tween: Option<(f64, crate::Curve)>,
     },
     /// `set_pitch`
     SetPitch {
@@ -134,6 +138,8 @@ pub enum Call {
         channel: String,
         /// Pitch.
         pitch: f32,
+        /// As [`Call::UpdateAudio2d`]'s.
+        tween: Option<(f64, crate::Curve)>,
     },
     /// `set_listener_*`
     SetListener(ListenerField, [f32; 3]),
@@ -768,27 +774,30 @@ fn parse_event(
             }
         }
         "update_audio_2d" => {
-            keys(&["channel", "volume_db", "pan"])?;
+            keys(&["channel", "volume_db", "pan", "tween"])?;
             Call::UpdateAudio2d {
                 channel: channel()?,
                 volume_db: ctx.f32(obj, "volume_db", None)?,
                 pan: ctx.f32(obj, "pan", None)?,
+                tween: parse_tween(ctx, obj)?,
             }
         }
         "update_audio_3d" => {
-            keys(&["channel", "volume_db", "pan", "pitch"])?;
+            keys(&["channel", "volume_db", "pan", "pitch", "tween"])?;
             Call::UpdateAudio3d {
                 channel: channel()?,
                 volume_db: ctx.f32(obj, "volume_db", None)?,
                 pan: ctx.f32(obj, "pan", None)?,
                 pitch: ctx.f32(obj, "pitch", None)?,
+                tween: parse_tween(ctx, obj)?,
             }
         }
         "set_pitch" => {
-            keys(&["channel", "pitch"])?;
+            keys(&["channel", "pitch", "tween"])?;
             Call::SetPitch {
                 channel: channel()?,
                 pitch: ctx.f32(obj, "pitch", None)?,
+                tween: parse_tween(ctx, obj)?,
             }
         }
         "set_listener_position"
@@ -1003,6 +1012,49 @@ fn parse_emitter(ctx: &Ctx<'_>, v: &Value) -> Result<Emitter, SceneError> {
 }
 
 /// The same error, naming `field` (a nested field's full name).
+/// A call's `"tween": {"seconds": s, "curve": c}` (curve `linear` by default).
+fn parse_tween(
+    ctx: &Ctx<'_>,
+    obj: &Map<String, Value>,
+) -> Result<Option<(f64, crate::Curve)>, SceneError> {
+    let Some(v) = obj.get("tween") else {
+        return Ok(None);
+    };
+    let t = v.as_object().ok_or_else(|| {
+        ctx.err(
+            Some("tween"),
+            format!("expected {{\"seconds\", \"curve\"}}, got {v}"),
+        )
+    })?;
+    let inner = |field: &str| format!("tween.{field}");
+    if let Some(k) = t
+        .keys()
+        .find(|k| !["seconds", "curve"].contains(&k.as_str()))
+    {
+        return Err(ctx.err(Some(&inner(k)), "unknown field; expected seconds, curve"));
+    }
+    let seconds = match t.get("seconds").and_then(Value::as_f64) {
+        Some(s) if s.is_finite() && s >= 0.0 => s,
+        _ => return Err(ctx.err(Some(&inner("seconds")), "expected a non-negative number")),
+    };
+    let curve = match t.get("curve") {
+        None => crate::Curve::Linear,
+        Some(Value::String(c)) => crate::Curve::parse(c).ok_or_else(|| {
+            ctx.err(
+                Some(&inner("curve")),
+                format!("{c:?} is not linear, equal_gain, equal_power, exponential or smoothstep"),
+            )
+        })?,
+        Some(other) => {
+            return Err(ctx.err(
+                Some(&inner("curve")),
+                format!("expected a string, got {other}"),
+            ));
+        }
+    };
+    Ok(Some((seconds, curve)))
+}
+
 fn rename(mut e: SceneError, field: &str) -> SceneError {
     e.field = Some(field.into());
     e

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::backend::OfflineBackend;
-use crate::backend::{Buses, ChannelId, Fading, HasStreams, Playback, Scheduling, StreamParams};
+use crate::backend::{
+    Buses, ChannelId, Fading, HasStreams, Playback, Scheduling, StreamParams, Tween, Tweening,
+};
 use crate::config::{AudioConfig, FallbackPolicy};
 use crate::error::AudioError;
 use crate::scene::{BUSES_EVENT, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError};
@@ -76,6 +78,9 @@ impl<'s> ScenePlayer<'s> {
                 | Call::OpenStream { .. }
                 | Call::Fade { .. }
                 | Call::Crossfade { .. }
+                | Call::UpdateAudio2d { tween: Some(_), .. }
+                | Call::UpdateAudio3d { tween: Some(_), .. }
+                | Call::SetPitch { tween: Some(_), .. }
         )
     }
 
@@ -106,7 +111,7 @@ impl<'s> ScenePlayer<'s> {
     ///
     /// # Errors
     /// [`AudioError::Scene`] naming the event, wrapping what the backend refused.
-    pub fn apply<B: Playback + Scheduling + Fading + Buses + HasStreams + ?Sized>(
+    pub fn apply<B: Playback + Scheduling + Fading + Tweening + Buses + HasStreams + ?Sized>(
         &mut self,
         backend: &mut B,
         event: &Event,
@@ -125,7 +130,7 @@ impl<'s> ScenePlayer<'s> {
         })
     }
 
-    fn call<B: Playback + Scheduling + Fading + Buses + HasStreams + ?Sized>(
+    fn call<B: Playback + Scheduling + Fading + Tweening + Buses + HasStreams + ?Sized>(
         &mut self,
         b: &mut B,
         event: &Event,
@@ -178,16 +183,29 @@ impl<'s> ScenePlayer<'s> {
                 channel,
                 volume_db,
                 pan,
-            } => id(channel).map_or(Ok(()), |i| b.update_audio_2d(i, *volume_db, *pan)),
+                tween,
+            } => id(channel).map_or(Ok(()), |i| match tween {
+                Some(t) => b.tween_audio_2d(i, *volume_db, *pan, tween_at(*t, at)),
+                None => b.update_audio_2d(i, *volume_db, *pan),
+            }),
             Call::UpdateAudio3d {
                 channel,
                 volume_db,
                 pan,
                 pitch,
-            } => id(channel).map_or(Ok(()), |i| b.update_audio_3d(i, *volume_db, *pan, *pitch)),
-            Call::SetPitch { channel, pitch } => {
-                id(channel).map_or(Ok(()), |i| b.set_pitch(i, *pitch))
-            }
+                tween,
+            } => id(channel).map_or(Ok(()), |i| match tween {
+                Some(t) => b.tween_audio_3d(i, *volume_db, *pan, *pitch, tween_at(*t, at)),
+                None => b.update_audio_3d(i, *volume_db, *pan, *pitch),
+            }),
+            Call::SetPitch {
+                channel,
+                pitch,
+                tween,
+            } => id(channel).map_or(Ok(()), |i| match tween {
+                Some(t) => b.tween_pitch(i, *pitch, tween_at(*t, at)),
+                None => b.set_pitch(i, *pitch),
+            }),
             Call::SetListener(field, v) => match field {
                 ListenerField::Position => b.set_listener_position(*v),
                 ListenerField::Velocity => b.set_listener_velocity(*v),
@@ -261,6 +279,15 @@ impl<'s> ScenePlayer<'s> {
                 id(channel).map_or(Ok(()), |i| b.set_emitter(i, emitter))
             }
         }
+    }
+}
+
+/// A scene's `(seconds, curve)` tween, starting at frame `at`.
+fn tween_at((seconds, curve): (f64, crate::Curve), at: u64) -> Tween {
+    Tween {
+        seconds,
+        curve,
+        start_at: at,
     }
 }
 

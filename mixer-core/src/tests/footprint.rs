@@ -16,7 +16,8 @@ fn footprint_per_voice_and_bus() {
         core::mem::size_of::<Renderer<Snd, &'static Shared<Snd, 1024>, [f32; 0], 1024, 32, 8>>()
             / 1024
     );
-    assert!(voice <= 256, "a voice grew to {voice} B");
+    // About 90 B of it are the fade, the gain/pan tween and the pitch tween a voice may run.
+    assert!(voice <= 320, "a voice grew to {voice} B");
     // Two SEGMENT-frame f32 buffers, plus its gain, parent and flags.
     let buffers = 2 * crate::SEGMENT * 4;
     assert!(bus_plain <= buffers + 80, "a bus grew to {bus_plain} B");

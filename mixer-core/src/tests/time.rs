@@ -2,7 +2,7 @@
 //! coalescing mailboxes, the backlog, and the no-mix advance.
 
 use super::*;
-use crate::fade::{Curve, FadeParams};
+use crate::fade::{Curve, FadeParams, TweenParams};
 use crate::spatial::{Emitter, Listener};
 use crate::{COMMAND_CAPACITY, Error, PlayParams, Queued, VoiceId};
 
@@ -208,7 +208,7 @@ fn script(seed: u32, steps: usize) -> Vec<(usize, u32, u32)> {
 fn act(c: &mut Ctl, ids: &mut Vec<VoiceId>, sounds: &[Snd], (_, a, b): (usize, u32, u32)) {
     let pick = |v: &Vec<VoiceId>| v.get(b as usize % v.len().max(1)).copied();
     let x = (b % 1_000) as f32 / 1_000.0;
-    match a % 11 {
+    match a % 12 {
         0..=2 => {
             let emitter = (a % 3 == 0).then(|| Emitter {
                 position: [10.0 * x - 5.0, 0.0, -3.0],
@@ -295,6 +295,24 @@ fn act(c: &mut Ctl, ids: &mut Vec<VoiceId>, sounds: &[Snd], (_, a, b): (usize, u
                     0
                 };
                 c.fade_at(id, &fade, at).unwrap();
+            }
+        }
+        10 => {
+            if let Some(id) = pick(ids) {
+                let tween = TweenParams {
+                    gain: (a % 3 != 0).then_some(x),
+                    pan: (a % 2 == 0).then_some(x * 2.0 - 1.0),
+                    pitch: (a % 5 < 2).then_some(0.5 + x),
+                    frames: b % 2_500,
+                    curve: [Curve::Linear, Curve::EqualPower, Curve::Exponential]
+                        [(a / 12) as usize % 3],
+                };
+                let at = if a % 7 == 0 {
+                    c.now() + u64::from(b % 600)
+                } else {
+                    0
+                };
+                c.tween_at(id, &tween, at).unwrap();
             }
         }
         _ => c.set_listener(&Listener {
