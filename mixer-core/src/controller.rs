@@ -77,6 +77,8 @@ struct Slot {
     sound_rate: u32,
     /// The frame its stop applies at: `u64::MAX` for none, [`ASAP`] for a stop at once.
     stop_at: u64,
+    /// The frame its play was stamped with: its later controls never apply before it.
+    start_at: u64,
 }
 
 impl Default for Slot {
@@ -87,6 +89,7 @@ impl Default for Slot {
             start_frame: 0,
             sound_rate: 1,
             stop_at: u64::MAX,
+            start_at: 0,
         }
     }
 }
@@ -297,6 +300,7 @@ where
             start_frame,
             sound_rate: rate,
             stop_at: u64::MAX,
+            start_at: at,
         };
         self.next = (slot + 1) % self.limit.max(1);
         Ok(id)
@@ -319,6 +323,9 @@ where
     pub fn stop_at(&mut self, id: VoiceId, at: u64) -> Result<(), Error> {
         self.collect();
         if let Some(slot) = self.active_slot(id) {
+            // Never before the voice's own start (a stop sent before its play is due ends it
+            // as it starts).
+            let at = at.max(self.slots[slot].start_at);
             self.send(at, Command::Stop(id))?;
             let s = &mut self.slots[slot];
             s.stop_at = s.stop_at.min(at);
@@ -333,6 +340,15 @@ where
     pub fn stop_all(&mut self) -> Result<(), Error> {
         self.collect();
         self.send(ASAP, Command::StopAll)?;
+        // Voices whose start is still to come end as they start (silently).
+        let now = self.now();
+        for i in 0..self.slots.len() {
+            let s = self.slots[i];
+            if s.live && s.start_at > now && s.stop_at == u64::MAX {
+                let id = VoiceId::new(i as u32, s.generation);
+                self.send(s.start_at, Command::Stop(id))?;
+            }
+        }
         for slot in self.slots.iter_mut() {
             slot.stop_at = ASAP;
         }
@@ -522,8 +538,8 @@ where
 
     fn control(&mut self, id: VoiceId, at: u64, cmd: Command<H>) -> Result<(), Error> {
         self.collect();
-        if self.active_slot(id).is_some() {
-            self.send(at, cmd)?;
+        if let Some(slot) = self.active_slot(id) {
+            self.send(at.max(self.slots[slot].start_at), cmd)?;
         }
         Ok(())
     }

@@ -65,7 +65,46 @@ pub struct Renderer<
     limit: usize,
     frame: u64,
     retiring: usize,
+    /// Commands taken from the queue, held until their frame, earliest (then oldest) first:
+    /// a command stamped for later never holds up one behind it in the queue.
+    held: heapless::binary_heap::BinaryHeap<Held<H>, heapless::binary_heap::Min, Q>,
+    /// Commands taken from the queue so far (their order among equal frames).
+    arrivals: u64,
     _not_sync: PhantomData<Cell<()>>,
+}
+
+/// A command held until its frame: ordered by (frame, arrival), nothing else.
+struct Held<H> {
+    key: (u64, u64),
+    cmd: Command<H>,
+}
+
+impl<H> core::fmt::Debug for Held<H> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Held")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<H> PartialEq for Held<H> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl<H> Eq for Held<H> {}
+
+impl<H> PartialOrd for Held<H> {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<H> Ord for Held<H> {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
 }
 
 impl<H, S, M, const V: usize, const B: usize, const E: usize, const Q: usize>
@@ -121,6 +160,8 @@ where
             addr_of_mut!((*p).limit).write(limit);
             addr_of_mut!((*p).frame).write(0);
             addr_of_mut!((*p).retiring).write(0);
+            addr_of_mut!((*p).held).write(heapless::binary_heap::BinaryHeap::new());
+            addr_of_mut!((*p).arrivals).write(0);
             addr_of_mut!((*p)._not_sync).write(PhantomData);
         }
         // SAFETY: every field was initialised above.
@@ -238,28 +279,51 @@ where
         }
     }
 
-    /// Apply every queued command whose frame has come; whether any was applied.
+    /// Apply every command whose frame has come, in frame order (commands for the same frame
+    /// in the order they were sent); whether any was applied.
     fn apply_due(&mut self) -> bool {
+        self.take_arrivals();
         let mut any = false;
-        loop {
-            let frame = self.frame;
-            if self.commands.peek_with(|c| c.at <= frame) != Some(true) {
-                return any;
-            }
-            let Some(Stamped { cmd, .. }) = self.commands.pop() else {
-                return any;
-            };
-            self.apply(cmd);
+        while self.held.peek().is_some_and(|h| h.key.0 <= self.frame) {
+            let Some(h) = self.held.pop() else { break };
+            self.apply(h.cmd);
             any = true;
+            // Room again: what waits in the queue may be due too.
+            self.take_arrivals();
+        }
+        any
+    }
+
+    /// Move the queue's commands into the held set, as far as it has room (a full set leaves
+    /// the rest in the queue until commands are applied).
+    fn take_arrivals(&mut self) {
+        while !self.held.is_full() {
+            let Some(Stamped { at, cmd }) = self.commands.pop() else {
+                return;
+            };
+            // A frame already past means the next frame; arrival order breaks ties.
+            let key = (at.max(self.frame), self.arrivals);
+            self.arrivals += 1;
+            // Not full, so this cannot fail; a failure would hand the command back.
+            if let Err(h) = self.held.push(Held { key, cmd }) {
+                self.apply(h.cmd);
+            }
         }
     }
 
-    /// The frame the oldest queued command applies at (one at or before
+    /// The frame the next command applies at (one at or before
     /// [`frames_rendered`](Self::frames_rendered) applies before the next frame), if any is
-    /// queued. A driver that prepares for a block (the offline one waits for decoders) ends its
-    /// block there, so what the command starts is seen.
+    /// waiting. A driver that prepares for a block (the offline one waits for decoders) ends
+    /// its block there, so what the command starts is seen.
     pub fn next_command_at(&mut self) -> Option<u64> {
-        self.commands.peek_with(|c| c.at)
+        self.take_arrivals();
+        match (
+            self.held.peek().map(|h| h.key.0),
+            self.commands.peek_with(|c| c.at),
+        ) {
+            (Some(h), Some(q)) => Some(h.min(q.max(self.frame))),
+            (h, q) => h.or(q),
+        }
     }
 
     /// `n`, shortened so the pass ends where the next queued command is due.

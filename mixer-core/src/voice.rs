@@ -428,10 +428,11 @@ impl<H: SoundData> Voice<H> {
         Some(((last >> 32) as usize).saturating_add(2))
     }
 
-    /// Fade out, then end. A paused voice ends at once.
+    /// Fade out, then end. A paused voice, or one not heard yet, ends at once.
     pub fn stop(&mut self, fade: u32) {
         match self.state {
             State::Playing | State::Pausing => {
+                let fade = if self.heard { fade } else { 0 };
                 self.cursor.left.set(0.0, fade);
                 self.cursor.right.set(0.0, fade);
                 self.state = State::Stopping;
@@ -441,9 +442,11 @@ impl<H: SoundData> Voice<H> {
         }
     }
 
-    /// Fade out, then hold the cursor (a running fade holds too).
+    /// Fade out, then hold the cursor (a running fade holds too). A voice not heard yet
+    /// holds at once.
     pub fn pause(&mut self, fade: u32) {
         if self.state == State::Playing {
+            let fade = if self.heard { fade } else { 0 };
             self.aimed = false;
             self.cursor.left.set(0.0, fade);
             self.cursor.right.set(0.0, fade);

@@ -40,6 +40,62 @@ fn stamped_commands_apply_inside_a_block() {
     assert!(!c.is_active(id), "stopped once the clock passed the stop");
 }
 
+/// Tests that a command stamped for later never holds up the ones sent after it: a play
+/// scheduled a second ahead, then a play for now, a stop for now and a play for half a second,
+/// each take effect at its own frame.
+#[test]
+fn a_later_command_does_not_hold_up_the_queue() {
+    let (mut c, mut r) = stereo();
+    let late = c.play_at(dc(0.25, 48_000), &looping(), 48_000).unwrap();
+    let now = c.play(dc(0.5, 48_000), &looping()).unwrap();
+    let mid = c.play_at(dc(0.125, 48_000), &looping(), 24_000).unwrap();
+    let l = channel(&render(&mut r, 1_000), 0, 2);
+    assert_eq!(
+        l[0], 0.5,
+        "the play for now is not held behind the one for later"
+    );
+    c.stop(now).unwrap();
+    let l = channel(&render(&mut r, 60_000), 0, 2);
+    assert!(
+        l[1_000..23_000].iter().all(|&s| s == 0.0),
+        "stopped at once"
+    );
+    assert!(
+        l[23_000..47_000].iter().all(|&s| s == 0.125),
+        "mid starts at 24000"
+    );
+    assert!(
+        l[47_000..].iter().all(|&s| s == 0.375),
+        "late starts at 48000"
+    );
+    assert!(c.is_active(late) && c.is_active(mid) && !c.is_active(now));
+}
+
+/// Tests that a control sent before its voice's start applies from that start: a stop for a
+/// voice scheduled later ends it silently as it starts, a pause holds it from its first frame.
+#[test]
+fn controls_before_a_start_apply_at_the_start() {
+    let (mut c, mut r) = stereo();
+    let a = c.play_at(dc(0.5, 48_000), &looping(), 500).unwrap();
+    let b = c.play_at(dc(0.25, 48_000), &looping(), 500).unwrap();
+    c.stop(a).unwrap();
+    c.pause(b).unwrap();
+    assert!(c.is_active(b));
+    let l = channel(&render(&mut r, 2_000), 0, 2);
+    assert!(l.iter().all(|&s| s == 0.0), "nothing is heard");
+    assert!(!c.is_active(a));
+    assert!(c.is_active(b), "paused, not ended");
+    c.stop_all().unwrap();
+    let later = c.play_at(dc(0.5, 48_000), &looping(), 10_000).unwrap();
+    c.stop_all().unwrap();
+    let l = channel(&render(&mut r, 10_000), 0, 2);
+    assert!(
+        l.iter().all(|&s| s == 0.0),
+        "stop_all reaches a voice still to start"
+    );
+    assert!(!c.is_active(later));
+}
+
 /// Tests that the same stamped commands give the same bits at every block size, including
 /// blocks that end exactly on, or one frame after, a stamp.
 #[test]
