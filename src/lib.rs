@@ -37,8 +37,8 @@ pub use backend::{
     Backend, BackendInfo, BackendKind, Buses, ChannelId, Clock, Device, DeviceBackend, Driver,
     Fading, HasStreams, Live, NullBackend, NullClock, Offline, OfflineBackend, PlayMode,
     PlayParams, Playback, Reopen, Scheduling, StreamDraining, StreamFacets, StreamPacing,
-    StreamParams, StreamStats, Streaming, Tween, Tweening, device_backend, make_backend,
-    null_backend,
+    StreamParams, StreamStats, Streaming, Tween, Tweening, VoiceControl, device_backend,
+    make_backend, null_backend,
 };
 pub use bus::{AudioBus, AudioBusLayout, MASTER};
 pub use bus::{

@@ -55,6 +55,20 @@ pub(crate) fn depth<const B: usize, const E: usize>(buses: &[Bus<E>; B], bus: us
 
 /// Live buses ordered deepest first, so every child folds into its parent before the parent
 /// folds onward. Ties keep index order, so the order (and the float sums) are deterministic.
+/// Whether a voice on `bus` is in `root`'s group: on `root` itself or on a bus whose sends
+/// lead into it.
+pub(crate) fn routes_into<const E: usize>(buses: &[Bus<E>], bus: BusId, root: BusId) -> bool {
+    let mut at = Some(bus);
+    for _ in 0..=buses.len() {
+        match at {
+            Some(b) if b == root => return true,
+            Some(b) => at = buses.get(b.index()).and_then(|x| x.parent),
+            None => return false,
+        }
+    }
+    false
+}
+
 pub(crate) fn fold_order<const B: usize, const E: usize>(
     buses: &[Bus<E>; B],
 ) -> heapless::Vec<u8, B> {

@@ -35,6 +35,14 @@ pub(crate) struct VoiceStart {
     pub emitter: Option<Emitter>,
 }
 
+/// What [`Command::Group`] does to each voice of the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GroupOp {
+    Pause,
+    Resume,
+    Stop,
+}
+
 /// "As soon as possible": a stamp every frame is at or past (what the unstamped calls use, and
 /// what `play_at` and friends take for "now").
 pub const ASAP: u64 = 0;
@@ -70,6 +78,12 @@ pub(crate) enum Command<H> {
     Fade(VoiceId, crate::fade::FadeParams),
     /// Move the voice's own gain, pan and pitch along a curve.
     Tween(VoiceId, crate::fade::TweenParams),
+    /// Pause, resume or stop every voice of a bus and of the buses routed into it.
+    Group(BusId, GroupOp),
+    /// Route the voice to another bus.
+    SetVoiceBus(VoiceId, BusId),
+    /// Move the voice's cursor to a time of its sound, in seconds.
+    Seek(VoiceId, f64),
     /// Create or change a bus: its parent (`None` writes to the output) and linear gain.
     SetBus {
         bus: BusId,

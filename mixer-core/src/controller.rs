@@ -12,7 +12,7 @@ use core::sync::atomic::Ordering;
 
 use crate::backlog::{Backlog, NoBacklog, Queued};
 use crate::bus_table::BusMirror;
-use crate::command::{ASAP, Command, Stamped, VoiceStart};
+use crate::command::{ASAP, Command, GroupOp, Stamped, VoiceStart};
 use crate::db::gain_of;
 use crate::error::{Error, Param, finite_or};
 use crate::fade::{FadeParams, TweenParams};
@@ -79,6 +79,8 @@ struct Slot {
     stop_at: u64,
     /// The frame its play was stamped with: its later controls never apply before it.
     start_at: u64,
+    /// Its bus (for group control).
+    bus: BusId,
 }
 
 impl Default for Slot {
@@ -90,6 +92,7 @@ impl Default for Slot {
             sound_rate: 1,
             stop_at: u64::MAX,
             start_at: 0,
+            bus: BusId::MASTER,
         }
     }
 }
@@ -301,6 +304,7 @@ where
             sound_rate: rate,
             stop_at: u64::MAX,
             start_at: at,
+            bus: params.bus,
         };
         self.next = (slot + 1) % self.limit.max(1);
         Ok(id)
@@ -351,6 +355,108 @@ where
         }
         for slot in self.slots.iter_mut() {
             slot.stop_at = ASAP;
+        }
+        Ok(())
+    }
+
+    /// Pause every voice of `bus` and of the buses routed into it (a pause menu), from frame
+    /// `at` of the renderer's timeline (0: now); each holds its cursor.
+    ///
+    /// # Errors
+    /// [`Error::UnknownBus`], [`Error::QueueFull`].
+    pub fn pause_bus_at(&mut self, bus: BusId, at: u64) -> Result<(), Error> {
+        self.group(bus, at, GroupOp::Pause)
+    }
+
+    /// Resume every paused voice of `bus` and of the buses routed into it, from frame `at`.
+    ///
+    /// # Errors
+    /// As [`pause_bus_at`](Self::pause_bus_at).
+    pub fn resume_bus_at(&mut self, bus: BusId, at: u64) -> Result<(), Error> {
+        self.group(bus, at, GroupOp::Resume)
+    }
+
+    /// Stop every voice of `bus` and of the buses routed into it, from frame `at` (voices
+    /// still to start on them end as they start).
+    ///
+    /// # Errors
+    /// As [`pause_bus_at`](Self::pause_bus_at).
+    pub fn stop_bus_at(&mut self, bus: BusId, at: u64) -> Result<(), Error> {
+        self.group(bus, at, GroupOp::Stop)?;
+        for i in 0..self.slots.len() {
+            let s = self.slots[i];
+            if !s.live || s.stop_at != u64::MAX || !self.routes_into(s.bus, bus) {
+                continue;
+            }
+            let id = VoiceId::new(i as u32, s.generation);
+            if s.start_at > at {
+                self.send(s.start_at, Command::Stop(id))?;
+            }
+            self.slots[i].stop_at = at.max(s.start_at);
+        }
+        Ok(())
+    }
+
+    /// The voices on `bus` (being removed) are on `heir` now.
+    pub(crate) fn rehome_voices(&mut self, bus: BusId, heir: BusId) {
+        for s in self.slots.iter_mut().filter(|s| s.bus == bus) {
+            s.bus = heir;
+        }
+    }
+
+    fn group(&mut self, bus: BusId, at: u64, op: GroupOp) -> Result<(), Error> {
+        self.collect();
+        if !self.bus_exists(bus) {
+            return Err(Error::UnknownBus(bus));
+        }
+        self.send(at, Command::Group(bus, op))
+    }
+
+    /// Whether `bus` is `root` or sends (through any number of buses) into it, as the
+    /// controller's mirror of the routes says.
+    fn routes_into(&self, bus: BusId, root: BusId) -> bool {
+        let mut at = Some(bus);
+        for _ in 0..=B {
+            match at {
+                Some(b) if b == root => return true,
+                Some(b) => at = self.buses.get(b.index()).and_then(|m| m.parent),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// Route the voice to `bus` from its next block (ramped like any gain change by the
+    /// buses' own gains). Stale ids: no-op.
+    ///
+    /// # Errors
+    /// [`Error::UnknownBus`], [`Error::QueueFull`].
+    pub fn set_voice_bus(&mut self, id: VoiceId, bus: BusId) -> Result<(), Error> {
+        self.collect();
+        if !self.bus_exists(bus) {
+            return Err(Error::UnknownBus(bus));
+        }
+        if let Some(slot) = self.active_slot(id) {
+            self.send(self.slots[slot].start_at, Command::SetVoiceBus(id, bus))?;
+            self.slots[slot].bus = bus;
+        }
+        Ok(())
+    }
+
+    /// Move the voice's cursor to `seconds` of its sound (wrapped for a loop; a one-shot sent
+    /// past its end ends). Streams cannot seek (no-op). Stale ids: no-op.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`from_position`) for NaN, [`Error::QueueFull`].
+    pub fn seek(&mut self, id: VoiceId, seconds: f64) -> Result<(), Error> {
+        self.collect();
+        if seconds.is_nan() {
+            return Err(Error::InvalidParameter(Param::FromPosition));
+        }
+        if let Some(slot) = self.active_slot(id) {
+            // The renderer knows the sound's length; the position reads the new cursor once
+            // the renderer has moved it.
+            self.send(self.slots[slot].start_at, Command::Seek(id, seconds))?;
         }
         Ok(())
     }
@@ -593,7 +699,7 @@ where
 }
 
 /// The first frame for `from_position` seconds: floor, wrapped for loops, at most `frames`.
-fn start_frame(from_position: f64, rate: u32, frames: usize, looping: bool) -> u32 {
+pub(crate) fn start_frame(from_position: f64, rate: u32, frames: usize, looping: bool) -> u32 {
     if from_position <= 0.0 {
         return 0;
     }

@@ -78,7 +78,7 @@ pub use controller::{Controller, MAX_PITCH, MIN_PITCH, PlayParams};
 pub use db::Decibels;
 pub use error::{Error, Param};
 pub use id::{BusId, VoiceId};
-pub use render::Renderer;
+pub use render::{HELD_COMMANDS, Renderer};
 pub use resample::Interpolation;
 pub use shared::{COMMAND_CAPACITY, Shared};
 pub use source::{Channels, Samples, SoundData, StaticSound};

@@ -16,7 +16,7 @@ use core::ptr::addr_of_mut;
 
 use crate::bus::{self, Bus};
 use crate::chain::Scratch;
-use crate::command::{Command, Stamped};
+use crate::command::{Command, GroupOp, Stamped};
 use crate::config::Config;
 use crate::effect::EffectContext;
 use crate::id::BusId;
@@ -66,12 +66,17 @@ pub struct Renderer<
     frame: u64,
     retiring: usize,
     /// Commands taken from the queue, held until their frame, earliest (then oldest) first:
-    /// a command stamped for later never holds up one behind it in the queue.
-    held: heapless::binary_heap::BinaryHeap<Held<H>, heapless::binary_heap::Min, Q>,
+    /// a command stamped for later never holds up one behind it in the queue (while fewer than
+    /// [`HELD_COMMANDS`] wait for their frame; past that, the next ones wait in the queue).
+    held: heapless::binary_heap::BinaryHeap<Held<H>, heapless::binary_heap::Min, HELD_COMMANDS>,
     /// Commands taken from the queue so far (their order among equal frames).
     arrivals: u64,
     _not_sync: PhantomData<Cell<()>>,
 }
+
+/// Commands stamped for later that the renderer holds aside at once (each is a command's
+/// size, about 170 bytes).
+pub const HELD_COMMANDS: usize = 256;
 
 /// A command held until its frame: ordered by (frame, arrival), nothing else.
 struct Held<H> {
@@ -627,6 +632,34 @@ where
             Command::ClearEffect { bus, slot } => {
                 if let Some(b) = self.buses.get_mut(bus.index()) {
                     b.chain.clear(slot as usize);
+                }
+            }
+            Command::Group(bus, op) => {
+                for i in 0..self.limit {
+                    if self.voices[i].state == State::Idle
+                        || !bus::routes_into(&self.buses, self.voices[i].bus, bus)
+                    {
+                        continue;
+                    }
+                    let v = &mut self.voices[i];
+                    match op {
+                        GroupOp::Pause => v.pause(fade),
+                        GroupOp::Resume => v.resume(fade),
+                        GroupOp::Stop => v.stop(fade),
+                    }
+                }
+            }
+            Command::SetVoiceBus(id, bus) => {
+                let live = self.buses.get(bus.index()).is_some_and(|b| b.live);
+                if let Some(v) = self.voice_mut(id)
+                    && live
+                {
+                    v.bus = bus;
+                }
+            }
+            Command::Seek(id, seconds) => {
+                if let Some(v) = self.voice_mut(id) {
+                    v.seek(seconds);
                 }
             }
             Command::RemoveBus(bus) => {

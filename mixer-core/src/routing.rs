@@ -145,6 +145,7 @@ where
                 b.parent = Some(heir);
             }
         }
+        self.rehome_voices(bus, heir);
         self.buses[bus.index()] = BusMirror::DEAD;
         self.push_gains()
     }

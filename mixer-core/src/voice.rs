@@ -442,6 +442,21 @@ impl<H: SoundData> Voice<H> {
         }
     }
 
+    /// Move the cursor to `seconds` of the sound (wrapped for a loop, at most the end for a
+    /// one-shot, which then ends). A stream voice cannot seek.
+    pub fn seek(&mut self, seconds: f64) {
+        let Some(sound) = self.sound.as_ref().filter(|s| s.stream().is_none()) else {
+            return;
+        };
+        let frame = crate::controller::start_frame(
+            seconds,
+            sound.sample_rate(),
+            sound.frames(),
+            self.cursor.looping,
+        );
+        self.cursor.pos = u64::from(frame) << 32;
+    }
+
     /// Fade out, then hold the cursor (a running fade holds too). A voice not heard yet
     /// holds at once.
     pub fn pause(&mut self, fade: u32) {

@@ -8,7 +8,7 @@ use crate::backend::facet::streaming_missing;
 use crate::backend::{
     BackendInfo, BackendKind, Buses, ChannelId, Fading, HasStreams, Mixer, PlayParams, Playback,
     Scheduling, StreamDraining, StreamFacets, StreamPacing, StreamStats, Streaming, Tween,
-    Tweening,
+    Tweening, VoiceControl,
 };
 use crate::capability::CapabilitySet;
 use crate::config::AudioConfig;
@@ -277,6 +277,42 @@ impl<D: Driver> Backend<D> {
         };
         self.live()?
             .control(id, |c, v| c.tween_at(v, &params, tween.start_at))
+    }
+}
+
+impl<D: Driver> VoiceControl for Backend<D> {
+    fn pause_bus(&mut self, bus: &str) -> Result<(), AudioError> {
+        let mixer = self.live()?;
+        let b = mixer.bus_id(bus)?;
+        mixer
+            .controller
+            .pause_bus_at(b, 0)
+            .map_err(|e| mixer.err(e))
+    }
+
+    fn resume_bus(&mut self, bus: &str) -> Result<(), AudioError> {
+        let mixer = self.live()?;
+        let b = mixer.bus_id(bus)?;
+        mixer
+            .controller
+            .resume_bus_at(b, 0)
+            .map_err(|e| mixer.err(e))
+    }
+
+    fn stop_bus(&mut self, bus: &str) -> Result<(), AudioError> {
+        let mixer = self.live()?;
+        let b = mixer.bus_id(bus)?;
+        mixer.controller.stop_bus_at(b, 0).map_err(|e| mixer.err(e))
+    }
+
+    fn move_to_bus(&mut self, id: ChannelId, bus: &str) -> Result<(), AudioError> {
+        let mixer = self.live()?;
+        let b = mixer.bus_id(bus)?;
+        mixer.control(id, |c, v| c.set_voice_bus(v, b))
+    }
+
+    fn seek(&mut self, id: ChannelId, seconds: f64) -> Result<(), AudioError> {
+        self.live()?.control(id, |c, v| c.seek(v, seconds))
     }
 }
 

@@ -323,6 +323,51 @@ pub trait Tweening {
     fn tween_pitch(&mut self, id: ChannelId, pitch: f32, tween: Tween) -> Result<(), AudioError>;
 }
 
+/// The voice-control facet: every channel of a bus at once (a pause menu), moving a channel to
+/// another bus, seeking. Every backend has it.
+///
+/// ```
+/// use simvx_audio::{AudioConfig, OfflineBackend, PlayParams, Playback, Sound, VoiceControl};
+/// let mut b = OfflineBackend::new(&AudioConfig::default())?;
+/// let step = Sound::tone(300.0, 0.5, 1.0, 48_000, 1)?;
+/// let sfx = PlayParams { bus: "SFX".into(), looping: true, ..PlayParams::default() };
+/// let id = b.play_audio(&step, &sfx)?;
+/// b.pause_bus("Master")?; // the pause menu: everything under Master holds
+/// b.render_frames(4_800);
+/// b.resume_bus("Master")?;
+/// b.seek(id, 0.25)?;
+/// b.move_to_bus(id, "Music")?;
+/// # Ok::<(), simvx_audio::AudioError>(())
+/// ```
+pub trait VoiceControl {
+    /// Pause every channel of `bus` and of the buses routed into it; each holds its cursor.
+    ///
+    /// # Errors
+    /// [`AudioError::UnknownBus`], [`AudioError::Shutdown`].
+    fn pause_bus(&mut self, bus: &str) -> Result<(), AudioError>;
+    /// Resume every paused channel of `bus` and of the buses routed into it.
+    ///
+    /// # Errors
+    /// As [`pause_bus`](VoiceControl::pause_bus).
+    fn resume_bus(&mut self, bus: &str) -> Result<(), AudioError>;
+    /// Stop every channel of `bus` and of the buses routed into it (with the short fade).
+    ///
+    /// # Errors
+    /// As [`pause_bus`](VoiceControl::pause_bus).
+    fn stop_bus(&mut self, bus: &str) -> Result<(), AudioError>;
+    /// Route channel `id` to `bus` while it plays. Stale ids: no-op.
+    ///
+    /// # Errors
+    /// As [`pause_bus`](VoiceControl::pause_bus).
+    fn move_to_bus(&mut self, id: ChannelId, bus: &str) -> Result<(), AudioError>;
+    /// Move channel `id`'s cursor to `seconds` of its sound (wrapped for a loop; a one-shot
+    /// past its end ends). Streams do not seek. Stale ids: no-op.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`] for NaN, [`AudioError::Shutdown`].
+    fn seek(&mut self, id: ChannelId, seconds: f64) -> Result<(), AudioError>;
+}
+
 /// The streaming facet: channels fed with PCM by the caller, or decoded by the backend.
 pub trait Streaming {
     /// Open a streaming channel with a ring of `buffer_seconds`. `stream` names a file: ogg,

@@ -22,7 +22,7 @@ pub use driver::{Clock, Device, Driver, Live, NullClock, Offline, Reopen};
 pub use engine::{Backend, DeviceBackend, NullBackend, OfflineBackend};
 pub use facet::{
     Buses, Fading, HasStreams, Playback, Scheduling, StreamDraining, StreamFacets, StreamPacing,
-    StreamStats, Streaming, Tweening,
+    StreamStats, Streaming, Tweening, VoiceControl,
 };
 pub use info::{BackendInfo, BackendKind};
 pub use params::{PlayMode, PlayParams, StreamParams, Tween};

@@ -71,6 +71,49 @@ fn a_later_command_does_not_hold_up_the_queue() {
     assert!(c.is_active(late) && c.is_active(mid) && !c.is_active(now));
 }
 
+/// Tests group control on a bus tree: pausing a bus holds the voices on it and on the buses
+/// routed into it, and nothing else; resuming continues them where they were; stopping ends
+/// them; a voice moved to another bus leaves its group; seeking moves the cursor.
+#[test]
+fn buses_pause_resume_and_stop_their_voices() {
+    use crate::BusId;
+    let (mut c, mut r) = stereo();
+    let (music, sfx, steps) = (BusId(1), BusId(2), BusId(3));
+    c.set_bus(music, Some(BusId::MASTER), 0.0).unwrap();
+    c.set_bus(sfx, Some(BusId::MASTER), 0.0).unwrap();
+    c.set_bus(steps, Some(sfx), 0.0).unwrap();
+    let on = |bus| PlayParams { bus, ..looping() };
+    let m = c.play(dc(0.5, 48_000), &on(music)).unwrap();
+    let s = c.play(dc(0.25, 48_000), &on(steps)).unwrap();
+    let x = c.play(dc(0.125, 48_000), &on(sfx)).unwrap();
+    render(&mut r, 480);
+    c.set_voice_bus(x, music).unwrap();
+    c.pause_bus_at(sfx, 0).unwrap();
+    let l = channel(&render(&mut r, 4_800), 0, 2);
+    assert!(
+        l[480..].iter().all(|&v| v == 0.625),
+        "only music and the moved voice: {}",
+        l[4_000]
+    );
+    let held = c.position(s);
+    render(&mut r, 4_800);
+    assert_eq!(c.position(s), held, "paused voices hold their cursor");
+    c.resume_bus_at(BusId::MASTER, 0).unwrap();
+    let l = channel(&render(&mut r, 4_800), 0, 2);
+    assert!(l[480..].iter().all(|&v| v == 0.875));
+    c.stop_bus_at(music, 0).unwrap();
+    assert!(!c.is_active(m) && !c.is_active(x) && c.is_active(s));
+    let l = channel(&render(&mut r, 4_800), 0, 2);
+    assert!(l[480..].iter().all(|&v| v == 0.25));
+    c.seek(s, 0.5).unwrap();
+    render(&mut r, 480);
+    assert!((c.position(s) - 0.51).abs() < 1e-9, "{}", c.position(s));
+    assert_eq!(
+        c.pause_bus_at(BusId(9), 0),
+        Err(Error::UnknownBus(BusId(9)))
+    );
+}
+
 /// Tests that a control sent before its voice's start applies from that start: a stop for a
 /// voice scheduled later ends it silently as it starts, a pause holds it from its first frame.
 #[test]
@@ -264,7 +307,7 @@ fn script(seed: u32, steps: usize) -> Vec<(usize, u32, u32)> {
 fn act(c: &mut Ctl, ids: &mut Vec<VoiceId>, sounds: &[Snd], (_, a, b): (usize, u32, u32)) {
     let pick = |v: &Vec<VoiceId>| v.get(b as usize % v.len().max(1)).copied();
     let x = (b % 1_000) as f32 / 1_000.0;
-    match a % 12 {
+    match a % 14 {
         0..=2 => {
             let emitter = (a % 3 == 0).then(|| Emitter {
                 position: [10.0 * x - 5.0, 0.0, -3.0],
@@ -369,6 +412,24 @@ fn act(c: &mut Ctl, ids: &mut Vec<VoiceId>, sounds: &[Snd], (_, a, b): (usize, u
                     0
                 };
                 c.tween_at(id, &tween, at).unwrap();
+            }
+        }
+        11 => {
+            let bus = crate::BusId::MASTER;
+            let at = if a % 3 == 0 {
+                c.now() + u64::from(b % 400)
+            } else {
+                0
+            };
+            match b % 7 {
+                0 => c.stop_bus_at(bus, at).unwrap(),
+                1..=3 => c.pause_bus_at(bus, at).unwrap(),
+                _ => c.resume_bus_at(bus, at).unwrap(),
+            }
+        }
+        12 => {
+            if let Some(id) = pick(ids) {
+                c.seek(id, f64::from(x) * 0.8).unwrap();
             }
         }
         _ => c.set_listener(&Listener {
