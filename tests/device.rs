@@ -137,9 +137,9 @@ fn native_tone_reaches_the_device() {
 }
 
 /// Tests a device that keeps underrunning: three underruns within ten seconds move the stream
-/// to the next longer period of native timing (128, 256, 480, then 960 frames), keeping every
-/// channel where it was; past the longest, it stays there. Fewer underruns, or underruns
-/// spread out, change nothing.
+/// to the next longer period of native timing (128, 256, then 480 frames: native timing's
+/// buffer stays at most 20 ms), keeping every channel where it was; at 480 it stays. Two
+/// underruns change nothing; a device loss afterwards reopens at the period reached.
 #[test]
 fn underruns_lengthen_the_period() {
     let dir = tempfile::tempdir().unwrap();
@@ -169,8 +169,15 @@ fn underruns_lengthen_the_period() {
         assert!(d.is_channel_active(id), "the channel survives the reopen");
         periods.push(d.info().buffer_frames.unwrap());
     }
-    assert_eq!(periods, [128, 256, 480, 960, 960]);
-    assert_eq!(d.info().latency_seconds, Some(0.04));
+    assert_eq!(periods, [128, 256, 480, 480, 480]);
+    assert_eq!(d.info().latency_seconds, Some(0.02));
+    d.as_device().unwrap().simulate_device_loss(Reopen::Device);
+    assert!(d.is_channel_active(id));
+    assert_eq!(
+        d.info().buffer_frames,
+        Some(480),
+        "the reopen keeps the period reached"
+    );
     wait_for_frames(&d, 9_600); // the reopened stream runs (this panics if it stalls)
     assert!(d.is_channel_active(id));
     println!("underruns: periods {periods:?}");

@@ -63,6 +63,21 @@ impl Engine {
         }
     }
 
+    /// Whether the device has work waiting that may take a while (a reopen).
+    fn needs_maintenance(&self) -> bool {
+        match self {
+            Engine::Live(b) => b.needs_maintenance(),
+            Engine::Offline(_) => false,
+        }
+    }
+
+    /// Do that work.
+    fn maintain(&mut self) {
+        if let Engine::Live(b) = self {
+            b.maintain();
+        }
+    }
+
     /// The null backend's clock, when this is the null backend.
     fn null_clock(&mut self) -> Option<simvx_audio::NullClock<'_>> {
         match self {
@@ -85,9 +100,23 @@ struct State {
     shut_down: bool,
 }
 
-/// A channel id from Python: ids this crate never issued (0, negative) are inert.
-fn channel(id: i64) -> Option<ChannelId> {
-    u64::try_from(id).ok().and_then(ChannelId::from_raw)
+/// A Python truth value: any object, read as `if x:` reads it (the original's `loop` took
+/// whatever the caller passed).
+#[derive(Debug, Clone, Copy)]
+pub struct Truthy(bool);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Truthy {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        obj.is_truthy().map(Truthy)
+    }
+}
+
+/// A channel id from Python: anything that is not an id this crate issued (0, a negative or
+/// huge int, `None`) is inert, as the original's stale ids were.
+fn channel(id: &Bound<'_, PyAny>) -> Option<ChannelId> {
+    id.extract::<u64>().ok().and_then(ChannelId::from_raw)
 }
 
 /// A control's result as the original's callers see it: after `shutdown()` every channel is
@@ -163,7 +192,9 @@ impl SimvxAudioBackend {
         }
     }
 
-    /// Run `f` on the state (pure Rust only: no Python code may run while it is held).
+    /// Run `f` on the state (pure Rust only: no Python code may run while it is held). Device
+    /// work that may take a while (reopening a lost or underrunning device) runs first, with
+    /// the GIL released.
     fn with<R>(&self, py: Python<'_>, f: impl FnOnce(&mut State) -> R) -> R {
         logbridge::flush(py);
         self.follow_tree(py);
@@ -171,6 +202,14 @@ impl SimvxAudioBackend {
             .state
             .lock_py_attached(py)
             .unwrap_or_else(|p| p.into_inner());
+        if state.engine.needs_maintenance() {
+            drop(state);
+            self.detached(py, |s| s.engine.maintain());
+            state = self
+                .state
+                .lock_py_attached(py)
+                .unwrap_or_else(|p| p.into_inner());
+        }
         f(&mut state)
     }
 
@@ -232,7 +271,7 @@ impl SimvxAudioBackend {
     /// `NoFreeVoiceError` and, after `shutdown()`, `BackendShutdownError`.
     #[pyo3(signature = (
         stream, *, mode = "non_positional", position = None, volume_db = 0.0, pitch = 1.0,
-        r#loop = false, bus = "Master", max_distance = 100.0, from_position = 0.0, pan = 0.0,
+        r#loop = Truthy(false), bus = "Master", max_distance = 100.0, from_position = 0.0, pan = 0.0,
         gain_db = 0.0
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -244,7 +283,7 @@ impl SimvxAudioBackend {
         position: Option<&Bound<'_, PyAny>>,
         volume_db: f64,
         pitch: f64,
-        r#loop: bool,
+        r#loop: Truthy,
         bus: &str,
         max_distance: f64,
         from_position: f64,
@@ -261,7 +300,7 @@ impl SimvxAudioBackend {
             position: self::position(position)?,
             volume_db: volume_db as f32,
             pitch: pitch as f32,
-            looping: r#loop,
+            looping: r#loop.0,
             bus: bus.to_owned(),
             max_distance: max_distance as f32,
             from_position,
@@ -280,28 +319,34 @@ impl SimvxAudioBackend {
     }
 
     /// End the channel with a short fade. No-op for unknown, finished or stopped ids.
-    fn stop_audio(&self, py: Python<'_>, id: i64) -> PyResult<()> {
+    fn stop_audio(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<()> {
         let Some(id) = channel(id) else { return Ok(()) };
         self.with(py, |s| control(s.engine.playback().stop_audio(id)))
             .py_err(py)
     }
 
     /// Hold the channel at its cursor.
-    fn pause_audio(&self, py: Python<'_>, id: i64) -> PyResult<()> {
+    fn pause_audio(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<()> {
         let Some(id) = channel(id) else { return Ok(()) };
         self.with(py, |s| control(s.engine.playback().pause_audio(id)))
             .py_err(py)
     }
 
     /// Continue a paused channel from its cursor.
-    fn resume_audio(&self, py: Python<'_>, id: i64) -> PyResult<()> {
+    fn resume_audio(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<()> {
         let Some(id) = channel(id) else { return Ok(()) };
         self.with(py, |s| control(s.engine.playback().resume_audio(id)))
             .py_err(py)
     }
 
     /// Replace the channel's level and pan (ramped over a few milliseconds).
-    fn update_audio_2d(&self, py: Python<'_>, id: i64, volume_db: f64, pan: f64) -> PyResult<()> {
+    fn update_audio_2d(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        volume_db: f64,
+        pan: f64,
+    ) -> PyResult<()> {
         let Some(id) = channel(id) else { return Ok(()) };
         self.with(py, |s| {
             control(
@@ -317,7 +362,7 @@ impl SimvxAudioBackend {
     fn update_audio_3d(
         &self,
         py: Python<'_>,
-        id: i64,
+        id: &Bound<'_, PyAny>,
         volume_db: f64,
         pan: f64,
         pitch: f64,
@@ -335,7 +380,7 @@ impl SimvxAudioBackend {
     }
 
     /// Replace the channel's pitch (streams included).
-    fn set_pitch(&self, py: Python<'_>, id: i64, pitch: f64) -> PyResult<()> {
+    fn set_pitch(&self, py: Python<'_>, id: &Bound<'_, PyAny>, pitch: f64) -> PyResult<()> {
         let Some(id) = channel(id) else { return Ok(()) };
         self.with(py, |s| {
             control(s.engine.playback().set_pitch(id, pitch as f32))
@@ -344,13 +389,13 @@ impl SimvxAudioBackend {
     }
 
     /// The channel's cursor in seconds of its sound (loops wrap); 0.0 for inactive ids.
-    fn get_playback_position(&self, py: Python<'_>, id: i64) -> f64 {
+    fn get_playback_position(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> f64 {
         let Some(id) = channel(id) else { return 0.0 };
         self.with(py, |s| s.engine.playback().get_playback_position(id))
     }
 
     /// Whether the channel plays or is paused; False once finished, stopped, or unknown.
-    fn is_channel_active(&self, py: Python<'_>, id: i64) -> bool {
+    fn is_channel_active(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> bool {
         let Some(id) = channel(id) else { return false };
         self.with(py, |s| s.engine.playback().is_channel_active(id))
     }
@@ -430,17 +475,20 @@ impl SimvxAudioBackend {
 
     /// What this backend can do, as SimVX's `Capability` members.
     fn list_capabilities(&self, py: Python<'_>) -> PyResult<Py<PyFrozenSet>> {
-        self.caps
-            .get_or_try_init(py, || {
-                let strings = self.with(py, |s| s.engine.playback().list_capabilities().strings());
-                let cap = py.import("simvx_audio_rs._compat")?.getattr("Capability")?;
-                let members = strings
-                    .into_iter()
-                    .map(|s| cap.call1((s,)))
-                    .collect::<PyResult<Vec<_>>>()?;
-                Ok(PyFrozenSet::new(py, &members)?.unbind())
-            })
-            .map(|s| s.clone_ref(py))
+        if let Some(caps) = self.caps.get(py) {
+            return Ok(caps.clone_ref(py));
+        }
+        // Built outside the once-cell: the calls below run Python code (a logging handler, an
+        // import) that may call back into this backend.
+        let strings = self.with(py, |s| s.engine.playback().list_capabilities().strings());
+        let cap = py.import("simvx_audio_rs._compat")?.getattr("Capability")?;
+        let members = strings
+            .into_iter()
+            .map(|s| cap.call1((s,)))
+            .collect::<PyResult<Vec<_>>>()?;
+        let set = PyFrozenSet::new(py, &members)?.unbind();
+        let _ = self.caps.set(py, set.clone_ref(py));
+        Ok(set)
     }
 
     /// Release everything: stop every channel, close the device (joining its thread). Every
@@ -537,13 +585,13 @@ impl StreamingAudioBackend {
     /// decodes WAV itself); `ogg`, `mp3` and `flac` files are decoded by the backend on its
     /// own thread, looping if asked. Raises `UnknownBusError`, `FileNotFoundError`,
     /// `InvalidStreamError` (an `unknown` container), `InvalidParameterError`.
-    #[pyo3(signature = (*, volume_db = 0.0, bus = "Master", buffer_seconds = 0.5, r#loop = false, stream = None))]
+    #[pyo3(signature = (*, volume_db = 0.0, bus = "Master", buffer_seconds = 0.5, r#loop = Truthy(false), stream = None))]
     fn open_stream(
         slf: &Bound<'_, Self>,
         volume_db: f64,
         bus: &str,
         buffer_seconds: f64,
-        r#loop: bool,
+        r#loop: Truthy,
         stream: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
         let py = slf.py();
@@ -580,7 +628,7 @@ impl StreamingAudioBackend {
                 volume_db as f32,
                 &bus,
                 buffer_seconds,
-                r#loop,
+                r#loop.0,
                 file.as_deref(),
                 0.0,
             )
@@ -595,7 +643,7 @@ impl StreamingAudioBackend {
     /// backend-decoded channels.
     fn feed_audio_chunk(
         slf: &Bound<'_, Self>,
-        id: i64,
+        id: &Bound<'_, PyAny>,
         chunk: &Bound<'_, PyAny>,
     ) -> PyResult<usize> {
         let py = slf.py();
@@ -632,7 +680,7 @@ impl StreamingAudioBackend {
     }
 
     /// Frames writable now: 0 when full, unknown, or backend-decoded.
-    fn frames_available(slf: &Bound<'_, Self>, id: i64) -> usize {
+    fn frames_available(slf: &Bound<'_, Self>, id: &Bound<'_, PyAny>) -> usize {
         let Some(id) = channel(id) else { return 0 };
         Self::base(slf).with(slf.py(), |s| {
             streams(s).map_or(0, |st| st.frames_available(id))
@@ -641,7 +689,7 @@ impl StreamingAudioBackend {
 
     /// No more chunks: the channel plays what is queued, then ends. No-op for unknown ids,
     /// backend-decoded channels and repeated calls.
-    fn end_of_stream(slf: &Bound<'_, Self>, id: i64) -> PyResult<()> {
+    fn end_of_stream(slf: &Bound<'_, Self>, id: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = slf.py();
         let Some(id) = channel(id) else { return Ok(()) };
         Self::base(slf)

@@ -23,22 +23,26 @@ use crate::pcm;
 /// Where a clip keeps its decoded sound.
 const CACHE_ATTR: &str = "_simvx_audio_rs";
 
-/// Files decoded for clips that cannot carry their sound themselves (or for plain paths).
-const PATH_CACHE_LIMIT: usize = 64;
+/// Decoded samples kept for clips that cannot carry their sound themselves (or for plain
+/// paths), at most: past it the cache starts over.
+const PATH_CACHE_SAMPLES: usize = 32 << 20;
 
 /// A clip's decoded sound, with what it was decoded from (so a clip whose source changed is
-/// decoded again).
+/// decoded again): its path, and its PCM object itself (held, so its identity cannot be
+/// taken by another object). PCM is read once: an array changed in place afterwards is not
+/// read again (give the clip a new array, or make a new clip).
 #[pyclass(frozen, module = "simvx_audio_rs._native")]
 #[derive(Debug)]
 pub struct Decoded {
     sound: Sound,
     path: Option<String>,
-    data: usize,
+    data: Option<Py<PyAny>>,
 }
 
 type PathKey = (PathBuf, u64, Option<std::time::SystemTime>);
 
-static PATH_CACHE: Mutex<Option<HashMap<PathKey, Sound>>> = Mutex::new(None);
+/// The decoded files and the samples they hold.
+static PATH_CACHE: Mutex<Option<(HashMap<PathKey, Sound>, usize)>> = Mutex::new(None);
 
 /// The sound of `clip`: an `AudioClip` (or anything with its attributes), a `str` or an
 /// `os.PathLike`.
@@ -83,10 +87,14 @@ pub fn sound_of(py: Python<'_>, clip: &Bound<'_, PyAny>) -> PyResult<Sound> {
         None => None,
     };
     let data = attr("backend_data")?;
-    let data_id = data.as_ref().map_or(0, |d| d.as_ptr() as usize);
+    let same_data = |held: &Option<Py<PyAny>>| match (held, &data) {
+        (None, None) => true,
+        (Some(h), Some(d)) => h.as_ptr() == d.as_ptr(),
+        _ => false,
+    };
     if let Some(cached) = attr(CACHE_ATTR)?
         && let Ok(d) = cached.cast::<Decoded>()
-        && d.get().data == data_id
+        && same_data(&d.get().data)
         && d.get().path == path
     {
         return Ok(d.get().sound.clone());
@@ -128,7 +136,7 @@ pub fn sound_of(py: Python<'_>, clip: &Bound<'_, PyAny>) -> PyResult<Sound> {
     let decoded = Decoded {
         sound: sound.clone(),
         path,
-        data: data_id,
+        data: data.map(Bound::unbind),
     };
     // A clip with __slots__ (or a frozen dataclass) takes no attribute: it is decoded again
     // next time, or found in the path cache.
@@ -142,9 +150,14 @@ fn fspath(py: Python<'_>, p: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = p.cast::<PyString>() {
         return Ok(s.to_str()?.to_owned());
     }
-    let f = FSPATH.get_or_try_init(py, || {
-        Ok::<_, PyErr>(py.import("os")?.getattr("fspath")?.unbind())
-    })?;
+    let f = match FSPATH.get(py) {
+        Some(f) => f.clone_ref(py),
+        None => {
+            let f = py.import("os")?.getattr("fspath")?.unbind();
+            let _ = FSPATH.set(py, f.clone_ref(py));
+            f
+        }
+    };
     let s = f.call1(py, (p,))?;
     s.bind(py).str()?.extract()
 }
@@ -167,7 +180,7 @@ fn decode_path(py: Python<'_>, path: &Path) -> PyResult<Sound> {
     let key: PathKey = (path.to_path_buf(), meta.len(), meta.modified().ok());
     {
         let cache = PATH_CACHE.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = cache.as_ref().and_then(|c| c.get(&key)) {
+        if let Some(s) = cache.as_ref().and_then(|(c, _)| c.get(&key)) {
             return Ok(s.clone());
         }
     }
@@ -175,12 +188,17 @@ fn decode_path(py: Python<'_>, path: &Path) -> PyResult<Sound> {
     let sound = py
         .detach(move || simvx_audio::decode_file(&owned))
         .py_err(py)?;
-    let mut cache = PATH_CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    let cache = cache.get_or_insert_with(HashMap::new);
-    if cache.len() >= PATH_CACHE_LIMIT {
-        cache.clear();
+    let samples = sound.frames() * usize::from(sound.channel_count());
+    if samples <= PATH_CACHE_SAMPLES {
+        let mut cache = PATH_CACHE.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, held) = cache.get_or_insert_with(|| (HashMap::new(), 0));
+        if *held + samples > PATH_CACHE_SAMPLES {
+            map.clear();
+            *held = 0;
+        }
+        *held += samples;
+        map.insert(key, sound.clone());
     }
-    cache.insert(key, sound.clone());
     Ok(sound)
 }
 

@@ -24,10 +24,14 @@ struct Classes {
 
 fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
     static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
-    CLASSES.get_or_try_init(py, || {
+    if let Some(c) = CLASSES.get(py) {
+        return Ok(c);
+    }
+    // Looked up outside the once-cell: the import runs Python code (SimVX's modules).
+    let found = {
         let m = py.import("simvx_audio_rs._compat")?;
         let get = |name: &str| m.getattr(name).map(Bound::unbind);
-        Ok(Classes {
+        Classes {
             audio_error: get("AudioError")?,
             unknown_bus: get("UnknownBusError")?,
             invalid_stream: get("InvalidStreamError")?,
@@ -38,8 +42,10 @@ fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
             shut_down: get("BackendShutdownError")?,
             backlog_full: get("CommandBacklogFullError")?,
             invalid_layout: get("InvalidLayoutError")?,
-        })
-    })
+        }
+    };
+    let _ = CLASSES.set(py, found);
+    Ok(CLASSES.get(py).expect("just set"))
 }
 
 /// The Python exception for `e`.

@@ -97,9 +97,8 @@ fn deliver(py: Python<'_>) {
             log::Level::Trace => 5,
         };
         // `logging` formats `msg % args` only when args are given: a '%' in a path is safe.
-        if log.call1(py, (level, msg)).is_err() {
-            return;
-        }
+        // A handler that raises loses its own record, not the ones after it.
+        let _ = log.call1(py, (level, msg));
     }
 }
 

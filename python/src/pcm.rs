@@ -60,7 +60,17 @@ pub fn sound_from(
         let bytes = b.to_vec();
         return from_bytes(py, &bytes, Elem::I16, rate, channels);
     }
-    let Ok(iface) = data.getattr("__array_interface__") else {
+    // Only a real numpy array: an object's own `__array_interface__` could name any memory.
+    let numpy = match py.import("numpy") {
+        Ok(m) => m,
+        Err(_) => {
+            return Err(invalid_stream(
+                py,
+                "clip PCM must be a numpy array (numpy is not installed) or bytes",
+            ));
+        }
+    };
+    if !data.is_instance(&numpy.getattr("ndarray")?)? {
         return Err(invalid_stream(
             py,
             format!(
@@ -68,18 +78,14 @@ pub fn sound_from(
                 data.get_type().name()?
             ),
         ));
-    };
-    let mut iface = iface.cast_into::<PyDict>()?;
-    let mut array = data.clone();
-    if !iface.get_item("strides")?.is_none_or(|s| s.is_none()) {
-        // Not C-contiguous (a slice with a step, a transposed view): numpy packs it.
-        array = py
-            .import("numpy")?
-            .call_method1("ascontiguousarray", (data,))?;
-        iface = array
-            .getattr("__array_interface__")?
-            .cast_into::<PyDict>()?;
     }
+    // A C-contiguous base-class ndarray (the same object when it already is one; a packed
+    // copy for views with strides, and for subclasses, whose interface could be overridden):
+    // its interface is numpy's own.
+    let array = numpy.call_method1("ascontiguousarray", (data,))?;
+    let iface = array
+        .getattr("__array_interface__")?
+        .cast_into::<PyDict>()?;
     let typestr: String = item(&iface, "typestr")?.extract()?;
     let Some(elem) = Elem::parse(&typestr) else {
         return Err(invalid_stream(
@@ -113,14 +119,14 @@ pub fn sound_from(
             "the clip's PCM array has no data pointer",
         ));
     }
-    // SAFETY: `array` is a live, C-contiguous numpy array (checked above: `strides` is None)
-    // whose interface reports `count` elements of `elem.size()` bytes at `ptr`, so `len` bytes
-    // from `ptr` are its data. We hold a reference to it and the GIL for the whole borrow, so
-    // no Python code can free or resize it (numpy refuses to resize an array that is
-    // referenced); the bytes are only read, as `u8`, so alignment does not matter. Python
-    // code cannot run while the GIL is held here; a thread that released the GIL could still
-    // write to it concurrently (as with any buffer export), which at worst gives torn
-    // samples, never out-of-bounds access.
+    // SAFETY: `array` is a C-contiguous `numpy.ndarray` of the base class, returned by
+    // `numpy.ascontiguousarray` (checked to be an ndarray above), so its interface is numpy's
+    // own: `count` elements of `elem.size()` bytes at `ptr`, i.e. `len` bytes from `ptr` are
+    // its data. We hold a reference to it and the GIL for the whole borrow, so no Python code
+    // can free or resize it (numpy refuses to resize an array that is referenced); the bytes
+    // are only read, as `u8`, so alignment does not matter. A thread that released the GIL
+    // could still write to it concurrently (as with any buffer export), which at worst gives
+    // torn samples, never an access outside the array.
     let bytes = unsafe { std::slice::from_raw_parts(ptr as *const u8, len) };
     let sound = from_bytes(py, bytes, elem, rate, channels);
     drop(array);

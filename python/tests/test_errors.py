@@ -100,6 +100,8 @@ def test_nan_is_rejected_and_changes_nothing(backend, tone, kw):
         backend.play_audio(tone, **kw)
     with pytest.raises(ValueError):  # also a ValueError, and an AudioError
         backend.play_audio(tone, **kw)
+    if isinstance(backend, sa.OfflineRenderer):
+        assert rms(backend.render(4800)) == 0.0, "nothing started"
 
 
 def test_nan_in_updates_is_rejected(backend, tone):
@@ -130,3 +132,46 @@ def test_feed_and_drain_on_stale_ids():
     assert r.feed_audio_chunk(12345, b"\x00" * 400) == 0
     assert r.frames_available(12345) == 0
     r.end_of_stream(12345)
+
+
+class FakeArray:
+    """Not numpy: its own __array_interface__ names memory it does not own."""
+
+    def __init__(self, pointer, n):
+        self.__array_interface__ = {"data": (pointer, False), "typestr": "<f4", "shape": (n,),
+                                    "strides": None, "version": 3}
+
+
+@pytest.mark.parametrize("data", [FakeArray(0x1000, 1024), FakeArray(0, 16), [0.1, 0.2],
+                                  "not audio", 3.5])
+def test_pcm_that_is_not_a_numpy_array_is_refused(data):
+    r = sa.OfflineRenderer()
+    clip = AudioClip._synthetic("pcm", "pcm")
+    clip.sample_rate, clip.channels, clip.backend_data = 48000, 1, data
+    with pytest.raises(audio_errors.InvalidStreamError, match="numpy array"):
+        r.play_audio(clip)
+
+
+def test_a_numpy_subclass_is_read_by_numpy_itself():
+    class Sneaky(np.ndarray):
+        @property
+        def __array_interface__(self):  # a temporary's interface: freed at once
+            return np.full(10**6, 1.0, dtype=np.float32).__array_interface__
+
+    r = sa.OfflineRenderer()
+    clip = AudioClip._synthetic("pcm", "pcm")
+    clip.sample_rate, clip.channels = 48000, 1
+    clip.backend_data = np.full(4800, 0.5, dtype=np.float32).view(Sneaky)
+    r.play_audio(clip)
+    assert abs(float(r.render(480)[100, 0]) - 0.5) < 1e-6  # its real samples, no crash
+
+
+def test_loop_takes_any_truth_value_and_ids_any_object(tone):
+    r = sa.OfflineRenderer()
+    ch = r.play_audio(tone, loop=1)
+    r.render(96_000)
+    assert r.is_channel_active(ch), "loop=1 loops"
+    for stale in (None, "x", 2**70, 1.5):
+        r.stop_audio(stale)
+        assert r.is_channel_active(stale) is False
+        assert r.get_playback_position(stale) == 0.0

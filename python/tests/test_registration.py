@@ -94,3 +94,24 @@ def test_the_factory_is_called_as_simvx_calls_it():
     assert out["info"]["kind"] == "native"
     assert out["info"]["sample_rate"] == 44100
     assert out["info"]["latency_seconds"] <= 0.020
+
+
+def test_a_logging_handler_may_call_back_into_the_backend():
+    # The first list_capabilities() delivers queued warnings to logging; a handler that calls
+    # the backend again must not deadlock.
+    code = """
+    import json, logging, simvx_audio_rs as sa
+    r = sa.OfflineRenderer()
+    calls = []
+    class Reenter(logging.Handler):
+        def emit(self, record):
+            calls.append(len(r.list_capabilities()))
+    logging.getLogger("simvx.audio").addHandler(Reenter())
+    ch = r.open_stream(buffer_seconds=0.01)
+    r.feed_audio_chunk(ch, b"\\0" * 40000)  # more than fits: one warning queued
+    caps = r.list_capabilities()
+    print(json.dumps({"caps": len(caps), "calls": calls}))
+    """
+    out = run_child(code, timeout=30)
+    assert out["caps"] > 10
+    assert out["calls"] == [out["caps"]], "the handler ran, and called back in"

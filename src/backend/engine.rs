@@ -144,6 +144,21 @@ impl<D: Driver> Backend<D> {
         self.streaming().ok_or(missing)
     }
 
+    /// Whether the next call has work to do on the device (a lost stream to reopen,
+    /// underruns to weigh) that may take a while; [`maintain`](Self::maintain) does it.
+    pub fn needs_maintenance(&self) -> bool {
+        !self.mixer.shut_down && self.device().is_some_and(Device::needs_attention)
+    }
+
+    /// Do the device work every call does first (reopen a lost device, lengthen the period of
+    /// one that keeps underrunning), now: for a host that runs it without holding a lock of
+    /// its own. No-op after shutdown.
+    pub fn maintain(&mut self) {
+        if !self.mixer.shut_down {
+            self.driver.before(&mut self.mixer);
+        }
+    }
+
     /// The mixer, after the driver's turn (a lost device recovers, a clock catches up), or
     /// [`AudioError::Shutdown`].
     fn live(&mut self) -> Result<&mut Mixer, AudioError> {

@@ -61,6 +61,8 @@ pub struct Device {
     /// The underruns seen so far on this stream, and when the latest ones came.
     xruns_seen: u64,
     xrun_times: std::collections::VecDeque<Instant>,
+    /// The shortest period a reopen may use (0: any): where underruns have taken it.
+    floor: u32,
 }
 
 impl std::fmt::Debug for Device {
@@ -119,6 +121,7 @@ impl Device {
             frames_at_shutdown: 0,
             xruns_seen: 0,
             xrun_times: std::collections::VecDeque::new(),
+            floor: 0,
         };
         Ok((mixer, device))
     }
@@ -140,6 +143,15 @@ impl Device {
     /// Underruns the device reported since the current stream started.
     pub fn xruns(&self) -> u64 {
         self.output.as_ref().map_or(0, |o| o.health().xruns())
+    }
+
+    /// Whether the next call has work to do on the device (a lost stream to reopen, underruns
+    /// to weigh): a host that wants to do that work without holding a lock of its own (the
+    /// Python bindings release the GIL) asks first.
+    pub fn needs_attention(&self) -> bool {
+        self.output
+            .as_ref()
+            .is_some_and(|o| o.health().is_lost() || o.health().xruns() != self.xruns_seen)
     }
 
     /// Behave as if the device had just reported `n` underruns (as a stream whose periods are
@@ -253,24 +265,30 @@ impl Device {
         }
     }
 
-    /// Reopen the device with the timing's next longer period (no-op at the longest).
+    /// Reopen the device with the timing's next longer period (no-op at the longest: for
+    /// native timing, 10 ms periods, a 20 ms buffer). The stream is closed first, so an
+    /// exclusive device is free to be opened again.
     fn lengthen_period(&mut self) {
         let Some(from) = self.info.buffer_frames else {
             return;
         };
         let (rate, channels) = (self.info.sample_rate, self.info.channels);
-        let Ok(plan) = self.plan(rate, channels) else {
-            return;
+        let cap = match self.timing {
+            Timing::Native => rate / 100,
+            Timing::Legacy => u32::MAX,
         };
-        let Some(plan) = plan.above(from) else { return };
+        if !self
+            .timing
+            .periods(rate)
+            .iter()
+            .any(|&p| p > from && p <= cap)
+        {
+            return;
+        }
         // Dropping the stream joins its thread: the renderer is back in the slot after this.
         self.output = None;
-        self.xruns_seen = 0;
-        let slot = self.slot.clone();
-        match plan
-            .start(|| callback(slot.clone()))
-            .or_else(|_| self.reopen(rate, channels))
-        {
+        self.floor = from + 1;
+        match self.reopen(rate, channels) {
             Ok(output) => {
                 self.info = info_of(&output, self.timing);
                 let to = self.info.buffer_frames.unwrap_or(0);
@@ -301,9 +319,20 @@ impl Device {
         self.clock = None;
     }
 
+    /// Open the default device again, at the mixer's rate and channel count, with periods no
+    /// shorter than the floor underruns have set (all of the timing's, where the device offers
+    /// none that long).
     fn reopen(&mut self, rate: u32, channels: u16) -> Result<Output, DeviceError> {
         self.xruns_seen = 0;
+        self.xrun_times.clear();
         let plan = self.plan(rate, channels)?;
+        let plan = match self.floor {
+            0 | 1 => plan,
+            floor => match plan.above(floor - 1) {
+                Some(p) => p,
+                None => self.plan(rate, channels)?,
+            },
+        };
         let slot = self.slot.clone();
         plan.start(|| callback(slot.clone()))
     }
