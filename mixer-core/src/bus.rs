@@ -58,15 +58,9 @@ pub(crate) fn depth<const B: usize, const E: usize>(buses: &[Bus<E>; B], bus: us
 /// Whether a voice on `bus` is in `root`'s group: on `root` itself or on a bus whose sends
 /// lead into it.
 pub(crate) fn routes_into<const E: usize>(buses: &[Bus<E>], bus: BusId, root: BusId) -> bool {
-    let mut at = Some(bus);
-    for _ in 0..=buses.len() {
-        match at {
-            Some(b) if b == root => return true,
-            Some(b) => at = buses.get(b.index()).and_then(|x| x.parent),
-            None => return false,
-        }
-    }
-    false
+    crate::id::routes_into(bus, root, buses.len(), |b| {
+        buses.get(b.index()).and_then(|x| x.parent)
+    })
 }
 
 pub(crate) fn fold_order<const B: usize, const E: usize>(

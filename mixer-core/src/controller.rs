@@ -415,15 +415,9 @@ where
     /// Whether `bus` is `root` or sends (through any number of buses) into it, as the
     /// controller's mirror of the routes says.
     fn routes_into(&self, bus: BusId, root: BusId) -> bool {
-        let mut at = Some(bus);
-        for _ in 0..=B {
-            match at {
-                Some(b) if b == root => return true,
-                Some(b) => at = self.buses.get(b.index()).and_then(|m| m.parent),
-                None => return false,
-            }
-        }
-        false
+        crate::id::routes_into(bus, root, B, |b| {
+            self.buses.get(b.index()).and_then(|m| m.parent)
+        })
     }
 
     /// Route the voice to `bus` from its next block (ramped like any gain change by the

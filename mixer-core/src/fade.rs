@@ -9,6 +9,12 @@
 /// Frames per linear piece of a fade.
 pub const SEGMENT: u32 = 32;
 
+/// Frames to the next piece boundary of an envelope `done` frames into its `frames`: pieces
+/// are counted from the envelope's own start.
+fn piece(done: u32, frames: u32) -> u32 {
+    (SEGMENT - done % SEGMENT).min(frames - done)
+}
+
 /// The shape of a fade, with the original's names (SIMVX-ORIGINAL §10.4) and more.
 ///
 /// `t` runs from 0 to 1 over the fade, `a` is the start level and `b` the target.
@@ -162,7 +168,7 @@ impl Tween {
 
     /// Frames of the current piece still to run.
     pub fn piece(&self) -> u32 {
-        (SEGMENT - self.done % SEGMENT).min(self.frames - self.done)
+        piece(self.done, self.frames)
     }
 }
 
@@ -188,7 +194,7 @@ impl PitchTween {
 
     /// Frames of the current piece still to run.
     pub fn piece(&self) -> u32 {
-        (SEGMENT - self.done % SEGMENT).min(self.frames - self.done)
+        piece(self.done, self.frames)
     }
 }
 
@@ -218,8 +224,7 @@ impl Fade {
 
     /// Frames of the current piece still to run: to the next segment boundary or the end.
     pub fn piece(&self) -> u32 {
-        let left = self.frames - self.done;
-        (SEGMENT - self.done % SEGMENT).min(left)
+        piece(self.done, self.frames)
     }
 }
 

@@ -86,6 +86,25 @@ impl BusId {
     }
 }
 
+/// Whether `bus` is `root` or sends, through any number of buses, into it, following
+/// `parent_of` for at most `steps` hops (a cycle the graph never holds ends the walk there).
+pub(crate) fn routes_into(
+    bus: BusId,
+    root: BusId,
+    steps: usize,
+    parent_of: impl Fn(BusId) -> Option<BusId>,
+) -> bool {
+    let mut at = Some(bus);
+    for _ in 0..=steps {
+        match at {
+            Some(b) if b == root => return true,
+            Some(b) => at = parent_of(b),
+            None => return false,
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -510,13 +510,12 @@ impl<H: SoundData> Voice<H> {
                 sp.dirty = true;
             }
             None => {
-                let pitch = self.cursor.step_target as f64 * f64::from(rate)
-                    / (resample::ONE as f64 * f64::from(self.cursor.sound_rate.max(1)));
+                let pitch = self.pitch(rate);
                 self.spatial = Some(Spatial {
                     emitter,
                     gain: self.cursor.gain,
                     pan: self.cursor.pan,
-                    pitch: pitch as f32,
+                    pitch,
                     seen: 0,
                     dirty: true,
                 });

@@ -155,11 +155,6 @@ impl Plan {
         self.periods.iter().copied().max().unwrap_or(0)
     }
 
-    /// The periods this plan tries, in order.
-    pub fn periods(&self) -> &[u32] {
-        &self.periods
-    }
-
     /// The same plan with only the periods longer than `frames`, for a stream that keeps
     /// underrunning at `frames`; `None` when there is no longer one.
     pub fn above(mut self, frames: u32) -> Option<Self> {

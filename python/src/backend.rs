@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::sync::{MutexExt, PyOnceLock};
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFrozenSet};
 use simvx_audio::{
     AudioConfig, AudioError, Backend, BackendInfo, Buses, ChannelId, HasStreams, OfflineBackend,
@@ -32,6 +32,7 @@ use crate::clip;
 use crate::errors::{PyResultExt, to_py};
 use crate::layout::{Change, Mirror};
 use crate::logbridge;
+use crate::{lock, once};
 
 /// The engine a backend object drives.
 enum Engine {
@@ -198,17 +199,11 @@ impl SimvxAudioBackend {
     fn with<R>(&self, py: Python<'_>, f: impl FnOnce(&mut State) -> R) -> R {
         logbridge::flush(py);
         self.follow_tree(py);
-        let mut state = self
-            .state
-            .lock_py_attached(py)
-            .unwrap_or_else(|p| p.into_inner());
+        let mut state = lock(&self.state, py);
         if state.engine.needs_maintenance() {
             drop(state);
             self.detached(py, |s| s.engine.maintain());
-            state = self
-                .state
-                .lock_py_attached(py)
-                .unwrap_or_else(|p| p.into_inner());
+            state = lock(&self.state, py);
         }
         f(&mut state)
     }
@@ -224,12 +219,7 @@ impl SimvxAudioBackend {
 
     /// A null backend bound to a tree advances its clock to the tree's `now` first.
     fn follow_tree(&self, py: Python<'_>) {
-        let bound = self
-            .tree
-            .lock_py_attached(py)
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .map(|(t, _)| t.clone_ref(py));
+        let bound = lock(&self.tree, py).as_ref().map(|(t, _)| t.clone_ref(py));
         let Some(weak) = bound else { return };
         let now = weak
             .bind(py)
@@ -239,10 +229,7 @@ impl SimvxAudioBackend {
             .and_then(|t| t.getattr("now").ok())
             .and_then(|n| n.extract::<f64>().ok());
         let Some(now) = now else { return };
-        let mut tree = self
-            .tree
-            .lock_py_attached(py)
-            .unwrap_or_else(|p| p.into_inner());
+        let mut tree = lock(&self.tree, py);
         let Some((_, last)) = tree.as_mut() else {
             return;
         };
@@ -250,10 +237,7 @@ impl SimvxAudioBackend {
         *last = now;
         drop(tree);
         if dt > 0.0 && dt.is_finite() {
-            let mut state = self
-                .state
-                .lock_py_attached(py)
-                .unwrap_or_else(|p| p.into_inner());
+            let mut state = lock(&self.state, py);
             if let Some(mut clock) = state.engine.null_clock() {
                 clock.advance(dt);
             }
@@ -441,12 +425,7 @@ impl SimvxAudioBackend {
     /// `UnknownBusError`) once; the same layout again is a no-op until it changes.
     fn sync_bus_layout(&self, py: Python<'_>, layout: &Bound<'_, PyAny>) -> PyResult<()> {
         // The layout is read with no lock held: reading runs Python code (properties).
-        let mut mirror = std::mem::take(
-            &mut *self
-                .layout
-                .lock_py_attached(py)
-                .unwrap_or_else(|p| p.into_inner()),
-        );
+        let mut mirror = std::mem::take(&mut *lock(&self.layout, py));
         let change = mirror.read(layout);
         let result = match change {
             Ok(Change::Same) => Ok(()),
@@ -466,29 +445,22 @@ impl SimvxAudioBackend {
             }
             Err(e) => Err(e),
         };
-        *self
-            .layout
-            .lock_py_attached(py)
-            .unwrap_or_else(|p| p.into_inner()) = mirror;
+        *lock(&self.layout, py) = mirror;
         result
     }
 
     /// What this backend can do, as SimVX's `Capability` members.
     fn list_capabilities(&self, py: Python<'_>) -> PyResult<Py<PyFrozenSet>> {
-        if let Some(caps) = self.caps.get(py) {
-            return Ok(caps.clone_ref(py));
-        }
-        // Built outside the once-cell: the calls below run Python code (a logging handler, an
-        // import) that may call back into this backend.
-        let strings = self.with(py, |s| s.engine.playback().list_capabilities().strings());
-        let cap = py.import("simvx_audio_rs._compat")?.getattr("Capability")?;
-        let members = strings
-            .into_iter()
-            .map(|s| cap.call1((s,)))
-            .collect::<PyResult<Vec<_>>>()?;
-        let set = PyFrozenSet::new(py, &members)?.unbind();
-        let _ = self.caps.set(py, set.clone_ref(py));
-        Ok(set)
+        let caps = once(&self.caps, py, || {
+            let strings = self.with(py, |s| s.engine.playback().list_capabilities().strings());
+            let cap = py.import("simvx_audio_rs._compat")?.getattr("Capability")?;
+            let members = strings
+                .into_iter()
+                .map(|s| cap.call1((s,)))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyFrozenSet::new(py, &members)?.unbind())
+        })?;
+        Ok(caps.clone_ref(py))
     }
 
     /// Release everything: stop every channel, close the device (joining its thread). Every
@@ -749,10 +721,7 @@ impl NullAudioBackend {
             .and_then(|n| n.extract::<f64>())
             .unwrap_or(0.0);
         let base = slf.as_super().get();
-        *base
-            .tree
-            .lock_py_attached(py)
-            .unwrap_or_else(|p| p.into_inner()) = Some((weak, now));
+        *lock(&base.tree, py) = Some((weak, now));
         Ok(())
     }
 
@@ -871,6 +840,18 @@ fn wrap(py: Python<'_>, backend: Backend) -> PyResult<Py<PyAny>> {
     Ok(obj)
 }
 
+/// A live engine from `open` (run with the GIL released: it opens devices), wrapped, with the
+/// warnings it logged delivered.
+fn open_live(
+    py: Python<'_>,
+    cfg: AudioConfig,
+    open: fn(&AudioConfig) -> Result<Backend, AudioError>,
+) -> PyResult<Py<PyAny>> {
+    let backend = py.detach(move || open(&cfg));
+    logbridge::flush(py);
+    wrap(py, backend.py_err(py)?)
+}
+
 /// Open the default output device with the native timing (≤ 20 ms of buffer), then the legacy
 /// timing (about 100 ms, with one loud warning); raise `AudioBackendUnavailable` when no
 /// device opens. This is the SimVX factory: SimVX's own chain then decides what follows.
@@ -882,10 +863,11 @@ pub fn open_device(
     nchannels: u16,
     voices: usize,
 ) -> PyResult<Py<PyAny>> {
-    let cfg = config(sample_rate, nchannels, voices);
-    let backend = py.detach(move || simvx_audio::device_backend(&cfg));
-    logbridge::flush(py);
-    wrap(py, backend.py_err(py)?)
+    open_live(
+        py,
+        config(sample_rate, nchannels, voices),
+        simvx_audio::device_backend,
+    )
 }
 
 /// The best backend available, in order: native, legacy, null (silent, on a clock), warning
@@ -899,10 +881,11 @@ pub fn make_backend(
     nchannels: u16,
     voices: usize,
 ) -> PyResult<Py<PyAny>> {
-    let cfg = config(sample_rate, nchannels, voices);
-    let backend = py.detach(move || simvx_audio::make_backend(&cfg));
-    logbridge::flush(py);
-    wrap(py, backend.py_err(py)?)
+    open_live(
+        py,
+        config(sample_rate, nchannels, voices),
+        simvx_audio::make_backend,
+    )
 }
 
 /// The null backend, without trying any device: the engine on a clock the game drives
@@ -916,6 +899,9 @@ pub fn null_backend(
     nchannels: u16,
     voices: usize,
 ) -> PyResult<Py<PyAny>> {
-    let cfg = config(sample_rate, nchannels, voices);
-    wrap(py, simvx_audio::null_backend(&cfg).py_err(py)?)
+    open_live(
+        py,
+        config(sample_rate, nchannels, voices),
+        simvx_audio::null_backend,
+    )
 }

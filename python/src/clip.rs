@@ -150,14 +150,9 @@ fn fspath(py: Python<'_>, p: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = p.cast::<PyString>() {
         return Ok(s.to_str()?.to_owned());
     }
-    let f = match FSPATH.get(py) {
-        Some(f) => f.clone_ref(py),
-        None => {
-            let f = py.import("os")?.getattr("fspath")?.unbind();
-            let _ = FSPATH.set(py, f.clone_ref(py));
-            f
-        }
-    };
+    let f = crate::once(&FSPATH, py, || {
+        Ok(py.import("os")?.getattr("fspath")?.unbind())
+    })?;
     let s = f.call1(py, (p,))?;
     s.bind(py).str()?.extract()
 }

@@ -24,14 +24,10 @@ struct Classes {
 
 fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
     static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
-    if let Some(c) = CLASSES.get(py) {
-        return Ok(c);
-    }
-    // Looked up outside the once-cell: the import runs Python code (SimVX's modules).
-    let found = {
+    crate::once(&CLASSES, py, || {
         let m = py.import("simvx_audio_rs._compat")?;
         let get = |name: &str| m.getattr(name).map(Bound::unbind);
-        Classes {
+        Ok(Classes {
             audio_error: get("AudioError")?,
             unknown_bus: get("UnknownBusError")?,
             invalid_stream: get("InvalidStreamError")?,
@@ -42,10 +38,8 @@ fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
             shut_down: get("BackendShutdownError")?,
             backlog_full: get("CommandBacklogFullError")?,
             invalid_layout: get("InvalidLayoutError")?,
-        }
-    };
-    let _ = CLASSES.set(py, found);
-    Ok(CLASSES.get(py).expect("just set"))
+        })
+    })
 }
 
 /// The Python exception for `e`.

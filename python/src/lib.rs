@@ -16,6 +16,34 @@ mod layout;
 mod logbridge;
 mod pcm;
 
+/// `cell`'s value, computing it with `init` outside the cell the first time: `init` runs
+/// Python code (imports, constructors, logging), which may call back in here, and a once-cell
+/// must never be entered again from inside its own initialiser.
+pub(crate) fn once<'a, T>(
+    cell: &'a pyo3::sync::PyOnceLock<T>,
+    py: Python<'_>,
+    init: impl FnOnce() -> PyResult<T>,
+) -> PyResult<&'a T> {
+    if let Some(v) = cell.get(py) {
+        return Ok(v);
+    }
+    let v = init()?;
+    // Another call may have set it meanwhile; either value serves.
+    let _ = cell.set(py, v);
+    Ok(cell.get(py).expect("set just above"))
+}
+
+/// Lock `m` without ever blocking while attached to the interpreter (contended: detached),
+/// ignoring poisoning (a panic never leaves the state half-written: every critical section
+/// is a single engine call).
+pub(crate) fn lock<'a, T>(
+    m: &'a std::sync::Mutex<T>,
+    py: Python<'_>,
+) -> std::sync::MutexGuard<'a, T> {
+    use pyo3::sync::MutexExt;
+    m.lock_py_attached(py).unwrap_or_else(|p| p.into_inner())
+}
+
 /// The module's contents: the backend classes and the functions that make them.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -295,29 +295,34 @@ impl<D: Driver> Backend<D> {
     }
 }
 
-impl<D: Driver> VoiceControl for Backend<D> {
-    fn pause_bus(&mut self, bus: &str) -> Result<(), AudioError> {
+impl<D: Driver> Backend<D> {
+    /// `op` on the group of bus `bus` (by name), from now.
+    fn on_bus(
+        &mut self,
+        bus: &str,
+        op: fn(
+            &mut crate::backend::mixer::CoreController,
+            mixer_core::BusId,
+            u64,
+        ) -> Result<(), mixer_core::Error>,
+    ) -> Result<(), AudioError> {
         let mixer = self.live()?;
         let b = mixer.bus_id(bus)?;
-        mixer
-            .controller
-            .pause_bus_at(b, 0)
-            .map_err(|e| mixer.err(e))
+        op(&mut mixer.controller, b, 0).map_err(|e| mixer.err(e))
+    }
+}
+
+impl<D: Driver> VoiceControl for Backend<D> {
+    fn pause_bus(&mut self, bus: &str) -> Result<(), AudioError> {
+        self.on_bus(bus, |c, b, at| c.pause_bus_at(b, at))
     }
 
     fn resume_bus(&mut self, bus: &str) -> Result<(), AudioError> {
-        let mixer = self.live()?;
-        let b = mixer.bus_id(bus)?;
-        mixer
-            .controller
-            .resume_bus_at(b, 0)
-            .map_err(|e| mixer.err(e))
+        self.on_bus(bus, |c, b, at| c.resume_bus_at(b, at))
     }
 
     fn stop_bus(&mut self, bus: &str) -> Result<(), AudioError> {
-        let mixer = self.live()?;
-        let b = mixer.bus_id(bus)?;
-        mixer.controller.stop_bus_at(b, 0).map_err(|e| mixer.err(e))
+        self.on_bus(bus, |c, b, at| c.stop_bus_at(b, at))
     }
 
     fn move_to_bus(&mut self, id: ChannelId, bus: &str) -> Result<(), AudioError> {
