@@ -6,6 +6,11 @@ use crate::error::AudioError;
 
 /// Voices in a mixer's pool at most (the run-time limit is [`AudioConfig::voices`]).
 pub const MAX_VOICES: usize = 4096;
+/// Slots beyond [`AudioConfig::voices`] for voices fading out after a stop, so a stop and a
+/// play in the same tick succeed on a full pool.
+pub const SPARE_SLOTS: usize = 64;
+/// The slots of a mixer's pool: every voice and the spares.
+pub(crate) const POOL: usize = MAX_VOICES + SPARE_SLOTS;
 /// Bus slots in a mixer.
 pub const MAX_BUSES: usize = 32;
 /// Effect slots per bus: a bus's effect list may hold this many effects.
@@ -54,8 +59,20 @@ pub struct AudioConfig {
     pub sample_rate: u32,
     /// Output channels (1 to 8; buses are stereo, extra channels are silent).
     pub channels: u16,
-    /// Voices in use at once, 1 to [`MAX_VOICES`].
+    /// Voices in use at once (playing or paused, mixed or virtual), 1 to [`MAX_VOICES`].
     pub voices: usize,
+    /// Voices mixed at once, at most (`None`: all of them). Past it the least important
+    /// playing voices (lowest priority, then quietest) are virtual: not mixed, their cursors
+    /// moving on, mixed again from where they would be when they are among the most
+    /// important. A stream is always mixed.
+    pub real_voices: Option<usize>,
+    /// A voice whose audible level (volume, fade, buses, distance and cone) is below this, in
+    /// dB, is virtual (`None`: none is for being quiet).
+    pub virtual_below_db: Option<f32>,
+    /// What a play does on a full pool: refuse with
+    /// [`AudioError::NoFreeVoice`](crate::AudioError::NoFreeVoice), or steal the least
+    /// important voice.
+    pub when_full: mixer_core::WhenFull,
     /// May `make_backend` fall back?
     pub fallback: FallbackPolicy,
     /// How voices read between samples.
@@ -79,6 +96,9 @@ impl Default for AudioConfig {
             sample_rate: 48_000,
             channels: 2,
             voices: 256,
+            real_voices: None,
+            virtual_below_db: None,
+            when_full: mixer_core::WhenFull::Refuse,
             fallback: FallbackPolicy::FromEnvironment,
             interpolation: Interpolation::Linear,
             effect_memory_mib: 16,
@@ -117,11 +137,23 @@ impl AudioConfig {
                 format!("{} is outside 1..={MAX_VOICES}", self.voices),
             );
         }
+        if self.real_voices == Some(0) {
+            return bad("real_voices", "0 is below 1".into());
+        }
+        if self.virtual_below_db.is_some_and(f32::is_nan) {
+            return bad("virtual_below_db", "NaN".into());
+        }
         if self.max_pending_commands == 0 {
             return bad("max_pending_commands", "0 is below 1".into());
         }
         let mut core = mixer_core::Config::new(self.sample_rate, self.channels);
         core.voice_limit = self.voices;
+        core.spare_slots = SPARE_SLOTS;
+        core.when_full = self.when_full;
+        core.real_voices = self.real_voices.unwrap_or(usize::MAX);
+        core.virtual_below = self
+            .virtual_below_db
+            .map_or(0.0, mixer_core::db::db_to_linear);
         core.interpolation = self.interpolation;
         Ok(core)
     }

@@ -48,12 +48,11 @@ pub use bus::{
 pub use capability::{Capability, CapabilitySet};
 pub use config::{
     ALLOW_LEGACY_ENV, AudioConfig, DEFAULT_BUSES, FallbackPolicy, MAX_BUSES, MAX_EFFECTS,
-    MAX_VOICES,
+    MAX_VOICES, SPARE_SLOTS,
 };
 pub use error::AudioError;
 pub use listener::Listener;
 pub use log::LOG_TARGET;
-pub use mixer_core::Interpolation;
 pub use mixer_core::fade::Curve;
 /// The original engine's player-side spatial model and the spatial math (see
 /// [`mixer_core::spatial`]).
@@ -64,6 +63,7 @@ pub use mixer_core::spatial::{
 pub use mixer_core::synth::{
     Adsr, Envelope, Filter, Oscillator, Stage, SynthError, SynthParam, SynthVoice,
 };
+pub use mixer_core::{DEFAULT_PRIORITY, Interpolation, VoiceCounts, VoiceState, WhenFull};
 pub use platform_cpal::{DeviceError, Timing};
 pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,

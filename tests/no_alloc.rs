@@ -69,10 +69,15 @@ fn count<R>(f: impl FnOnce() -> R) -> (R, usize, usize) {
     )
 }
 
-fn busy_backend(interpolation: Interpolation) -> (OfflineBackend, Vec<simvx_audio::ChannelId>) {
+fn busy_backend(
+    interpolation: Interpolation,
+    real_voices: Option<usize>,
+) -> (OfflineBackend, Vec<simvx_audio::ChannelId>) {
     let config = AudioConfig {
         voices: 64,
         interpolation,
+        real_voices,
+        virtual_below_db: real_voices.map(|_| -30.0),
         ..AudioConfig::default()
     };
     let mut b = OfflineBackend::new(&config).unwrap();
@@ -109,11 +114,16 @@ fn counter_detects_allocation() {
 }
 
 /// Tests that rendering, with voices starting, ramping, pausing, stopping and ending, and
-/// sounds being retired, makes no allocation and no free on the rendering thread.
+/// sounds being retired, makes no allocation and no free on the rendering thread; also with
+/// a limit of real voices and an audibility threshold (voices going virtual and back).
 #[test]
 fn render_never_allocates() {
-    for interpolation in [Interpolation::Linear, Interpolation::Cubic] {
-        let (mut b, ids) = busy_backend(interpolation);
+    for (interpolation, real) in [
+        (Interpolation::Linear, None),
+        (Interpolation::Cubic, None),
+        (Interpolation::Linear, Some(8)),
+    ] {
+        let (mut b, ids) = busy_backend(interpolation, real);
         let mut out = vec![0.0f32; 2 * 480];
         for block in 0..200 {
             // Commands are queued outside the counted region, applied inside it.
@@ -129,6 +139,10 @@ fn render_never_allocates() {
                 30 => ids
                     .iter()
                     .for_each(|&id| b.update_audio_3d(id, -6.0, 0.3, 1.7).unwrap()),
+                35 => ids
+                    .iter()
+                    .step_by(4)
+                    .for_each(|&id| b.update_audio_2d(id, -40.0, 0.0).unwrap()),
                 40 => ids
                     .iter()
                     .step_by(4)
@@ -146,6 +160,10 @@ fn render_never_allocates() {
             out.iter().any(|&s| s != 0.0),
             "looping voices should still sound"
         );
+        if real.is_some() {
+            let counts = b.voice_counts();
+            assert!(counts.real <= 8 && counts.virtualized > 0, "{counts:?}");
+        }
     }
 }
 

@@ -207,6 +207,7 @@ enum Op {
         from_position: f64,
         bus: u8,
         emitter: Option<Em>,
+        priority: u8,
     },
     Stop(Who),
     StopAll,
@@ -233,6 +234,10 @@ struct Input {
     rate: u32,
     channels: u8,
     voice_limit: u8,
+    spare_slots: u8,
+    steal: bool,
+    real_voices: Option<u8>,
+    virtual_below: u8,
     cubic: bool,
     smoothing: Option<u16>,
     sounds: Vec<SoundDesc>,
@@ -257,6 +262,14 @@ fuzz_target!(|input: Input| {
     let channels = u16::from(input.channels % 8 + 1);
     let mut config = Config::new(rate, channels);
     config.voice_limit = usize::from(input.voice_limit) % V + 1;
+    config.spare_slots = usize::from(input.spare_slots % 8);
+    if input.steal {
+        config.when_full = mixer_core::WhenFull::Steal;
+    }
+    if let Some(r) = input.real_voices {
+        config.real_voices = usize::from(r) % V;
+    }
+    config.virtual_below = f32::from(input.virtual_below) / 2550.0;
     config.interpolation = if input.cubic {
         Interpolation::Cubic
     } else {
@@ -324,6 +337,7 @@ fuzz_target!(|input: Input| {
                 from_position,
                 bus: b,
                 emitter,
+                priority,
             } => {
                 let params = PlayParams {
                     volume_db: *volume_db,
@@ -334,6 +348,7 @@ fuzz_target!(|input: Input| {
                     from_position: *from_position,
                     bus: bus(*b),
                     emitter: emitter.as_ref().map(Em::get),
+                    priority: *priority,
                 };
                 let s = sounds[usize::from(*sound) % sounds.len()].clone();
                 if let Ok(id) = ctl.play(s, &params) {
@@ -420,6 +435,11 @@ fuzz_target!(|input: Input| {
                     let pos = ctl.position(id);
                     assert!(pos.is_finite() && pos >= 0.0, "position {pos}");
                     assert!(active || pos == 0.0, "an inactive voice at {pos}");
+                    let counts = ctl.voice_counts();
+                    assert!(counts.real + counts.virtualized <= V, "{counts:?}");
+                    if ctl.voice_state(id).is_none() {
+                        assert!(!active, "an active voice with no state");
+                    }
                 }
             }
         }

@@ -33,6 +33,8 @@ pub(crate) struct VoiceStart {
     pub bus: BusId,
     /// Spatialised in the renderer from this emitter and the listener, if set.
     pub emitter: Option<Emitter>,
+    /// Higher is more important (kept real, and stolen last).
+    pub priority: u8,
 }
 
 /// What [`Command::Group`] does to each voice of the group.

@@ -13,6 +13,7 @@ use core::sync::atomic::Ordering;
 use crate::backlog::{Backlog, NoBacklog, Queued};
 use crate::bus_table::BusMirror;
 use crate::command::{ASAP, Command, GroupOp, Stamped, VoiceStart};
+use crate::config::WhenFull;
 use crate::db::gain_of;
 use crate::error::{Error, Param, finite_or};
 use crate::fade::{FadeParams, TweenParams};
@@ -51,7 +52,14 @@ pub struct PlayParams {
     /// pan and doppler are applied on top of `volume_db`, `pan` and `pitch`, re-evaluated
     /// every [`QUANTUM`](crate::QUANTUM) frames and ramped. `None`: a plain voice.
     pub emitter: Option<Emitter>,
+    /// How important the voice is, 0 to 255 (higher first): with a limit on real voices the
+    /// most important are mixed, and with [`WhenFull::Steal`](crate::WhenFull::Steal) the
+    /// least important is stopped for a new one of at least its priority.
+    pub priority: u8,
 }
+
+/// The priority of a voice that does not say: the middle of the range.
+pub const DEFAULT_PRIORITY: u8 = 128;
 
 impl Default for PlayParams {
     fn default() -> Self {
@@ -64,6 +72,7 @@ impl Default for PlayParams {
             from_position: 0.0,
             bus: BusId::MASTER,
             emitter: None,
+            priority: DEFAULT_PRIORITY,
         }
     }
 }
@@ -81,6 +90,10 @@ struct Slot {
     start_at: u64,
     /// Its bus (for group control).
     bus: BusId,
+    /// Its own linear gain, priority and play number (what stealing compares).
+    gain: f32,
+    priority: u8,
+    seq: u64,
 }
 
 impl Default for Slot {
@@ -93,8 +106,38 @@ impl Default for Slot {
             stop_at: u64::MAX,
             start_at: 0,
             bus: BusId::MASTER,
+            gain: 1.0,
+            priority: DEFAULT_PRIORITY,
+            seq: 0,
         }
     }
+}
+
+/// How many voices are mixed, virtual and free (see [`Controller::voice_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VoiceCounts {
+    /// Voices mixed in the renderer's last block (fading out after a stop included).
+    pub real: usize,
+    /// Voices playing but not mixed.
+    pub virtualized: usize,
+    /// Plays that would find a voice now (the limit less the voices playing or paused).
+    pub free: usize,
+}
+
+/// What a voice is doing, as of the renderer's last block (see
+/// [`Controller::voice_state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum VoiceState {
+    /// Playing and mixed (or about to start).
+    Playing,
+    /// Playing, its cursor moving, but not mixed: too quiet, or less important than the
+    /// voices that are.
+    Virtual,
+    /// Pausing or paused.
+    Paused,
+    /// Fading out to its end after a stop.
+    Stopping,
 }
 
 /// The game-thread half of a mixer. See the [crate documentation](crate) for an example.
@@ -121,7 +164,13 @@ pub struct Controller<
     /// Length of the renderer's effect memory, in `f32`s.
     pub(crate) memory_len: usize,
     next: usize,
+    /// Logical voices at most, and the slots they use (with spares for voices fading out).
     limit: usize,
+    slots_used: usize,
+    when_full: WhenFull,
+    /// Slots holding a voice (plays sent less sounds handed back).
+    occupied: usize,
+    plays: u64,
     smoothing_rate: u32,
     _sound: PhantomData<fn() -> H>,
 }
@@ -136,10 +185,12 @@ where
         shared: S,
         commands: Producer<S, Stamped<H>, Q>,
         retired: Consumer<S, H, V>,
-        limit: usize,
-        sample_rate: u32,
+        config: &crate::Config,
         memory_len: usize,
     ) -> Self {
+        // Logical voices, and the slots they may use (with room for voices fading out).
+        let limit = config.voice_limit.min(V);
+        let slots_used = config.voice_limit.saturating_add(config.spare_slots).min(V);
         let mut buses = [const { BusMirror::DEAD }; B];
         buses[0] = BusMirror::MASTER;
         Self {
@@ -151,8 +202,12 @@ where
             buses,
             memory_len,
             next: 0,
-            limit: limit.min(V),
-            smoothing_rate: sample_rate,
+            limit,
+            slots_used,
+            when_full: config.when_full,
+            occupied: 0,
+            plays: 0,
+            smoothing_rate: config.sample_rate,
             _sound: PhantomData,
         }
     }
@@ -182,6 +237,10 @@ where
             memory_len: self.memory_len,
             next: self.next,
             limit: self.limit,
+            slots_used: self.slots_used,
+            when_full: self.when_full,
+            occupied: self.occupied,
+            plays: self.plays,
             smoothing_rate: self.smoothing_rate,
             _sound: PhantomData,
         }
@@ -221,6 +280,7 @@ where
         while self.retired.pop().is_some() {
             n += 1;
         }
+        self.occupied = self.occupied.saturating_sub(n);
         self.drain_backlog();
         n
     }
@@ -244,10 +304,14 @@ where
 
     /// Start `sound` and return its id.
     ///
+    /// When the logical voices are all in use, [`WhenFull`](crate::WhenFull) says what
+    /// happens: a refusal, or the least important voice stopped (with the smoothing fade)
+    /// for this one.
+    ///
     /// # Errors
     /// [`Error::InvalidParameter`] for NaN, [`Error::EmptySound`], [`Error::UnknownBus`],
     /// [`Error::NoFreeVoice`], [`Error::QueueFull`] (only when the queue and the backlog are
-    /// both full). On error nothing starts and `sound` is dropped here.
+    /// both full). On error nothing starts, nothing is stopped, and `sound` is dropped here.
     pub fn play(&mut self, sound: H, params: &PlayParams) -> Result<VoiceId, Error> {
         self.play_at(sound, params, ASAP)
     }
@@ -276,6 +340,15 @@ where
         if !self.bus_exists(params.bus) {
             return Err(Error::UnknownBus(params.bus));
         }
+        let gain = gain_of(clamp(volume_db, -1000.0, 1000.0) + clamp(gain_db, -1000.0, 1000.0));
+        let victim = if self.occupied >= self.limit && self.logical_voices() >= self.limit {
+            match self.when_full {
+                WhenFull::Refuse => return Err(Error::NoFreeVoice),
+                WhenFull::Steal => Some(self.victim(params.priority).ok_or(Error::NoFreeVoice)?),
+            }
+        } else {
+            None
+        };
         let slot = self.free_slot().ok_or(Error::NoFreeVoice)?;
         let start_frame = if streaming {
             0
@@ -288,13 +361,14 @@ where
         };
         let id = VoiceId::new(slot as u32, generation);
         let start = VoiceStart {
-            gain: gain_of(clamp(volume_db, -1000.0, 1000.0) + clamp(gain_db, -1000.0, 1000.0)),
+            gain,
             pan: clamp(pan, -1.0, 1.0),
             pitch: clamp(pitch, MIN_PITCH, MAX_PITCH),
             looping: params.looping,
             start_frame,
             bus: params.bus,
             emitter: params.emitter.map(|e| e.sanitized()),
+            priority: params.priority,
         };
         self.send(at, Command::Play { id, sound, start })?;
         self.slots[slot] = Slot {
@@ -305,8 +379,19 @@ where
             stop_at: u64::MAX,
             start_at: at,
             bus: params.bus,
+            gain,
+            priority: params.priority,
+            seq: self.plays,
         };
+        self.plays += 1;
+        self.occupied += 1;
         self.next = (slot + 1) % self.limit.max(1);
+        if let Some(victim) = victim {
+            // The new voice is already on its way, so a full queue (and backlog) here leaves
+            // the pool one voice over its limit until one ends, and loses nothing.
+            let old = VoiceId::new(victim as u32, self.slots[victim].generation);
+            let _ = self.stop_at(old, at);
+        }
         Ok(id)
     }
 
@@ -560,6 +645,9 @@ where
         let gain = gain_of(volume_db);
         let pan = clamp(pan, -1.0, 1.0);
         self.post(id, field::MIX, &[gain.to_bits(), pan.to_bits()]);
+        if let Some(slot) = self.active_slot(id) {
+            self.slots[slot].gain = gain;
+        }
         Ok(())
     }
 
@@ -616,19 +704,88 @@ where
         }
     }
 
-    /// Voices in use at once, at most.
+    /// Voices in use at once, at most (playing or paused; voices fading out after a stop
+    /// use the spare slots).
     pub fn voice_limit(&self) -> usize {
         self.limit
     }
 
     /// Voices playing, paused or fading now (a snapshot).
     pub fn active_voices(&self) -> usize {
-        (0..self.limit)
+        (0..self.slots_used)
             .filter(|&i| {
                 let s = &self.slots[i];
                 s.live && !self.shared.status[i].has_ended(s.generation)
             })
             .count()
+    }
+
+    /// Voices mixed and virtual as of the renderer's last block, and plays that would find
+    /// a voice now.
+    pub fn voice_counts(&self) -> VoiceCounts {
+        VoiceCounts {
+            real: self.shared.real_voices.load(Ordering::Relaxed) as usize,
+            virtualized: self.shared.virtual_voices.load(Ordering::Relaxed) as usize,
+            free: self.limit.saturating_sub(self.logical_voices()),
+        }
+    }
+
+    /// What the voice is doing as of the renderer's last block; `None` once it ended (or for
+    /// an id this controller never issued).
+    pub fn voice_state(&self, id: VoiceId) -> Option<VoiceState> {
+        let slot = id.slot() as usize;
+        let s = self.slots.get(slot)?;
+        let status = &self.shared.status[slot];
+        if !s.live || s.generation != id.generation() || status.has_ended(s.generation) {
+            return None;
+        }
+        let stopped = match s.stop_at {
+            u64::MAX => false,
+            ASAP => true,
+            at => self.now() >= at,
+        };
+        Some(match status.read(s.generation).map(|(_, code)| code) {
+            _ if stopped => VoiceState::Stopping,
+            Some(crate::status::VIRTUAL) => VoiceState::Virtual,
+            Some(crate::status::PAUSED) => VoiceState::Paused,
+            Some(crate::status::STOPPING) => VoiceState::Stopping,
+            _ => VoiceState::Playing,
+        })
+    }
+
+    /// Voices playing or paused, not stopped (what the limit counts).
+    fn logical_voices(&self) -> usize {
+        (0..self.slots_used)
+            .filter(|&i| {
+                self.active_slot(VoiceId::new(i as u32, self.slots[i].generation))
+                    .is_some()
+            })
+            .count()
+    }
+
+    /// The voice a play of `priority` may take the place of: the lowest priority (at most
+    /// `priority`), then a virtual one, then the quietest, then the oldest.
+    fn victim(&self, priority: u8) -> Option<usize> {
+        (0..self.slots_used)
+            .filter(|&i| {
+                self.active_slot(VoiceId::new(i as u32, self.slots[i].generation))
+                    .is_some()
+                    && self.slots[i].priority <= priority
+            })
+            .min_by(|&a, &b| {
+                let key = |i: usize| {
+                    let s = &self.slots[i];
+                    let heard = self.shared.status[i]
+                        .read(s.generation)
+                        .is_none_or(|(_, code)| code != crate::status::VIRTUAL);
+                    (s.priority, heard, s.gain, s.seq)
+                };
+                let (ka, kb) = (key(a), key(b));
+                ka.0.cmp(&kb.0)
+                    .then(ka.1.cmp(&kb.1))
+                    .then(ka.2.total_cmp(&kb.2))
+                    .then(ka.3.cmp(&kb.3))
+            })
     }
 
     /// The output sample rate this controller was made for.
@@ -683,12 +840,17 @@ where
         active.then_some(slot)
     }
 
+    /// A slot with no voice: the next one round the logical limit's slots, else a spare.
     fn free_slot(&mut self) -> Option<usize> {
-        let limit = self.limit;
-        (0..limit).map(|k| (self.next + k) % limit).find(|&i| {
+        let limit = self.limit.max(1);
+        let free = |i: usize| {
             let s = &self.slots[i];
             !s.live || self.shared.status[i].has_ended(s.generation)
-        })
+        };
+        (0..limit)
+            .map(|k| (self.next + k) % limit)
+            .chain(limit..self.slots_used)
+            .find(|&i| free(i))
     }
 }
 

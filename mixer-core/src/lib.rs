@@ -52,6 +52,7 @@ mod gather;
 mod id;
 mod mailbox;
 pub mod math;
+mod rank;
 mod render;
 pub mod resample;
 pub mod ring;
@@ -64,6 +65,7 @@ mod status;
 pub mod stream;
 pub mod synth;
 mod voice;
+mod wake;
 
 #[cfg(test)]
 mod tests;
@@ -73,8 +75,10 @@ use core::ops::Deref;
 
 pub use backlog::{Backlog, NoBacklog, Queued};
 pub use command::ASAP;
-pub use config::Config;
-pub use controller::{Controller, MAX_PITCH, MIN_PITCH, PlayParams};
+pub use config::{Config, WhenFull};
+pub use controller::{
+    Controller, DEFAULT_PRIORITY, MAX_PITCH, MIN_PITCH, PlayParams, VoiceCounts, VoiceState,
+};
 pub use db::Decibels;
 pub use error::{Error, Param};
 pub use id::{BusId, VoiceId};
@@ -186,13 +190,24 @@ where
             "the effect memory must hold under 2^32 floats",
         ));
     }
+    if !(config.virtual_below >= 0.0 && config.virtual_below.is_finite()) {
+        return Err(Error::InvalidConfig(
+            "virtual_below must be a finite gain of 0 or more",
+        ));
+    }
+    if config.virtualizes() && V > rank::MAX_SLOTS {
+        return Err(Error::InvalidConfig(
+            "virtual voices need a pool of at most 2^23 voices",
+        ));
+    }
     if shared
         .claimed
         .swap(true, core::sync::atomic::Ordering::AcqRel)
     {
         return Err(Error::AlreadySplit);
     }
-    let limit = config.voice_limit.min(V);
+    // The slots voices may use: the logical limit and spares for voices fading out.
+    let slots = config.voice_limit.saturating_add(config.spare_slots).min(V);
     // Each queue gets its one producer and one consumer here, once: `claimed` above makes
     // this the only split of `shared`.
     let ends = (
@@ -204,14 +219,7 @@ where
     let (Some(commands_tx), Some(commands_rx), Some(retired_tx), Some(retired_rx)) = ends else {
         return Err(Error::AlreadySplit);
     };
-    let controller = Controller::new(
-        shared.clone(),
-        commands_tx,
-        retired_rx,
-        limit,
-        config.sample_rate,
-        memory_len,
-    );
+    let controller = Controller::new(shared.clone(), commands_tx, retired_rx, &config, memory_len);
     let renderer = Renderer::init_in(
         place,
         shared,
@@ -219,7 +227,7 @@ where
         retired_tx,
         memory,
         config,
-        limit,
+        slots,
     );
     Ok((controller, renderer))
 }

@@ -21,11 +21,13 @@ use crate::config::Config;
 use crate::effect::EffectContext;
 use crate::id::BusId;
 use crate::mailbox::{self, field, is_newer};
+use crate::rank::{self, RANK_FRAMES};
 use crate::ring::{Consumer, Producer};
 use crate::shared::{COMMAND_CAPACITY, Shared};
 use crate::source::SoundData;
 use crate::spatial::ListenerFrame;
-use crate::voice::{Outcome, State, Voice};
+use crate::voice::{Outcome, Presence, State, Voice};
+use crate::wake::{Wake, Wakes};
 use crate::{QUANTUM, SEGMENT};
 
 /// The audio-thread half of a mixer. See the [crate documentation](crate) for an example.
@@ -62,9 +64,40 @@ pub struct Renderer<
     out_left: [f32; SEGMENT],
     out_right: [f32; SEGMENT],
     config: Config,
+    /// Voice slots in use (the logical limit and the spare slots).
     limit: usize,
     frame: u64,
     retiring: usize,
+    /// A bit for each slot whose voice is in the mix loop (started and not virtual), slot
+    /// `i` at bit `i % 8` of byte `i / 8` (only the first `V / 8` bytes are used): passes read
+    /// it 64 slots at a time, so an idle or virtual slot costs next to nothing.
+    mixing: [u8; V],
+    /// Where the sweep that moves virtual voices on (so their published positions stay
+    /// fresh) is in the pool.
+    sweep: usize,
+    /// Whether a listener or an emitter moved since spatial voices were last evaluated.
+    spatial_pending: bool,
+    /// Whether voices may be virtual (`config.virtualizes()`).
+    virtualizes: bool,
+    /// Whether something changed the ranking since it last ran.
+    rank_dirty: bool,
+    /// Voices that may be real at once, as of the last ranking (streams are always real).
+    room: usize,
+    /// Voices made real by the last ranking, and by plays since.
+    admitted: usize,
+    /// The weakest real voice's [`rank::level`] when the last ranking filled the room (0 when
+    /// it did not): a new voice at or below it starts virtual.
+    floor: u64,
+    /// Virtual voices now.
+    virtual_count: usize,
+    /// Frames between two position updates of a virtual voice, about.
+    refresh: u64,
+    /// Frames rendered since the sweep last moved on (less than `refresh / limit`).
+    sweep_frames: u64,
+    /// The ranking's scratch, one key per slot.
+    keys: [u64; V],
+    /// When each virtual voice must next be moved on.
+    wakes: Wakes<V>,
     /// Commands taken from the queue, held until their frame, earliest (then oldest) first:
     /// a command stamped for later never holds up one behind it in the queue (while fewer than
     /// [`HELD_COMMANDS`] wait for their frame; past that, the next ones wait in the queue).
@@ -135,7 +168,8 @@ where
         // SAFETY: `p` points to writable, suitably aligned memory for a `Self`. Every field is
         // written exactly once below with `write` (no reads, no drops of uninitialised data);
         // the array fields are written element by element through pointers derived from the
-        // field's own address, within its `V` or `B` elements. After the last write every
+        // field's own address, within its `V` or `B` elements (or, for arrays of integers,
+        // zeroed in one `write_bytes` over exactly the field). After the last write every
         // field is initialised, so `assume_init_mut` is sound.
         unsafe {
             addr_of_mut!((*p).shared).write(shared);
@@ -165,6 +199,21 @@ where
             addr_of_mut!((*p).limit).write(limit);
             addr_of_mut!((*p).frame).write(0);
             addr_of_mut!((*p).retiring).write(0);
+            // Zero bytes are valid for these arrays of integers (an empty wake heap, no slot
+            // in the mix, zero keys) and need no stack-sized temporary.
+            addr_of_mut!((*p).mixing).write_bytes(0, 1);
+            addr_of_mut!((*p).keys).write_bytes(0, 1);
+            addr_of_mut!((*p).wakes).write_bytes(0, 1);
+            addr_of_mut!((*p).spatial_pending).write(false);
+            addr_of_mut!((*p).virtualizes).write(config.virtualizes());
+            addr_of_mut!((*p).rank_dirty).write(false);
+            addr_of_mut!((*p).room).write(config.real_voices);
+            addr_of_mut!((*p).admitted).write(0);
+            addr_of_mut!((*p).floor).write(0);
+            addr_of_mut!((*p).virtual_count).write(0);
+            addr_of_mut!((*p).refresh).write(u64::from(config.sample_rate.max(1)));
+            addr_of_mut!((*p).sweep).write(0);
+            addr_of_mut!((*p).sweep_frames).write(0);
             addr_of_mut!((*p).held).write(heapless::binary_heap::BinaryHeap::new());
             addr_of_mut!((*p).arrivals).write(0);
             addr_of_mut!((*p)._not_sync).write(PhantomData);
@@ -228,6 +277,8 @@ where
         if frames > 0 {
             // Positions only move when frames are rendered; a call that only applies
             // commands (a driver flushing after every call) skips the per-voice sweep.
+            self.wake_due();
+            self.sweep(frames as u64);
             self.publish();
         }
     }
@@ -250,6 +301,8 @@ where
             self.frame += n;
         }
         if frames > 0 {
+            self.wake_due();
+            self.sweep(frames);
             self.publish();
         }
     }
@@ -263,13 +316,25 @@ where
             *on_grid = false;
         }
         let into_quantum = self.frame % QUANTUM as u64;
-        if into_quantum == 0 && !*on_grid {
+        if !self.spatial_pending {
+            // Nothing for a grid point to evaluate.
+            *on_grid = true;
+        } else if into_quantum == 0 && !*on_grid {
             self.update_spatial();
             *on_grid = true;
         }
         let mut n = most;
         if !*on_grid {
             n = n.min(QUANTUM as u64 - into_quantum);
+        }
+        if self.virtualizes {
+            // Every pass ends on the ranking grid, so what a pass changes is seen by the
+            // next grid point at every block size.
+            let into_rank = self.frame % RANK_FRAMES;
+            if into_rank == 0 && self.rank_dirty {
+                self.rank();
+            }
+            n = n.min(RANK_FRAMES - into_rank);
         }
         self.until_next_command(n)
     }
@@ -351,12 +416,17 @@ where
                 self.listener_seen = w[0];
                 self.listener = ListenerFrame::new(&mailbox::listener_from(&w[1..]));
                 self.listener_epoch = self.listener_epoch.wrapping_add(1).max(1);
+                self.spatial_pending = true;
             }
             Some(_) => {}
             None => again = true,
         }
         for i in 0..self.limit {
-            again |= self.take_voice_mail(i);
+            // A plain load first: most slots were not written, and a swap on each would
+            // cost a locked instruction per slot.
+            if self.shared.mail[i].dirty.load(Ordering::Relaxed) {
+                again |= self.take_voice_mail(i);
+            }
         }
         if again {
             self.shared.mail_waiting.store(true, Ordering::Relaxed);
@@ -370,7 +440,15 @@ where
             return false;
         }
         let keep = match self.shared.mail[i].lock.read() {
-            Some(w) => self.apply_mail(i, &w),
+            Some(w) => {
+                // A virtual voice is moved on to now before its values change.
+                let live = self.catch_up(i);
+                let keep = self.apply_mail(i, &w);
+                if live {
+                    self.changed(i);
+                }
+                keep
+            }
             // The controller was writing: try again next block.
             None => true,
         };
@@ -389,6 +467,7 @@ where
         let v = &mut self.voices[i];
         let live = !matches!(v.state, State::Idle | State::Retiring);
         let mut keep = false;
+        let mut moved = false;
         for f in 0..field::COUNT {
             let count = w[field::count(f)];
             if count == v.mail_seen[f] {
@@ -402,7 +481,10 @@ where
                         v.control_mix(f32::from_bits(x[0]), f32::from_bits(x[1]), fade, &listener)
                     }
                     field::PITCH => v.control_pitch(f32::from_bits(x[0]), fade, rate, &listener),
-                    _ => v.set_emitter(mailbox::emitter_from(x), rate),
+                    _ => {
+                        v.set_emitter(mailbox::emitter_from(x), rate);
+                        moved = true;
+                    }
                 }
                 v.mail_seen[f] = count;
             } else if is_newer(generation, v.generation) {
@@ -412,18 +494,37 @@ where
                 v.mail_seen[f] = count;
             }
         }
+        self.spatial_pending |= moved;
         keep
     }
 
     /// Re-evaluate spatial voices (on the renderer's own quantum grid); they ramp to the new
     /// values across the quantum, whatever block sizes the caller uses.
     fn update_spatial(&mut self) {
+        if !self.spatial_pending {
+            return;
+        }
+        self.spatial_pending = false;
         let rate = self.config.sample_rate;
-        for v in self.voices[..self.limit].iter_mut() {
-            if v.spatial.is_some() && v.state != State::Idle {
-                v.update_spatial(&self.listener, self.listener_epoch, QUANTUM as u32, rate);
+        let epoch = self.listener_epoch;
+        for i in 0..self.limit {
+            let v = &self.voices[i];
+            if v.state == State::Idle || !v.spatial_stale(epoch) {
+                continue;
+            }
+            if !self.catch_up(i) {
+                continue;
+            }
+            let listener = self.listener;
+            let v = &mut self.voices[i];
+            let step = v.step_target();
+            v.update_spatial(&listener, epoch, QUANTUM as u32, rate);
+            // A virtual voice's wake-up depends on its pitch only.
+            if v.is_virtual() && v.step_target() != step {
+                self.schedule(i);
             }
         }
+        self.rank_dirty |= self.virtualizes;
     }
 
     fn render_segment(&mut self, n: usize) {
@@ -433,7 +534,9 @@ where
             bus.touched = false;
         }
         let interp = self.config.interpolation;
-        for i in 0..self.limit {
+        let mut next = 0;
+        while let Some(i) = self.next_mixing(next) {
+            next = i + 1;
             let voice = &mut self.voices[i];
             if !voice.moves() {
                 continue;
@@ -444,6 +547,8 @@ where
             bus.touched = true;
             if voice.mix(&mut bus.left[..n], &mut bus.right[..n], interp) == Outcome::Ended {
                 self.retire(i);
+            } else if voice.left_mix() {
+                self.make_virtual(i, self.frame + n as u64);
             }
         }
         self.out_left[..n].fill(0.0);
@@ -497,13 +602,17 @@ where
     }
 
     fn advance_segment(&mut self, n: u64) {
-        for i in 0..self.limit {
+        let mut next = 0;
+        while let Some(i) = self.next_mixing(next) {
+            next = i + 1;
             let voice = &mut self.voices[i];
             if !voice.moves() {
                 continue;
             }
             if voice.advance(n) == Outcome::Ended {
                 self.retire(i);
+            } else if voice.left_mix() {
+                self.make_virtual(i, self.frame + n);
             }
         }
         let k = n.min(u64::from(u32::MAX)) as u32;
@@ -557,6 +666,8 @@ where
                     }
                 }
                 voice.start(id.generation(), sound, start, rate, &self.listener);
+                self.spatial_pending |= voice.spatial.is_some();
+                self.set_mixing(slot, true);
                 // Values posted for this voice while its start waited apply from its
                 // first frame on (ramped from the start's), whatever the block size.
                 if self.take_voice_mail(slot) {
@@ -564,37 +675,26 @@ where
                         .mail_waiting
                         .store(true, core::sync::atomic::Ordering::Relaxed);
                 }
-            }
-            Command::Stop(id) => {
-                if let Some(v) = self.voice_mut(id) {
-                    v.stop(fade);
+                if self.virtualizes {
+                    self.place(slot);
                 }
             }
+            Command::Stop(id) => self.control(id, |v, _| v.stop(fade)),
             Command::StopAll => {
-                for v in self.voices[..self.limit].iter_mut() {
-                    v.stop(fade);
+                for i in 0..self.limit {
+                    if self.voices[i].state != State::Idle && self.catch_up(i) {
+                        self.voices[i].stop(fade);
+                        self.changed(i);
+                    }
                 }
             }
-            Command::Pause(id) => {
-                if let Some(v) = self.voice_mut(id) {
-                    v.pause(fade);
-                }
-            }
-            Command::Resume(id) => {
-                if let Some(v) = self.voice_mut(id) {
-                    v.resume(fade);
-                }
-            }
-            Command::Fade(id, p) => {
-                if let Some(v) = self.voice_mut(id) {
-                    v.start_fade(p.from, p.to, p.frames, p.curve, p.stop, fade);
-                }
-            }
+            Command::Pause(id) => self.control(id, |v, _| v.pause(fade)),
+            Command::Resume(id) => self.control(id, |v, _| v.resume(fade)),
+            Command::Fade(id, p) => self.control(id, |v, _| {
+                v.start_fade(p.from, p.to, p.frames, p.curve, p.stop, fade)
+            }),
             Command::Tween(id, p) => {
-                let listener = self.listener;
-                if let Some(v) = self.voice_mut(id) {
-                    v.start_tween(&p, rate, fade, &listener);
-                }
+                self.control(id, |v, listener| v.start_tween(&p, rate, fade, listener))
             }
             Command::SetBus { bus, parent, gain } => {
                 let Some(b) = self.buses.get_mut(bus.index()) else {
@@ -608,6 +708,7 @@ where
                 }
                 b.parent = parent;
                 self.order = bus::fold_order(&self.buses);
+                self.rank_dirty |= self.virtualizes;
             }
             Command::SetEffect {
                 bus,
@@ -638,6 +739,7 @@ where
                 for i in 0..self.limit {
                     if self.voices[i].state == State::Idle
                         || !bus::routes_into(&self.buses, self.voices[i].bus, bus)
+                        || !self.catch_up(i)
                     {
                         continue;
                     }
@@ -647,21 +749,15 @@ where
                         GroupOp::Resume => v.resume(fade),
                         GroupOp::Stop => v.stop(fade),
                     }
+                    self.changed(i);
                 }
             }
             Command::SetVoiceBus(id, bus) => {
-                let live = self.buses.get(bus.index()).is_some_and(|b| b.live);
-                if let Some(v) = self.voice_mut(id)
-                    && live
-                {
-                    v.bus = bus;
+                if self.buses.get(bus.index()).is_some_and(|b| b.live) {
+                    self.control(id, |v, _| v.bus = bus);
                 }
             }
-            Command::Seek(id, seconds) => {
-                if let Some(v) = self.voice_mut(id) {
-                    v.seek(seconds);
-                }
-            }
+            Command::Seek(id, seconds) => self.control(id, |v, _| v.seek(seconds)),
             Command::RemoveBus(bus) => {
                 let i = bus.index();
                 if i == 0 || i >= B {
@@ -681,18 +777,282 @@ where
                 }
                 self.buses[i].live = false;
                 self.order = bus::fold_order(&self.buses);
+                self.rank_dirty |= self.virtualizes;
             }
         }
     }
 
-    fn voice_mut(&mut self, id: crate::VoiceId) -> Option<&mut Voice<H>> {
-        let v = self.voices.get_mut(id.slot() as usize)?;
-        (v.generation == id.generation() && v.state != State::Idle).then_some(v)
+    /// Apply `f` to the voice `id` names, if it is still there (a virtual one is moved on to
+    /// now first, and may turn out to have ended).
+    fn control(&mut self, id: crate::VoiceId, f: impl FnOnce(&mut Voice<H>, &ListenerFrame)) {
+        let i = id.slot() as usize;
+        let Some(v) = self.voices.get(i) else {
+            return;
+        };
+        if v.generation != id.generation() || v.state == State::Idle || !self.catch_up(i) {
+            return;
+        }
+        let listener = self.listener;
+        f(&mut self.voices[i], &listener);
+        self.changed(i);
+    }
+
+    /// Move voice `i` on to now if it is virtual; `false` if it ended on the way (it is
+    /// retired).
+    fn catch_up(&mut self, i: usize) -> bool {
+        let v = &mut self.voices[i];
+        if v.is_virtual() && v.catch_up(self.frame) == Outcome::Ended {
+            self.retire(i);
+            return false;
+        }
+        true
+    }
+
+    /// After a change to voice `i`: a virtual one is woken again when its new state asks
+    /// (and republished), and the ranking looks again.
+    fn changed(&mut self, i: usize) {
+        if self.voices[i].is_virtual() {
+            self.schedule(i);
+            self.publish_voice(i);
+        }
+        self.rank_dirty |= self.virtualizes;
+    }
+
+    /// Set voice `i`'s next wake-up (it is virtual).
+    fn schedule(&mut self, i: usize) {
+        let v = &mut self.voices[i];
+        let at = v.next_wake(self.frame);
+        v.wake = at;
+        if at == u64::MAX {
+            return;
+        }
+        let w = Wake {
+            at,
+            slot: i as u32,
+            generation: v.generation,
+        };
+        if !self.wakes.push(w) {
+            // Full of entries gone stale: keep only each virtual voice's own.
+            self.wakes.clear();
+            for (k, v) in self.voices[..self.limit].iter().enumerate() {
+                if v.is_virtual() && v.wake != u64::MAX {
+                    self.wakes.push(Wake {
+                        at: v.wake,
+                        slot: k as u32,
+                        generation: v.generation,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Move on the virtual voices whose wake-up has come: retire those that ended, publish
+    /// where the others are, and set their next wake-up.
+    fn wake_due(&mut self) {
+        while let Some(w) = self.wakes.peek().filter(|w| w.at <= self.frame) {
+            self.wakes.pop();
+            let i = w.slot as usize;
+            let Some(v) = self.voices.get(i) else {
+                continue;
+            };
+            if !v.is_virtual() || v.wake != w.at || v.generation != w.generation {
+                continue;
+            }
+            if self.catch_up(i) {
+                self.schedule(i);
+                self.publish_voice(i);
+            }
+        }
+    }
+
+    /// Put slot `i` in the mix loop, or take it out.
+    fn set_mixing(&mut self, i: usize, on: bool) {
+        let bit = 1u8 << (i % 8);
+        if on {
+            self.mixing[i / 8] |= bit;
+        } else {
+            self.mixing[i / 8] &= !bit;
+        }
+    }
+
+    /// The first slot from `from` on whose voice is in the mix loop.
+    #[inline]
+    fn next_mixing(&self, from: usize) -> Option<usize> {
+        let bytes = &self.mixing[..self.limit.div_ceil(8)];
+        let mut start = from / 64 * 8;
+        let mut mask = !0u64 << (from % 64);
+        while start < bytes.len() {
+            let end = (start + 8).min(bytes.len());
+            let mut word = [0u8; 8];
+            word[..end - start].copy_from_slice(&bytes[start..end]);
+            let bits = u64::from_le_bytes(word) & mask;
+            if bits != 0 {
+                return Some(start * 8 + bits.trailing_zeros() as usize);
+            }
+            start += 8;
+            mask = !0;
+        }
+        None
+    }
+
+    /// Move on the virtual voices of the next part of the pool, so that every one is looked
+    /// at about once per `refresh` frames (its published position stays that fresh): publish
+    /// where each is, and retire those that ended.
+    fn sweep(&mut self, frames: u64) {
+        if self.virtual_count == 0 || self.limit == 0 {
+            return;
+        }
+        self.sweep_frames += frames * self.limit as u64;
+        let count = (self.sweep_frames / self.refresh).min(self.limit as u64) as usize;
+        self.sweep_frames %= self.refresh;
+        for _ in 0..count {
+            let i = self.sweep;
+            self.sweep = if i + 1 >= self.limit { 0 } else { i + 1 };
+            if self.voices[i].is_virtual() && self.catch_up(i) {
+                self.publish_voice(i);
+            }
+        }
+    }
+
+    /// The product of the gain targets of the buses `bus` goes through, to the output.
+    fn route_gain(&self, bus: BusId) -> f32 {
+        let mut gain = 1.0;
+        let mut at = Some(bus);
+        for _ in 0..B {
+            let Some(b) = at
+                .and_then(|b| self.buses.get(b.index()))
+                .filter(|b| b.live)
+            else {
+                break;
+            };
+            gain *= b.gain.target;
+            at = b.parent;
+        }
+        gain
+    }
+
+    /// Decide whether the voice just started in slot `i` is mixed from its first frame: not
+    /// when it is under the audibility threshold, nor when the real voices are all taken by
+    /// voices at least as loud (it is ranked with the others at the next grid point).
+    fn place(&mut self, i: usize) {
+        self.rank_dirty = true;
+        let v = &self.voices[i];
+        if !v.is_candidate() {
+            return;
+        }
+        let audible = v.audible() * self.route_gain(v.bus);
+        let quiet = audible < self.config.virtual_below
+            || (self.admitted >= self.room
+                && rank::level(rank::key(v.priority, audible, false, i)) <= self.floor);
+        if quiet {
+            self.make_virtual(i, self.frame);
+        } else {
+            self.admitted += 1;
+        }
+    }
+
+    /// Voice `i` is virtual from frame `at` on: out of the mix loop, counted, and woken when
+    /// it must be.
+    fn make_virtual(&mut self, i: usize, at: u64) {
+        self.voices[i].go_virtual(at);
+        self.set_mixing(i, false);
+        self.virtual_count += 1;
+        self.schedule(i);
+        self.publish_voice(i);
+    }
+
+    /// Voice `i` leaves the mix (fading out over the smoothing ramp, at once if not heard).
+    fn demote(&mut self, i: usize) {
+        if self.voices[i].presence != Presence::Real {
+            return;
+        }
+        if self.voices[i].leave(self.config.smoothing_frames, self.frame) {
+            // `leave` made it virtual already: account for it.
+            self.voices[i].presence = Presence::Real;
+            self.make_virtual(i, self.frame);
+        }
+    }
+
+    /// Voice `i` joins the mix (moved on to now, fading in); `false` if it ended on the way.
+    fn promote(&mut self, i: usize) -> bool {
+        let was_virtual = self.voices[i].is_virtual();
+        if !self.catch_up(i) {
+            return false;
+        }
+        self.voices[i].rejoin(self.config.smoothing_frames);
+        if was_virtual {
+            self.set_mixing(i, true);
+            self.virtual_count -= 1;
+        }
+        true
+    }
+
+    /// Rank the playing voices and mix the most important (see [`rank`]).
+    fn rank(&mut self) {
+        self.rank_dirty = false;
+        let mut gains = [1.0f32; B];
+        for (b, g) in gains.iter_mut().enumerate() {
+            *g = self.route_gain(BusId(b as u8));
+        }
+        let below = self.config.virtual_below;
+        let mut n = 0;
+        let mut streams = 0usize;
+        for i in 0..self.limit {
+            let v = &self.voices[i];
+            if v.state != State::Playing {
+                continue;
+            }
+            if v.is_stream() {
+                streams += 1;
+                continue;
+            }
+            if v.enveloped() {
+                // Its level moves: rank again at the next grid point.
+                self.rank_dirty = true;
+                if !self.catch_up(i) {
+                    continue;
+                }
+            }
+            let v = &self.voices[i];
+            let audible = v.audible() * gains.get(v.bus.index()).copied().unwrap_or(1.0);
+            if audible < below {
+                self.demote(i);
+                continue;
+            }
+            self.keys[n] = rank::key(v.priority, audible, v.presence == Presence::Real, i);
+            n += 1;
+        }
+        let room = self.config.real_voices.saturating_sub(streams);
+        rank::select(&mut self.keys[..n], room);
+        let real = room.min(n);
+        let mut floor = u64::MAX;
+        for k in 0..n {
+            let key = self.keys[k];
+            let i = rank::slot_of(key);
+            if k < real {
+                floor = floor.min(rank::level(key));
+                if self.voices[i].presence != Presence::Real {
+                    self.promote(i);
+                }
+            } else {
+                self.demote(i);
+            }
+        }
+        self.room = room;
+        self.admitted = real;
+        self.floor = if real == room && real > 0 { floor } else { 0 };
     }
 
     /// Hand the ended voice's sound back to the game thread and publish the end.
     fn retire(&mut self, i: usize) {
+        self.set_mixing(i, false);
         let voice = &mut self.voices[i];
+        if voice.is_virtual() {
+            self.virtual_count -= 1;
+        } else {
+            self.rank_dirty |= self.virtualizes;
+        }
+        voice.presence = Presence::Real;
         voice.state = State::Retiring;
         let Some(sound) = voice.sound.take() else {
             voice.state = State::Idle;
@@ -725,14 +1085,30 @@ where
     }
 
     fn publish(&self) {
+        use core::sync::atomic::Ordering;
         self.shared.clock.publish(self.frame);
-        for (voice, status) in self.voices[..self.limit]
-            .iter()
-            .zip(self.shared.status.iter())
-        {
-            if !matches!(voice.state, State::Idle | State::Retiring) {
-                status.publish_position(voice.generation, voice.position());
-            }
+        let mut real = 0u32;
+        let mut next = 0;
+        while let Some(i) = self.next_mixing(next) {
+            next = i + 1;
+            self.publish_voice(i);
+            real += u32::from(self.voices[i].moves());
+        }
+        self.shared.real_voices.store(real, Ordering::Relaxed);
+        self.shared
+            .virtual_voices
+            .store(self.virtual_count as u32, Ordering::Relaxed);
+    }
+
+    /// Publish where voice `i` is, and its state.
+    fn publish_voice(&self, i: usize) {
+        let voice = &self.voices[i];
+        if !matches!(voice.state, State::Idle | State::Retiring) {
+            self.shared.status[i].publish_position(
+                voice.generation,
+                voice.position(),
+                voice.code(),
+            );
         }
     }
 }

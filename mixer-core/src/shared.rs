@@ -2,7 +2,7 @@
 
 use core::mem::MaybeUninit;
 use core::ptr::addr_of_mut;
-use core::sync::atomic::AtomicBool;
+use core::sync::atomic::{AtomicBool, AtomicU32};
 
 use crate::command::Stamped;
 use crate::mailbox::{FrameClock, LISTENER_WORDS, Seqlock, VoiceMail};
@@ -49,6 +49,9 @@ pub struct Shared<H, const V: usize, const Q: usize = COMMAND_CAPACITY> {
     pub(crate) mail_waiting: AtomicBool,
     /// Frames the renderer has rendered or advanced.
     pub(crate) clock: FrameClock,
+    /// Voices mixed, and voices virtual, as of the renderer's last block.
+    pub(crate) real_voices: AtomicU32,
+    pub(crate) virtual_voices: AtomicU32,
     pub(crate) claimed: AtomicBool,
 }
 
@@ -65,6 +68,8 @@ impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
             listener: Seqlock::new(),
             mail_waiting: AtomicBool::new(false),
             clock: FrameClock::new(),
+            real_voices: AtomicU32::new(0),
+            virtual_voices: AtomicU32::new(0),
             claimed: AtomicBool::new(false),
         }
     }
@@ -88,8 +93,8 @@ impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
         let p = place.as_mut_ptr();
         // SAFETY: `p` comes from a `&mut`, so it is valid for writes, aligned and ours alone.
         // Every field is written before `assume_init_mut`: the two queues (their slots need
-        // no value), each status and mailbox, the listener's mailbox, the flag, the clock and
-        // the claim flag; `addr_of_mut!` makes no reference to
+        // no value), each status and mailbox, the listener's mailbox, the flag, the clock, the
+        // voice counts and the claim flag; `addr_of_mut!` makes no reference to
         // uninitialised memory.
         unsafe {
             Spsc::init_at(addr_of_mut!((*p).commands));
@@ -103,6 +108,8 @@ impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
             addr_of_mut!((*p).listener).write(Seqlock::new());
             addr_of_mut!((*p).mail_waiting).write(AtomicBool::new(false));
             addr_of_mut!((*p).clock).write(FrameClock::new());
+            addr_of_mut!((*p).real_voices).write(AtomicU32::new(0));
+            addr_of_mut!((*p).virtual_voices).write(AtomicU32::new(0));
             addr_of_mut!((*p).claimed).write(AtomicBool::new(false));
             place.assume_init_mut()
         }

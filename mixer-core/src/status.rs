@@ -9,12 +9,22 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
+/// Published state: playing and mixed.
+pub(crate) const PLAYING: u32 = 0;
+/// Published state: playing, not mixed (virtual).
+pub(crate) const VIRTUAL: u32 = 1;
+/// Published state: pausing or paused.
+pub(crate) const PAUSED: u32 = 2;
+/// Published state: fading out to its end.
+pub(crate) const STOPPING: u32 = 3;
+
 /// The status of one voice slot.
 #[derive(Debug)]
 pub(crate) struct VoiceStatus {
     ended: AtomicU32,
     tag: AtomicU32,
     position: AtomicU32,
+    state: AtomicU32,
 }
 
 impl VoiceStatus {
@@ -23,12 +33,15 @@ impl VoiceStatus {
             ended: AtomicU32::new(0),
             tag: AtomicU32::new(0),
             position: AtomicU32::new(0),
+            state: AtomicU32::new(PLAYING),
         }
     }
 
-    /// Renderer: the voice of `generation` is at `frame` of its sound.
-    pub(crate) fn publish_position(&self, generation: u32, frame: u32) {
+    /// Renderer: the voice of `generation` is at `frame` of its sound, in `state` (one of
+    /// the codes above).
+    pub(crate) fn publish_position(&self, generation: u32, frame: u32, state: u32) {
         self.position.store(frame, Ordering::Relaxed);
+        self.state.store(state, Ordering::Relaxed);
         self.tag.store(generation, Ordering::Release);
     }
 
@@ -44,8 +57,18 @@ impl VoiceStatus {
 
     /// Controller: the published position of `generation`, if the renderer has published one.
     pub(crate) fn position(&self, generation: u32) -> Option<u32> {
+        self.read(generation).map(|(frame, _)| frame)
+    }
+
+    /// Controller: the published position and state code of `generation`, if published.
+    /// (A publish racing with this read may pair a position with the next state: both are
+    /// of the same generation, one block apart at most.)
+    pub(crate) fn read(&self, generation: u32) -> Option<(u32, u32)> {
         if self.tag.load(Ordering::Acquire) == generation {
-            Some(self.position.load(Ordering::Relaxed))
+            Some((
+                self.position.load(Ordering::Relaxed),
+                self.state.load(Ordering::Relaxed),
+            ))
         } else {
             None
         }

@@ -39,6 +39,18 @@ pub(crate) enum State {
     Retiring,
 }
 
+/// Whether a voice is heard (see [`rank`](crate::rank)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Presence {
+    /// Mixed.
+    Real,
+    /// Mixed while its gains ramp to silence; then virtual.
+    Leaving,
+    /// Not mixed: its cursor stands at frame `since` of the timeline and is moved on, in
+    /// closed form, when the voice is next looked at.
+    Virtual { since: u64 },
+}
+
 /// What a call to [`Voice::mix`] left the voice as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
@@ -118,6 +130,12 @@ pub(crate) struct Voice<H> {
     aimed: bool,
     /// Whether any frame of the voice has been rendered (or advanced) yet.
     heard: bool,
+    /// Mixed, leaving the mix, or virtual.
+    pub presence: Presence,
+    /// Its priority (higher is more important).
+    pub priority: u8,
+    /// The frame by which a virtual voice must be moved on (`u64::MAX`: none).
+    pub wake: u64,
 }
 
 impl<H: SoundData> Voice<H> {
@@ -150,6 +168,9 @@ impl<H: SoundData> Voice<H> {
             pitch_tween: None,
             aimed: false,
             heard: false,
+            presence: Presence::Real,
+            priority: 0,
+            wake: u64::MAX,
         }
     }
 
@@ -200,6 +221,9 @@ impl<H: SoundData> Voice<H> {
         self.pitch_tween = None;
         self.aimed = false;
         self.heard = false;
+        self.presence = Presence::Real;
+        self.priority = start.priority;
+        self.wake = u64::MAX;
     }
 
     /// Fade the level multiplier from `from` (which applies only to a voice not heard yet:
@@ -223,8 +247,9 @@ impl<H: SoundData> Voice<H> {
             self.level = from;
             if self.state == State::Playing {
                 let (pl, pr) = balance(self.cursor.pan);
-                self.cursor.left.jump(self.cursor.gain * from * pl);
-                self.cursor.right.jump(self.cursor.gain * from * pr);
+                let g = self.cursor.gain * from * self.mixed();
+                self.cursor.left.jump(g * pl);
+                self.cursor.right.jump(g * pr);
             }
         }
         self.aimed = false;
@@ -334,8 +359,9 @@ impl<H: SoundData> Voice<H> {
                 t.at(t.done + piece)
             });
             let (pl, pr) = balance(pan);
-            self.cursor.left.set(gain * level * pl, piece);
-            self.cursor.right.set(gain * level * pr, piece);
+            let g = gain * level * self.mixed();
+            self.cursor.left.set(g * pl, piece);
+            self.cursor.right.set(g * pr, piece);
         }
         if let Some(t) = self.pitch_tween {
             self.glide_to(t.at(t.done + piece), piece, t.output_rate);
@@ -589,9 +615,167 @@ impl<H: SoundData> Voice<H> {
             return;
         }
         let (pl, pr) = balance(self.cursor.pan);
-        let gain = self.cursor.gain * self.level;
+        let gain = self.cursor.gain * self.level * self.mixed();
         self.cursor.left.set(gain * pl, fade);
         self.cursor.right.set(gain * pr, fade);
+    }
+
+    /// 1 for a voice in the mix, 0 for one leaving it or virtual (its ramps aim at silence).
+    fn mixed(&self) -> f32 {
+        if self.presence == Presence::Real {
+            1.0
+        } else {
+            0.0
+        }
+    }
+
+    /// The step the cursor moves by (or glides to), 32.32 frames of the sound per frame.
+    pub fn step_target(&self) -> u64 {
+        self.cursor.step_target
+    }
+
+    /// Whether the voice is virtual.
+    pub fn is_virtual(&self) -> bool {
+        matches!(self.presence, Presence::Virtual { .. })
+    }
+
+    /// What the voice would be heard at, before its bus: its gain (spatial attenuation and
+    /// cone included), fade level and the louder side of its pan.
+    pub fn audible(&self) -> f32 {
+        let (pl, pr) = balance(self.cursor.pan);
+        self.cursor.gain * self.level * pl.max(pr)
+    }
+
+    /// Whether a fade or a tween moves the voice's level or gain now.
+    pub fn enveloped(&self) -> bool {
+        self.fade.is_some() || self.tween.is_some()
+    }
+
+    /// Whether the voice reads a stream (streams are never virtual: their rings must be read
+    /// as they are fed).
+    pub fn is_stream(&self) -> bool
+    where
+        H: SoundData,
+    {
+        self.sound.as_ref().is_some_and(|s| s.stream().is_some())
+    }
+
+    /// Leave the mix: ramp to silence over `fade` frames, then be virtual (see
+    /// [`left_mix`](Self::left_mix)). A voice not heard yet is virtual at once, as of frame
+    /// `now`; returns whether it is.
+    pub fn leave(&mut self, fade: u32, now: u64) -> bool {
+        if self.presence != Presence::Real {
+            return self.is_virtual();
+        }
+        if !self.heard {
+            self.go_virtual(now);
+            return true;
+        }
+        self.presence = Presence::Leaving;
+        self.ramp_to_mix(fade);
+        false
+    }
+
+    /// Whether a leaving voice is silent (playing with its ramps at zero, or paused): it is
+    /// virtual from here.
+    pub fn left_mix(&self) -> bool {
+        let silent = |r: &Ramp| r.value == 0.0 && r.target == 0.0;
+        self.presence == Presence::Leaving
+            && matches!(self.state, State::Playing | State::Paused)
+            && silent(&self.cursor.left)
+            && silent(&self.cursor.right)
+    }
+
+    /// Whether ranking may make the voice virtual: it is playing a static sound (a stream is
+    /// always mixed, its ring must be read as it is fed; a pause or a stop keeps its place).
+    pub fn is_candidate(&self) -> bool
+    where
+        H: SoundData,
+    {
+        self.state == State::Playing && !self.is_stream()
+    }
+
+    /// Whether the next spatial evaluation would look at this voice (its emitter or the
+    /// listener moved since the last one).
+    pub fn spatial_stale(&self, epoch: u32) -> bool {
+        self.spatial.is_some_and(|sp| sp.dirty || sp.seen != epoch)
+    }
+
+    /// What a reader of the voice's status sees it as (see `status`).
+    pub fn code(&self) -> u32 {
+        match (self.state, self.presence) {
+            (State::Pausing | State::Paused, _) => crate::status::PAUSED,
+            (State::Stopping | State::Retiring | State::Idle, _) => crate::status::STOPPING,
+            (State::Playing, Presence::Virtual { .. }) => crate::status::VIRTUAL,
+            (State::Playing, _) => crate::status::PLAYING,
+        }
+    }
+
+    /// Be virtual from frame `now` on: silent, its cursor standing until it is moved on.
+    pub fn go_virtual(&mut self, now: u64) {
+        self.presence = Presence::Virtual { since: now };
+        self.cursor.left.jump(0.0);
+        self.cursor.right.jump(0.0);
+        self.wake = u64::MAX;
+    }
+
+    /// Join the mix again (a virtual voice already moved on to now), ramping in over `fade`.
+    pub fn rejoin(&mut self, fade: u32) {
+        self.presence = Presence::Real;
+        self.wake = u64::MAX;
+        if self.state == State::Playing {
+            self.ramp_to_mix(fade);
+        }
+    }
+
+    /// Move a virtual voice on to frame `now` (as a render would have); its cursor stands at
+    /// `now` afterwards.
+    pub fn catch_up(&mut self, now: u64) -> Outcome
+    where
+        H: SoundData,
+    {
+        let Presence::Virtual { since } = self.presence else {
+            return Outcome::Live;
+        };
+        self.presence = Presence::Virtual { since: now };
+        if now > since {
+            return self.advance(now - since);
+        }
+        Outcome::Live
+    }
+
+    /// The frame by which a virtual voice standing at `now` must be moved on (`u64::MAX`:
+    /// none): at or before its end (a one-shot running out, a stop's or a fade-out's
+    /// landing), where its pitch glide lands (the end is estimated again from there), and
+    /// where a pause lands. Waking early is harmless: moving on is exact whenever it happens.
+    pub fn next_wake(&self, now: u64) -> u64
+    where
+        H: SoundData,
+    {
+        let c = &self.cursor;
+        let due = match self.state {
+            State::Pausing | State::Stopping => u64::from(c.left.left),
+            State::Playing => {
+                let mut due = u64::MAX;
+                if let Some(f) = self.fade.filter(|f| f.stop) {
+                    due = due.min(u64::from(f.frames - f.done.min(f.frames)));
+                }
+                if let Some(t) = self.pitch_tween {
+                    due = due.min(u64::from(t.piece()));
+                }
+                if c.step_left > 0 {
+                    due = due.min(u64::from(c.step_left));
+                }
+                if !c.looping {
+                    let end = (self.sound.as_ref().map_or(0, |s| s.frames()) as u64) << 32;
+                    let fastest = c.step.max(c.step_target).max(1);
+                    due = due.min(end.saturating_sub(c.pos).div_ceil(fastest));
+                }
+                due
+            }
+            _ => u64::MAX,
+        };
+        now.saturating_add(due)
     }
 
     /// Add this voice's next `out_l.len()` frames into the two planar buffers.
@@ -764,6 +948,21 @@ impl Cursor {
         let end = u128::from(frames) << 32;
         if !self.looping && u128::from(self.pos) >= end {
             return true;
+        }
+        if self.step_left == 0 && frames < 1 << 32 {
+            // No glide, and (nearly always) no overflow: the same result in 64 bits.
+            let end = frames << 32;
+            if let Some(pos) = n
+                .checked_mul(self.step)
+                .and_then(|t| t.checked_add(self.pos))
+            {
+                if self.looping {
+                    self.pos = pos % end;
+                    return false;
+                }
+                self.pos = pos;
+                return pos >= end;
+            }
         }
         let n128 = i128::from(n);
         let step0 = i128::from(self.step);

@@ -252,11 +252,12 @@ impl SimvxAudioBackend {
     /// `mode`, `position` and `max_distance` are kept with the channel, as in the original,
     /// where players pass final `volume_db`, `pan` and `pitch`. Raises `UnknownBusError`,
     /// `FileNotFoundError`, `InvalidStreamError`, `InvalidParameterError` (NaN),
-    /// `NoFreeVoiceError` and, after `shutdown()`, `BackendShutdownError`.
+    /// `NoFreeVoiceError` and, after `shutdown()`, `BackendShutdownError`. `priority` (0 to
+    /// 255, an extension of the original) ranks the voice for virtual voices and stealing.
     #[pyo3(signature = (
         stream, *, mode = "non_positional", position = None, volume_db = 0.0, pitch = 1.0,
         r#loop = Truthy(false), bus = "Master", max_distance = 100.0, from_position = 0.0, pan = 0.0,
-        gain_db = 0.0
+        gain_db = 0.0, priority = simvx_audio::DEFAULT_PRIORITY
     ))]
     #[allow(clippy::too_many_arguments)]
     fn play_audio(
@@ -273,6 +274,7 @@ impl SimvxAudioBackend {
         from_position: f64,
         pan: f64,
         gain_db: f64,
+        priority: u8,
     ) -> PyResult<Option<u64>> {
         let Some(mode) = PlayMode::parse(mode) else {
             return Err(PyValueError::new_err(format!(
@@ -291,6 +293,7 @@ impl SimvxAudioBackend {
             pan: pan as f32,
             gain_db: gain_db as f32,
             emitter: None,
+            priority,
         };
         // Shut down: refuse before decoding anything.
         if self.with(py, |s| s.shut_down) {

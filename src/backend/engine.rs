@@ -114,6 +114,19 @@ impl<D: Driver> Backend<D> {
         self.mixer.capacity()
     }
 
+    /// Voices mixed and virtual as of the audio thread's last block, and plays that would
+    /// find a voice now (see [`AudioConfig::real_voices`](crate::AudioConfig::real_voices)).
+    pub fn voice_counts(&self) -> mixer_core::VoiceCounts {
+        self.mixer.controller.voice_counts()
+    }
+
+    /// What the channel is doing (playing, virtual, paused or stopping) as of the audio
+    /// thread's last block; `None` once it ended, or for an id this backend never issued.
+    pub fn voice_state(&self, id: ChannelId) -> Option<mixer_core::VoiceState> {
+        let v = mixer_core::VoiceId::from_bits(id.0)?;
+        self.mixer.controller.voice_state(v)
+    }
+
     /// Discrete commands waiting on this thread for the audio thread to take them (0 unless
     /// the audio thread fell behind a burst).
     pub fn pending_commands(&self) -> usize {
@@ -206,6 +219,7 @@ impl<D: Driver> Scheduling for Backend<D> {
             from_position: params.from_position,
             bus,
             emitter: params.emitter,
+            priority: params.priority,
         };
         match mixer
             .controller

@@ -9,7 +9,7 @@ use mixer_core::{Backlog, BusId, Queued, VoiceId};
 
 use crate::backend::ChannelId;
 use crate::bus::Effect;
-use crate::config::{DEFAULT_BUSES, MAX_BUSES, MAX_EFFECTS, MAX_VOICES};
+use crate::config::{DEFAULT_BUSES, MAX_BUSES, MAX_EFFECTS, MAX_VOICES, POOL};
 use crate::error::{AudioError, CoreContext};
 use crate::listener::{Field, Listener};
 use crate::stream::{Source, Streams};
@@ -18,11 +18,11 @@ use crate::stream::{Source, Streams};
 /// every voice of the pool in one block. More wait in the controller's backlog.
 pub(crate) const COMMAND_QUEUE: usize = MAX_VOICES;
 
-pub(crate) type SharedMem = mixer_core::Shared<Source, MAX_VOICES, COMMAND_QUEUE>;
+pub(crate) type SharedMem = mixer_core::Shared<Source, POOL, COMMAND_QUEUE>;
 pub(crate) type CoreController = mixer_core::Controller<
     Source,
     Arc<SharedMem>,
-    MAX_VOICES,
+    POOL,
     MAX_BUSES,
     MAX_EFFECTS,
     Pending,
@@ -32,7 +32,7 @@ pub(crate) type CoreRenderer = mixer_core::Renderer<
     Source,
     Arc<SharedMem>,
     Box<[f32]>,
-    MAX_VOICES,
+    POOL,
     MAX_BUSES,
     MAX_EFFECTS,
     COMMAND_QUEUE,

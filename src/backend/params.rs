@@ -63,6 +63,9 @@ pub struct PlayParams {
     /// and doppler on top of `volume_db`, `pan` and `pitch`). `None` (the default): the values
     /// are used as given, as in the original, where callers computed spatial values.
     pub emitter: Option<Emitter>,
+    /// How important the voice is, 0 to 255 (default 128): with a limit of real voices the
+    /// most important are mixed, and a full pool that steals takes the least important.
+    pub priority: u8,
 }
 
 impl Default for PlayParams {
@@ -79,6 +82,7 @@ impl Default for PlayParams {
             pan: 0.0,
             gain_db: 0.0,
             emitter: None,
+            priority: mixer_core::DEFAULT_PRIORITY,
         }
     }
 }

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::backend::{PlayMode, PlayParams};
 use crate::bus::AudioBusLayout;
+use crate::config::MAX_VOICES;
 use crate::error::AudioError;
 pub use crate::error::SceneError;
 use crate::sound::Sound;
@@ -219,6 +220,10 @@ pub struct Scene {
     pub channels: u16,
     /// Length in seconds.
     pub duration: f64,
+    /// Voices at once (the pool).
+    pub voices: usize,
+    /// How many of them are mixed at once (`None`: all).
+    pub real_voices: Option<usize>,
     /// Sounds by name.
     pub sounds: BTreeMap<String, SoundSpec>,
     /// Events in application order: by frame, then by their order in the file.
@@ -321,6 +326,21 @@ impl Ctx<'_> {
         }
     }
 
+    fn byte(&self, obj: &Map<String, Value>, key: &str, default: u8) -> Result<u8, SceneError> {
+        match obj.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .and_then(|x| u8::try_from(x).ok())
+                .ok_or_else(|| {
+                    self.err(
+                        Some(key),
+                        format!("expected a whole number in 0..=255, got {v}"),
+                    )
+                }),
+        }
+    }
+
     fn string<'v>(&self, obj: &'v Map<String, Value>, key: &str) -> Result<&'v str, SceneError> {
         match obj.get(key) {
             None => Err(self.err(Some(key), "missing")),
@@ -420,10 +440,18 @@ impl Scene {
                 "listener",
                 "sounds",
                 "events",
+                "voices",
+                "real_voices",
             ],
         )?;
         let sample_rate = top.uint(root, "sample_rate", Some(48_000), 768_000)? as u32;
         let channels = top.uint(root, "channels", Some(2), 8)? as u16;
+        let voices =
+            top.uint(root, "voices", Some(SCENE_VOICES as u64), MAX_VOICES as u64)? as usize;
+        let real_voices = match root.get("real_voices") {
+            None => None,
+            Some(_) => Some(top.uint(root, "real_voices", None, MAX_VOICES as u64)? as usize),
+        };
         let duration = top.f64(root, "duration", None)?;
         if !(duration > 0.0 && duration <= 24.0 * 3600.0) {
             return Err(top.err(Some("duration"), "must be in (0, 86400] seconds"));
@@ -505,6 +533,8 @@ impl Scene {
             sample_rate,
             channels,
             duration,
+            voices,
+            real_voices,
             sounds,
             events,
         })
@@ -650,6 +680,7 @@ fn parse_event(
                 "gain_db",
                 "emitter",
                 "start_at",
+                "priority",
             ])?;
             scheduled = when("start_at")?;
             let sound = ctx.string(obj, "sound")?;
@@ -692,6 +723,7 @@ fn parse_event(
                     None => None,
                     Some(v) => Some(parse_emitter(ctx, v)?),
                 },
+                priority: ctx.byte(obj, "priority", d.priority)?,
             };
             Call::PlayAudio {
                 channel: channel()?,

@@ -340,7 +340,8 @@ pub fn render_scene(
     let config = AudioConfig {
         sample_rate: scene.sample_rate,
         channels: scene.channels,
-        voices: SCENE_VOICES,
+        voices: scene.voices,
+        real_voices: scene.real_voices,
         fallback: FallbackPolicy::Allow,
         ..AudioConfig::default()
     };

@@ -130,6 +130,7 @@ fn first_frame_has_requested_values() {
 fn stale_ids_are_inert() {
     let mut config = crate::Config::new(48_000, 2);
     config.voice_limit = 1;
+    config.spare_slots = 0;
     let (mut c, mut r) = mixer(config);
     let first = c.play(dc(0.25, 100), &PlayParams::default()).unwrap();
     render(&mut r, 100);

@@ -12,6 +12,7 @@ mod route;
 mod stream;
 mod time;
 mod timeline;
+mod virtual_voices;
 
 use std::boxed::Box;
 use std::vec;

@@ -205,6 +205,7 @@ fn continuous_parameters_coalesce() {
 fn mail_follows_generations() {
     let (mut c, mut r) = mixer(crate::Config {
         voice_limit: 1,
+        spare_slots: 0,
         ..crate::Config::new(48_000, 2)
     });
     let id = c.play_at(dc(0.5, 48_000), &looping(), 1_000).unwrap();

@@ -1,0 +1,291 @@
+//! Priorities, stealing, and real and virtual voices.
+
+use super::{Box, Snd, Vec, dc, lcg_noise, sound, vec};
+use crate::spatial::{Emitter, Listener};
+use crate::{
+    Channels, Config, Controller, Error, PlayParams, Renderer, Shared, VoiceState, WhenFull,
+};
+
+type Ctl<const V: usize> = Controller<Snd, &'static Shared<Snd, V>, V, 4, 0>;
+type Rnd<const V: usize> = Renderer<Snd, &'static Shared<Snd, V>, [f32; 0], V, 4, 0>;
+
+/// A mixer of `V` voices, its renderer built in place on the heap.
+fn pool<const V: usize>(config: Config) -> (Ctl<V>, Box<Rnd<V>>) {
+    let shared: &'static Shared<Snd, V> = Shared::init(Box::leak(Box::new_uninit()));
+    let mut place = Box::<Rnd<V>>::new_uninit();
+    let c = crate::split_into(shared, [], config, &mut place)
+        .expect("split")
+        .0;
+    // SAFETY: `split_into` returned Ok, so it initialised `place`.
+    (c, unsafe { place.assume_init() })
+}
+
+fn render<const V: usize>(r: &mut Rnd<V>, frames: usize) -> Vec<f32> {
+    let mut out = vec![f32::NAN; frames * 2];
+    r.render(&mut out);
+    out
+}
+
+fn looping(volume_db: f32) -> PlayParams {
+    PlayParams {
+        volume_db,
+        looping: true,
+        ..PlayParams::default()
+    }
+}
+
+/// A looping noise of a prime length, so a cursor off by one frame shows in the output.
+fn noise(seed: u32) -> Snd {
+    sound(lcg_noise(4_813, seed), Channels::Mono, 44_100)
+}
+
+fn limited(real_voices: usize) -> Config {
+    Config {
+        real_voices,
+        ..Config::new(48_000, 2)
+    }
+}
+
+/// Tests that with a limit of real voices the loudest are mixed, the rest virtual, and the
+/// counts say so.
+#[test]
+fn the_loudest_are_mixed() {
+    let (mut c, mut r) = pool::<64>(limited(8));
+    let ids: Vec<_> = (0..40)
+        .map(|k| {
+            // Volumes interleaved so the loudest are not the first played.
+            let db = -((k * 7 % 40) as f32);
+            c.play(dc(0.01, 48_000), &looping(db)).unwrap()
+        })
+        .collect();
+    render(&mut r, 2_048);
+    let out = render(&mut r, 1_024);
+    let mut want = 0.0f32;
+    for (k, &id) in ids.iter().enumerate() {
+        let db = (k * 7 % 40) as f32;
+        let state = c.voice_state(id).unwrap();
+        if db < 8.0 {
+            assert_eq!(state, VoiceState::Playing, "voice at -{db} dB");
+            want += 0.01 * crate::db::gain_of(-db);
+        } else {
+            assert_eq!(state, VoiceState::Virtual, "voice at -{db} dB");
+        }
+    }
+    let counts = c.voice_counts();
+    assert_eq!((counts.real, counts.virtualized), (8, 32));
+    assert!((out[0] - want).abs() < 1e-6, "{} vs {want}", out[0]);
+}
+
+/// Tests that a voice kept virtual plays on from the frame it would have reached: after it
+/// joins the mix again (and its fade in), the output is bit-equal to a render with no limit,
+/// at every block size, and so is its position.
+#[test]
+fn a_virtual_voice_comes_back_where_it_would_be() {
+    let scene = |config: Config, block: usize| {
+        let (mut c, mut r) = pool::<16>(config);
+        let loud = c.play(noise(1), &looping(0.0)).unwrap();
+        let quiet = c
+            .play(
+                noise(2),
+                &PlayParams {
+                    pitch: 1.37,
+                    ..looping(-12.0)
+                },
+            )
+            .unwrap();
+        let mut out = Vec::new();
+        let mut frames = |r: &mut Rnd<16>, n: usize| {
+            let mut left = n;
+            while left > 0 {
+                let k = left.min(block);
+                out.extend(render(r, k));
+                left -= k;
+            }
+        };
+        frames(&mut r, 10_000);
+        let virtual_then = c.voice_state(quiet);
+        // A pitch change while it is virtual, then a pause and a resume.
+        c.set_pitch(quiet, 0.81).unwrap();
+        frames(&mut r, 7_000);
+        c.pause(quiet).unwrap();
+        frames(&mut r, 3_000);
+        c.resume(quiet).unwrap();
+        frames(&mut r, 5_000);
+        c.stop_at(loud, 25_000).unwrap();
+        frames(&mut r, 15_000);
+        (out, virtual_then, c.voice_state(quiet), c.position(quiet))
+    };
+    let (free, free_state, _, free_pos) = scene(Config::new(48_000, 2), 480);
+    assert_eq!(free_state, Some(VoiceState::Playing));
+    for block in [64, 480, 1_000] {
+        let (one, state, after, pos) = scene(limited(1), block);
+        assert_eq!(state, Some(VoiceState::Virtual));
+        assert_eq!(after, Some(VoiceState::Playing));
+        assert_eq!(pos, free_pos, "block {block}");
+        // The loud voice's stop fade and the quiet one's rank and fade in, then bit-equal.
+        let from = 2 * (25_000 + 240 + 1_024 + 240);
+        assert!(one[..2 * 10_000] != free[..2 * 10_000]);
+        assert_eq!(one.len(), free.len());
+        let first_diff = (from..one.len()).find(|&i| one[i].to_bits() != free[i].to_bits());
+        assert_eq!(first_diff, None, "block {block}");
+    }
+}
+
+/// Tests that a voice under the audibility threshold is virtual and comes back, bit-equal,
+/// when it is turned up; and that a one-shot ends while virtual as it would when mixed.
+#[test]
+fn a_quiet_voice_is_virtual_and_returns() {
+    let scene = |below: f32| {
+        let config = Config {
+            virtual_below: below,
+            ..Config::new(48_000, 2)
+        };
+        let (mut c, mut r) = pool::<16>(config);
+        let id = c.play(noise(3), &looping(-50.0)).unwrap();
+        let shot = c
+            .play(
+                dc(0.001, 5_000),
+                &PlayParams {
+                    volume_db: -60.0,
+                    ..PlayParams::default()
+                },
+            )
+            .unwrap();
+        let mut out = render(&mut r, 4_800);
+        let before = (c.voice_state(id), c.voice_state(shot));
+        out.extend(render(&mut r, 480));
+        let shot_after = c.voice_state(shot);
+        c.set_mix(id, -3.0, 0.25).unwrap();
+        for _ in 0..20 {
+            out.extend(render(&mut r, 480));
+        }
+        (out, before, shot_after, c.position(id))
+    };
+    let (free, _, free_shot, free_pos) = scene(0.0);
+    let (gated, before, shot, pos) = scene(0.01);
+    assert_eq!(
+        before,
+        (Some(VoiceState::Virtual), Some(VoiceState::Virtual))
+    );
+    assert_eq!(shot, None, "the one-shot ended while virtual");
+    assert_eq!(free_shot, None);
+    assert_eq!(pos, free_pos);
+    let from = 2 * (5_280 + 1_024 + 240);
+    assert!(gated[from..] == free[from..]);
+}
+
+/// Tests that a stop and a play in the same tick succeed on a full pool (the stopped voice
+/// fades out in a spare slot), and that without spare slots the play is refused.
+#[test]
+fn a_stopped_voice_makes_room_at_once() {
+    for (spare, ok) in [(4, true), (0, false)] {
+        let (mut c, mut r) = pool::<8>(Config {
+            voice_limit: 2,
+            spare_slots: spare,
+            ..Config::new(48_000, 2)
+        });
+        let a = c.play(dc(0.1, 48_000), &looping(0.0)).unwrap();
+        c.play(dc(0.1, 48_000), &looping(0.0)).unwrap();
+        render(&mut r, 480);
+        c.stop(a).unwrap();
+        let again = c.play(dc(0.1, 48_000), &looping(0.0));
+        assert_eq!(again.is_ok(), ok, "spare slots {spare}");
+        assert_eq!(c.voice_state(a), Some(VoiceState::Stopping));
+        if ok {
+            assert_eq!(c.voice_counts().free, 0);
+            assert_eq!(c.play(dc(0.1, 10), &looping(0.0)), Err(Error::NoFreeVoice));
+        }
+    }
+}
+
+/// Tests that stealing takes the lowest priority, then a virtual voice, then the quietest,
+/// then the oldest, and refuses a play less important than every voice.
+#[test]
+fn stealing_takes_the_least_important() {
+    let (mut c, mut r) = pool::<16>(Config {
+        voice_limit: 4,
+        when_full: WhenFull::Steal,
+        ..Config::new(48_000, 2)
+    });
+    let with = |db: f32, priority: u8| PlayParams {
+        priority,
+        ..looping(db)
+    };
+    let high = c.play(dc(0.1, 48_000), &with(-30.0, 200)).unwrap();
+    let old = c.play(dc(0.1, 48_000), &with(-6.0, 100)).unwrap();
+    let quiet = c.play(dc(0.1, 48_000), &with(-12.0, 100)).unwrap();
+    let young = c.play(dc(0.1, 48_000), &with(-6.0, 100)).unwrap();
+    render(&mut r, 480);
+    assert_eq!(
+        c.play(dc(0.1, 48_000), &with(0.0, 50)),
+        Err(Error::NoFreeVoice)
+    );
+    let first = c.play(dc(0.1, 48_000), &with(0.0, 150)).unwrap();
+    assert!(!c.is_active(quiet) && c.is_active(first));
+    c.play(dc(0.1, 48_000), &with(0.0, 100)).unwrap();
+    assert!(!c.is_active(old) && c.is_active(young) && c.is_active(high));
+    render(&mut r, 480);
+    assert_eq!(c.active_voices(), 4);
+    assert_eq!(c.voice_state(old), None);
+}
+
+/// Tests a big scene: 2 000 voices scattered in 3D with 32 real voices mix the 32 nearest
+/// (the loudest), and moving the listener changes which.
+#[test]
+fn the_nearest_of_a_scattered_crowd_are_mixed() {
+    const N: usize = 2_000;
+    let (mut c, mut r) = pool::<2_048>(limited(32));
+    let mut seed = 7u32;
+    let mut positions = Vec::new();
+    let mut ids = Vec::new();
+    for _ in 0..N {
+        let p = [
+            super::xorshift(&mut seed) * 100.0,
+            super::xorshift(&mut seed) * 100.0,
+            super::xorshift(&mut seed) * 100.0,
+        ];
+        positions.push(p);
+        let params = PlayParams {
+            emitter: Some(Emitter {
+                position: p,
+                ..Emitter::default()
+            }),
+            ..looping(0.0)
+        };
+        ids.push(c.play(dc(0.01, 4_800), &params).unwrap());
+        if ids.len() % 200 == 0 {
+            // Room in the command queue.
+            r.render(&mut []);
+        }
+    }
+    for at in [[0.0f32; 3], [60.0, -40.0, 10.0]] {
+        c.set_listener(&Listener {
+            position: at,
+            ..Listener::default()
+        });
+        render(&mut r, 4_096);
+        let mut by_distance: Vec<usize> = (0..N).collect();
+        let d = |p: [f32; 3]| (0..3).map(|k| (p[k] - at[k]).powi(2)).sum::<f32>();
+        by_distance.sort_by(|&a, &b| d(positions[a]).total_cmp(&d(positions[b])));
+        for (rank, &k) in by_distance.iter().enumerate() {
+            let want = if rank < 32 {
+                VoiceState::Playing
+            } else {
+                VoiceState::Virtual
+            };
+            assert_eq!(
+                c.voice_state(ids[k]),
+                Some(want),
+                "rank {rank} at {:?}, {:?}, {:?}",
+                positions[k],
+                c.voice_counts(),
+                by_distance[..40]
+                    .iter()
+                    .map(|&k| c.voice_state(ids[k]))
+                    .collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(c.voice_counts().real, 32);
+        assert_eq!(c.voice_counts().virtualized, N - 32);
+    }
+}
