@@ -197,7 +197,7 @@ where
     }
     if config.virtualizes() && V > rank::MAX_SLOTS {
         return Err(Error::InvalidConfig(
-            "virtual voices need a pool of at most 2^23 voices",
+            "virtual voices need a pool of at most 2^22 voices",
         ));
     }
     if shared

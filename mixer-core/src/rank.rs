@@ -17,27 +17,27 @@
 /// one of the loudest is heard again within that and one smoothing ramp).
 pub(crate) const RANK_FRAMES: u64 = 1024;
 
-/// How much louder a voice already mixed counts in the ranking (about 1 dB), so two voices of
-/// nearly the same level do not swap places at every ranking.
-const STAY: f32 = 1.122;
-
-const SLOT_BITS: u32 = 23;
+const SLOT_BITS: u32 = 22;
 const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
 
-/// The most voice slots the ranking tells apart (keys hold the slot in 23 bits).
+/// The most voice slots the ranking tells apart (keys hold the slot in 22 bits).
 pub(crate) const MAX_SLOTS: usize = 1 << SLOT_BITS;
 
-/// A voice's rank: higher is mixed first. Priority, then audible gain (one already `real`
-/// counts [`STAY`] times louder), then the lower slot.
+/// A voice's rank: higher is mixed first. Priority, then audible gain, then (between equals)
+/// the one already `real`, then the lower slot. There is no hysteresis beyond ties: the
+/// loudest are the ones mixed, and the ranking's grid and the smoothing fades already keep
+/// a voice from swapping faster than every [`RANK_FRAMES`].
 pub(crate) fn key(priority: u8, audible: f32, real: bool, slot: usize) -> u64 {
-    let audible = if real { audible * STAY } else { audible };
     // Non-negative floats order as their bits do; the sign bit is always clear here.
     let bits = if audible > 0.0 {
         u64::from(audible.to_bits() & 0x7FFF_FFFF)
     } else {
         0
     };
-    (u64::from(priority) << 55) | (bits << 24) | (SLOT_MASK - (slot as u64 & SLOT_MASK))
+    (u64::from(priority) << 55)
+        | (bits << 24)
+        | (u64::from(real) << SLOT_BITS)
+        | (SLOT_MASK - (slot as u64 & SLOT_MASK))
 }
 
 /// The slot a [`key`] was made for.
@@ -68,8 +68,8 @@ mod tests {
         assert!(key(200, 0.001, false, 5) > key(100, 1.0, true, 0));
         assert!(key(100, 0.5, false, 9) > key(100, 0.25, false, 1));
         assert!(key(100, 0.5, false, 1) > key(100, 0.5, false, 2));
-        assert!(key(100, 0.5, true, 3) > key(100, 0.55, false, 2));
-        assert!(key(100, 0.6, false, 3) > key(100, 0.5, true, 2));
+        assert!(key(100, 0.5, true, 3) > key(100, 0.5, false, 2));
+        assert!(key(100, 0.51, false, 3) > key(100, 0.5, true, 2));
         assert_eq!(key(0, 0.0, false, 0) >> 24, 0);
         assert_eq!(slot_of(key(7, 0.3, true, 12_345)), 12_345);
         let mut k: [u64; 6] = core::array::from_fn(|i| key(1, i as f32, false, i));
