@@ -63,7 +63,9 @@ pub use mixer_core::spatial::{
 pub use mixer_core::synth::{
     Adsr, Envelope, Filter, Oscillator, Stage, SynthError, SynthParam, SynthVoice,
 };
-pub use mixer_core::{DEFAULT_PRIORITY, Interpolation, VoiceCounts, VoiceState, WhenFull};
+pub use mixer_core::{
+    DEFAULT_PRIORITY, Interpolation, RING_OUT_SECONDS, VoiceCounts, VoiceState, WhenFull,
+};
 pub use platform_cpal::{DeviceError, Timing};
 pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,

@@ -139,15 +139,83 @@ fn retune_keeps_state_rebuild_does_not() {
     );
     // Same layout again: nothing is resent, nothing changes.
     b.sync_bus_layout(&layout).unwrap();
-    // Another kind in the slot: the line is gone.
+    // Another kind in the slot: the new chain starts clean, and the old one rings out (the
+    // echo in its line still comes, at 0.25 × 0.4 at 0.2 s), then is gone.
     layout.set_effect("SFX", 0, lowpass(20_000.0)).unwrap();
     b.sync_bus_layout(&layout).unwrap();
     let (l, _) = split_stereo(&b.render_frames(12_000));
     assert!(
-        peak(&l) < 1e-6,
-        "a rebuilt slot starts silent: {}",
-        peak(&l)
+        (l[9600 - 7200] - 0.1).abs() < 1e-6,
+        "the old delay rang out: {}",
+        l[9600 - 7200]
     );
+    let ring = simvx_audio::RING_OUT_SECONDS as usize * 48_000;
+    b.render_frames(ring);
+    let (l, _) = split_stereo(&b.render_frames(12_000));
+    assert!(peak(&l) < 1e-6, "after its ring-out: {}", peak(&l));
+}
+
+/// Tests issue 13's chain edit: reordering a reverb and a delay on a bus under a steady tone
+/// makes no sample step above the steady signal's own largest step, and the reverb's tail
+/// survives the edit (with the input stopped just before it, the tail is bit-equal to a
+/// render without the edit until the old chain's ring-out ends).
+#[test]
+fn reordering_reverb_and_delay_does_not_click() {
+    let verb = Effect::new(EffectParams::Reverb(ReverbParams {
+        room_size: 0.8,
+        ..ReverbParams::default()
+    }));
+    let delay = Effect::new(EffectParams::Delay(DelayParams {
+        time_seconds: 0.12,
+        feedback: 0.5,
+        ..DelayParams::default()
+    }));
+    let layout = |first: &Effect, second: &Effect| {
+        let mut l = AudioBusLayout::default();
+        l.add_effect("SFX", *first).unwrap();
+        l.add_effect("SFX", *second).unwrap();
+        l
+    };
+    let tone = Sound::tone(440.0, 0.5, 1.0, 48_000, 1).unwrap();
+    let looped = PlayParams {
+        looping: true,
+        ..on_sfx()
+    };
+    // A steady tone: 3 s to settle, the largest step of the next second, then the reorder.
+    let mut b = backend();
+    b.sync_bus_layout(&layout(&verb, &delay)).unwrap();
+    b.play_audio(&tone, &looped).unwrap();
+    b.render_frames(3 * 48_000);
+    let (steady_l, steady_r) = split_stereo(&b.render_frames(48_000));
+    let steady = largest_step(&steady_l).max(largest_step(&steady_r));
+    b.sync_bus_layout(&layout(&delay, &verb)).unwrap();
+    let (l, r) = split_stereo(&b.render_frames(2 * 48_000));
+    let mut joined = steady_l[steady_l.len() - 1..].to_vec();
+    joined.extend(&l);
+    let edit = largest_step(&joined).max(largest_step(&r));
+    eprintln!("reorder: largest step {edit:.4} (steady signal: {steady:.4})");
+    assert!(
+        edit <= steady,
+        "the reorder stepped {edit}, the steady signal at most {steady}"
+    );
+    assert!(rms(&l) > 0.5 * rms(&steady_l), "the bus kept sounding");
+
+    // The tail: stop the tone, let the stop fade land, then reorder (or not).
+    let tail = |reorder: bool| {
+        let mut b = backend();
+        b.sync_bus_layout(&layout(&verb, &delay)).unwrap();
+        let id = b.play_audio(&tone, &looped).unwrap();
+        b.render_frames(48_000);
+        b.stop_audio(id).unwrap();
+        b.render_frames(480);
+        if reorder {
+            b.sync_bus_layout(&layout(&delay, &verb)).unwrap();
+        }
+        b.render_frames(2 * 48_000)
+    };
+    let (kept, plain) = (tail(true), tail(false));
+    assert!(rms(&plain[48_000..]) > 1e-3, "the tail rings for seconds");
+    assert!(kept == plain, "the tail survived the reorder, bit for bit");
 }
 
 /// Tests reverb freeze through a bus: the tail holds for seconds with no input, and input

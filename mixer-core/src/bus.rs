@@ -6,7 +6,7 @@
 //! renderer, so the fold order is a simple depth sort.
 
 use crate::SEGMENT;
-use crate::chain::Chain;
+use crate::chain::{Chain, Scratch};
 use crate::id::BusId;
 use crate::smooth::Ramp;
 
@@ -22,6 +22,13 @@ pub(crate) struct Bus<const E: usize> {
     pub left: [f32; SEGMENT],
     pub right: [f32; SEGMENT],
     pub chain: Chain<E>,
+    /// The chain a chain edit replaced, ringing out until frame `outgoing_until` (0: none),
+    /// its input fading out as `xfade` (the new chain's share of the input) rises to 1.
+    pub outgoing: Chain<E>,
+    pub outgoing_until: u64,
+    pub xfade: Ramp,
+    /// The outgoing chain's output fades out over this many frames before `outgoing_until`.
+    pub outgoing_fade: u32,
 }
 
 impl<const E: usize> Bus<E> {
@@ -34,6 +41,80 @@ impl<const E: usize> Bus<E> {
             left: [0.0; SEGMENT],
             right: [0.0; SEGMENT],
             chain: Chain::new(),
+            outgoing: Chain::new(),
+            outgoing_until: 0,
+            xfade: Ramp::at(1.0),
+            outgoing_fade: 0,
+        }
+    }
+
+    /// Whether the bus's chains process (a bus with an active chain renders even with no
+    /// input, so tails ring out).
+    pub fn chains_active(&self) -> bool {
+        self.chain.is_active() || self.outgoing_until != 0
+    }
+
+    /// Replace the chain with an empty one, the old one ringing out (see `outgoing`); one
+    /// still ringing from an earlier edit stops here.
+    pub fn begin_chain_edit(&mut self, fade: u32, until: u64, now: u64) {
+        self.outgoing = core::mem::replace(&mut self.chain, Chain::new());
+        if until <= now {
+            // Too late to ring out (the edit waited longer than its ring-out).
+            self.outgoing.clear_all();
+            self.outgoing_until = 0;
+            return;
+        }
+        self.outgoing_until = until;
+        self.outgoing_fade = fade.min((until - now).min(u64::from(u32::MAX)) as u32);
+        self.xfade = Ramp::at(0.0);
+        self.xfade.set(1.0, fade);
+    }
+
+    /// Run the chains over the first `n` frames of the buffers (frame `frame` of the timeline
+    /// first): the new chain on its share of the input, the outgoing one on the rest, summed.
+    pub fn process_chains(
+        &mut self,
+        n: usize,
+        frame: u64,
+        memory: &mut [f32],
+        scratch: &mut Scratch,
+        split: &mut Scratch,
+    ) {
+        if self.outgoing_until == 0 {
+            self.chain
+                .process(&mut self.left[..n], &mut self.right[..n], memory, scratch);
+            return;
+        }
+        let (ol, or) = split.buffers(n);
+        let mut w = self.xfade;
+        for i in 0..n {
+            let x = w.value;
+            ol[i] = self.left[i] * (1.0 - x);
+            or[i] = self.right[i] * (1.0 - x);
+            self.left[i] *= x;
+            self.right[i] *= x;
+            w.advance(1);
+        }
+        self.xfade = w;
+        self.chain
+            .process(&mut self.left[..n], &mut self.right[..n], memory, scratch);
+        self.outgoing.process(ol, or, memory, scratch);
+        // The outgoing output fades out over its last frames, as a function of the frame
+        // alone (so where passes split does not change a bit).
+        let (until, fade) = (self.outgoing_until, u64::from(self.outgoing_fade));
+        for i in 0..n {
+            let left = until.saturating_sub(frame + i as u64);
+            let g = if left >= fade {
+                1.0
+            } else {
+                left as f32 / fade as f32
+            };
+            self.left[i] += ol[i] * g;
+            self.right[i] += or[i] * g;
+        }
+        if frame + n as u64 >= until {
+            self.outgoing.clear_all();
+            self.outgoing_until = 0;
         }
     }
 }

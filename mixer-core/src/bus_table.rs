@@ -32,6 +32,10 @@ pub(crate) struct BusMirror<const E: usize> {
     /// The gain last sent to the renderer (level × mute × solo gate); NaN before the first.
     pub sent: f32,
     pub chain: [SlotMirror; E],
+    /// The chain a [`replace_chain`](crate::Controller::replace_chain) took out, ringing out
+    /// in the renderer until frame `outgoing_until` (its memory is in use until then).
+    pub outgoing: [SlotMirror; E],
+    pub outgoing_until: u64,
 }
 
 impl<const E: usize> BusMirror<E> {
@@ -43,11 +47,46 @@ impl<const E: usize> BusMirror<E> {
         solo: false,
         sent: 1.0,
         chain: [SlotMirror::EMPTY; E],
+        outgoing: [SlotMirror::EMPTY; E],
+        outgoing_until: 0,
     };
     pub const MASTER: Self = Self {
         live: true,
         ..Self::DEAD
     };
+}
+
+/// First fit for `need` floats in an arena of `memory_len` among the regions `buses` use at
+/// frame `now` (chains of live buses, and chains still ringing out), ignoring the region of
+/// chain slot `own` (the slot being replaced, whose memory the same command frees).
+pub(crate) fn find_memory<const B: usize, const E: usize>(
+    buses: &[BusMirror<E>; B],
+    memory_len: usize,
+    now: u64,
+    need: usize,
+    own: (usize, usize),
+) -> Option<usize> {
+    let in_use = |b: usize, s: usize| {
+        let bus = &buses[b];
+        let r = if s < E {
+            ((b, s) != own).then_some(bus.chain[s])?
+        } else {
+            (bus.outgoing_until > now).then_some(bus.outgoing[s - E])?
+        };
+        (bus.live && r.len > 0).then_some(r)
+    };
+    let regions = || (0..B).flat_map(move |b| (0..2 * E).filter_map(move |s| in_use(b, s)));
+    let fits = |start: usize| {
+        let end = start.checked_add(need)?;
+        if end > memory_len {
+            return None;
+        }
+        regions()
+            .all(|r| end <= r.offset || r.offset + r.len <= start)
+            .then_some(start)
+    };
+    // Candidates: the start of the arena, and the end of every region in use.
+    fits(0).or_else(|| regions().filter_map(|r| fits(r.offset + r.len)).min())
 }
 
 /// The solo gate of every bus: all open when no bus but Master is soloed; else open for Master,

@@ -49,6 +49,12 @@ impl Scratch {
             right: [0.0; SEGMENT],
         }
     }
+
+    /// The first `n` frames of both buffers.
+    pub fn buffers(&mut self, n: usize) -> (&mut [f32], &mut [f32]) {
+        let n = n.min(SEGMENT);
+        (&mut self.left[..n], &mut self.right[..n])
+    }
 }
 
 /// `E` slots in processing order.

@@ -106,4 +106,7 @@ pub(crate) enum Command<H> {
     },
     /// Empty a chain slot.
     ClearEffect { bus: BusId, slot: u8 },
+    /// The bus's chain becomes its outgoing one (its input fading out over `fade` frames, its
+    /// output until frame `until`); the commands that follow build the new one.
+    ChainEdit { bus: BusId, fade: u32, until: u64 },
 }

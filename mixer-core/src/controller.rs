@@ -90,10 +90,11 @@ struct Slot {
     start_at: u64,
     /// Its bus (for group control).
     bus: BusId,
-    /// Its own linear gain, priority and play number (what stealing compares).
+    /// Its own linear gain, priority and play number (what stealing compares; the number
+    /// wraps, and ages are counted from the newest play).
     gain: f32,
     priority: u8,
-    seq: u64,
+    seq: u32,
 }
 
 impl Default for Slot {
@@ -170,7 +171,7 @@ pub struct Controller<
     when_full: WhenFull,
     /// Slots holding a voice (plays sent less sounds handed back).
     occupied: usize,
-    plays: u64,
+    plays: u32,
     smoothing_rate: u32,
     _sound: PhantomData<fn() -> H>,
 }
@@ -383,7 +384,7 @@ where
             priority: params.priority,
             seq: self.plays,
         };
-        self.plays += 1;
+        self.plays = self.plays.wrapping_add(1);
         self.occupied += 1;
         self.next = (slot + 1) % self.limit.max(1);
         if let Some(victim) = victim {
@@ -778,13 +779,14 @@ where
                     let heard = self.shared.status[i]
                         .read(s.generation)
                         .is_none_or(|(_, code)| code != crate::status::VIRTUAL);
-                    (s.priority, heard, s.gain, s.seq)
+                    let age = self.plays.wrapping_sub(s.seq);
+                    (s.priority, heard, s.gain, age)
                 };
                 let (ka, kb) = (key(a), key(b));
                 ka.0.cmp(&kb.0)
                     .then(ka.1.cmp(&kb.1))
                     .then(ka.2.total_cmp(&kb.2))
-                    .then(ka.3.cmp(&kb.3))
+                    .then(kb.3.cmp(&ka.3))
             })
     }
 

@@ -84,6 +84,7 @@ pub use error::{Error, Param};
 pub use id::{BusId, VoiceId};
 pub use render::{HELD_COMMANDS, Renderer};
 pub use resample::Interpolation;
+pub use routing::RING_OUT_SECONDS;
 pub use shared::{COMMAND_CAPACITY, Shared};
 pub use source::{Channels, Samples, SoundData, StaticSound};
 

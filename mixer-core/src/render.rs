@@ -52,6 +52,8 @@ pub struct Renderer<
     retired: Producer<S, H, V>,
     memory: M,
     scratch: Scratch,
+    /// The outgoing chain's share of a bus's input, during a chain edit.
+    split: Scratch,
     effect_ctx: EffectContext,
     listener: ListenerFrame,
     /// Bumped whenever the listener changes (never 0, so a new voice is always evaluated).
@@ -177,6 +179,7 @@ where
             addr_of_mut!((*p).retired).write(retired);
             addr_of_mut!((*p).memory).write(memory);
             addr_of_mut!((*p).scratch).write(Scratch::new());
+            addr_of_mut!((*p).split).write(Scratch::new());
             addr_of_mut!((*p).listener).write(ListenerFrame::default());
             addr_of_mut!((*p).listener_epoch).write(1);
             addr_of_mut!((*p).listener_seen).write(0);
@@ -579,12 +582,13 @@ where
                     (&mut self.out_left, &mut self.out_right, &mut false),
                 ),
             };
-            if src.chain.is_active() {
-                src.chain.process(
-                    &mut src.left[..n],
-                    &mut src.right[..n],
+            if src.chains_active() {
+                src.process_chains(
+                    n,
+                    self.frame,
                     self.memory.as_mut(),
                     &mut self.scratch,
+                    &mut self.split,
                 );
                 src.touched = true;
             }
@@ -618,6 +622,13 @@ where
         let k = n.min(u64::from(u32::MAX)) as u32;
         for bus in self.buses.iter_mut().filter(|b| b.live) {
             bus.gain.advance(k);
+            // Effects stand still, but a chain ringing out ends on time (its memory is
+            // another effect's after that).
+            bus.xfade.advance(k);
+            if bus.outgoing_until != 0 && self.frame + n >= bus.outgoing_until {
+                bus.outgoing.clear_all();
+                bus.outgoing_until = 0;
+            }
         }
     }
 
@@ -735,6 +746,23 @@ where
                     b.chain.clear(slot as usize);
                 }
             }
+            Command::ChainEdit { bus, fade, until } => {
+                let Some(b) = self.buses.get(bus.index()) else {
+                    return;
+                };
+                // Crossfade only what can be heard: a chain still sounding, or a voice
+                // playing into the bus (a new bus's first effects apply at once).
+                let heard = b.chains_active()
+                    || self.voices[..self.limit]
+                        .iter()
+                        .any(|v| v.moves() && bus::routes_into(&self.buses, v.bus, bus));
+                let b = &mut self.buses[bus.index()];
+                if heard {
+                    b.begin_chain_edit(fade, until, self.frame);
+                } else {
+                    b.chain.clear_all();
+                }
+            }
             Command::Group(bus, op) => {
                 for i in 0..self.limit {
                     if self.voices[i].state == State::Idle
@@ -764,6 +792,8 @@ where
                     return;
                 }
                 self.buses[i].chain.clear_all();
+                self.buses[i].outgoing.clear_all();
+                self.buses[i].outgoing_until = 0;
                 let heir = self.buses[i].parent.unwrap_or(BusId::MASTER);
                 for b in self.buses.iter_mut() {
                     if b.parent == Some(bus) {

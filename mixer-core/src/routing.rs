@@ -11,7 +11,7 @@
 use core::ops::Deref;
 
 use crate::backlog::{Backlog, Queued};
-use crate::bus_table::{BusMirror, SlotMirror, solo_gates};
+use crate::bus_table::{BusMirror, SlotMirror, find_memory, solo_gates};
 use crate::command::{ASAP, Command};
 use crate::controller::Controller;
 use crate::db::gain_of;
@@ -23,6 +23,9 @@ use crate::id::BusId;
 use crate::math::clamp;
 use crate::shared::Shared;
 use crate::source::SoundData;
+
+/// How long a chain replaced by [`Controller::replace_chain`] rings out, at most, in seconds.
+pub const RING_OUT_SECONDS: u64 = 3;
 
 impl<H, S, const V: usize, const B: usize, const E: usize, const Q: usize, P>
     Controller<H, S, V, B, E, P, Q>
@@ -242,13 +245,104 @@ where
         Ok(())
     }
 
+    /// Replace the whole chain of `bus` with `effects` (each enabled or bypassed), crossfading
+    /// the old chain into the new one so nothing clicks: from the next block the old chain's
+    /// input fades out over the smoothing time while the new chain's fades in, and the old
+    /// chain rings out (its reverb and delay tails heard) for [`RING_OUT_SECONDS`], fading
+    /// out over the smoothing time at the end. For adding, removing, reordering or replacing
+    /// effects; a parameter change of the same effect is better sent with
+    /// [`set_effect`](Self::set_effect), which retunes it in place.
+    ///
+    /// The new chain is built in fresh effect memory while the old one rings out, so for that
+    /// time the bus needs both chains' memory.
+    ///
+    /// # Errors
+    /// [`Error::UnknownBus`], [`Error::NoEffectSlot`] (more than `E` effects),
+    /// [`Error::NoEffectMemory`] (not enough memory for both chains: nothing changes, and the
+    /// edit can be made slot by slot instead), [`Error::QueueFull`].
+    pub fn replace_chain(
+        &mut self,
+        bus: BusId,
+        effects: &[(EffectParams, bool)],
+    ) -> Result<(), Error> {
+        self.collect();
+        if !self.bus_exists(bus) {
+            return Err(Error::UnknownBus(bus));
+        }
+        if effects.len() > E {
+            return Err(Error::NoEffectSlot);
+        }
+        let now = self.now();
+        let ctx = EffectContext::new(self.sample_rate());
+        let fade = ctx.smoothing_frames;
+        let until = now + u64::from(fade) + u64::from(self.sample_rate()) * RING_OUT_SECONDS;
+        // Plan on a copy: the old chain becomes the outgoing one, and the new effects get
+        // memory none of the chains that still run uses.
+        let mut plan = self.buses;
+        let b = &mut plan[bus.index()];
+        b.outgoing = b.chain;
+        b.outgoing_until = until;
+        b.chain = [SlotMirror::EMPTY; E];
+        let mut sanitized = [None; E];
+        for (slot, (params, _)) in effects.iter().enumerate() {
+            let params = params.sanitized();
+            let need = params.memory_len(&ctx);
+            let offset = if need == 0 {
+                0
+            } else {
+                find_memory(&plan, self.memory_len, now, need, (B, E)).ok_or(
+                    Error::NoEffectMemory {
+                        needed: need,
+                        total: self.memory_len,
+                    },
+                )?
+            };
+            plan[bus.index()].chain[slot] = SlotMirror {
+                kind: Some(params.tag()),
+                offset,
+                len: need,
+            };
+            sanitized[slot] = Some(params);
+        }
+        self.send(ASAP, Command::ChainEdit { bus, fade, until })?;
+        self.buses = plan;
+        for (slot, (params, &(_, enabled))) in sanitized.iter().zip(effects).enumerate() {
+            let Some(params) = params else { continue };
+            let r = self.buses[bus.index()].chain[slot];
+            // A full queue here leaves the rest of the new chain waiting in the backlog (or,
+            // with none, the slot empty: the mirror follows what was sent).
+            let sent = self.send(
+                ASAP,
+                Command::SetEffect {
+                    bus,
+                    slot: slot as u8,
+                    params: *params,
+                    enabled,
+                    offset: r.offset as u32,
+                    len: r.len as u32,
+                },
+            );
+            if let Err(e) = sent {
+                for s in slot..E {
+                    self.buses[bus.index()].chain[s] = SlotMirror::EMPTY;
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
     /// Effect memory not in use, in `f32`s (free space may be fragmented).
     pub fn free_effect_memory(&self) -> usize {
+        let now = self.now();
         let used: usize = self
             .buses
             .iter()
             .filter(|b| b.live)
-            .flat_map(|b| b.chain.iter())
+            .flat_map(|b| {
+                let ringing = if b.outgoing_until > now { E } else { 0 };
+                b.chain.iter().chain(b.outgoing.iter().take(ringing))
+            })
             .map(|s| s.len)
             .sum();
         self.memory_len.saturating_sub(used)
@@ -257,35 +351,7 @@ where
     /// First fit for `need` floats among the regions in use, ignoring the region of `own`
     /// (the slot being replaced, whose memory the same command frees).
     fn find_memory(&self, need: usize, own: (usize, usize)) -> Option<usize> {
-        let in_use = |b: usize, s: usize| {
-            let bus = &self.buses[b];
-            (bus.live && (b, s) != own && bus.chain[s].len > 0).then_some(bus.chain[s])
-        };
-        let fits = |start: usize| {
-            let end = start.checked_add(need)?;
-            if end > self.memory_len {
-                return None;
-            }
-            for b in 0..B {
-                for s in 0..E {
-                    if let Some(r) = in_use(b, s)
-                        && start < r.offset + r.len
-                        && r.offset < end
-                    {
-                        return None;
-                    }
-                }
-            }
-            Some(start)
-        };
-        // Candidates: the start of the arena, and the end of every region in use.
-        fits(0).or_else(|| {
-            (0..B)
-                .flat_map(|b| (0..E).map(move |s| (b, s)))
-                .filter_map(|(b, s)| in_use(b, s))
-                .filter_map(|r| fits(r.offset + r.len))
-                .min()
-        })
+        find_memory(&self.buses, self.memory_len, self.now(), need, own)
     }
 
     /// Which buses pass audio under the solo rules, if `bus` were `mirror`.

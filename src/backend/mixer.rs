@@ -105,7 +105,31 @@ pub struct Mixer {
 
 impl Mixer {
     /// A mixer and its renderer, with the default buses and `memory` floats of effect memory.
+    ///
+    /// An unoptimised build copies the core's controller (about 200 KB: a record per voice
+    /// slot) through several stack frames on the way out of `split_into`, more than a 2 MB
+    /// thread (a test's) may hold, so such a build makes it on a builder thread with room.
     pub(crate) fn new(
+        config: mixer_core::Config,
+        memory: usize,
+        max_pending: usize,
+    ) -> Result<(Self, Box<CoreRenderer>), AudioError> {
+        if cfg!(debug_assertions) {
+            let built = std::thread::Builder::new()
+                .name("simvx-audio-build".into())
+                .stack_size(64 << 20)
+                .spawn(move || Self::build(config, memory, max_pending));
+            // A thread that cannot be made (resource limits): build here.
+            if let Ok(thread) = built {
+                return thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            }
+        }
+        Self::build(config, memory, max_pending)
+    }
+
+    fn build(
         config: mixer_core::Config,
         memory: usize,
         max_pending: usize,

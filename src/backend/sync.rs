@@ -147,6 +147,18 @@ impl Mixer {
         old: &[Effect],
         new: &[Effect],
     ) -> Result<(), AudioError> {
+        // Adding, removing, reordering or replacing effects crossfades the old chain into a
+        // new one (tails ring out); parameter changes retune in place. Without the memory for
+        // both chains at once, the edit is made slot by slot.
+        let kinds = |list: &[Effect]| list.iter().map(Effect::tag).collect::<Vec<_>>();
+        if kinds(old) != kinds(new) {
+            let list: Vec<_> = new.iter().map(|e| (e.params, e.enabled)).collect();
+            match self.controller.replace_chain(bus, &list) {
+                Ok(()) => return Ok(()),
+                Err(mixer_core::Error::NoEffectMemory { .. }) => {}
+                Err(e) => return Err(self.err(e)),
+            }
+        }
         for slot in 0..MAX_EFFECTS.max(old.len()) {
             match (old.get(slot), new.get(slot)) {
                 (Some(o), Some(n)) if o == n => {}
