@@ -48,3 +48,105 @@ fn buses_control_their_channels() {
     ));
     assert!(b.seek(one, f64::NAN).is_err());
 }
+
+/// Tests the backend's voice limits: with `real_voices` the loudest channels are mixed and the
+/// rest virtual (counted, and readable per channel); stealing takes the least important
+/// channel; bad limits are typed errors.
+#[test]
+fn real_voices_and_stealing_through_the_backend() {
+    use simvx_audio::{VoiceState, WhenFull};
+    let config = AudioConfig {
+        voices: 8,
+        real_voices: Some(2),
+        when_full: WhenFull::Steal,
+        ..AudioConfig::default()
+    };
+    let mut b = OfflineBackend::new(&config).unwrap();
+    let with = |db: f32, priority: u8| PlayParams {
+        volume_db: db,
+        priority,
+        ..on("SFX")
+    };
+    let ids: Vec<_> = (0..8)
+        .map(|k| {
+            b.play_audio(&dc(0.1), &with(-(k as f32) * 3.0, 100))
+                .unwrap()
+        })
+        .collect();
+    b.render_frames(4_800);
+    let counts = b.voice_counts();
+    assert_eq!((counts.real, counts.virtualized, counts.free), (2, 6, 0));
+    assert_eq!(b.voice_state(ids[0]), Some(VoiceState::Playing));
+    assert_eq!(b.voice_state(ids[1]), Some(VoiceState::Playing));
+    assert_eq!(b.voice_state(ids[7]), Some(VoiceState::Virtual));
+    // The two loudest, mixed: 0.1 + 0.1·10^(−3/20).
+    let want = 0.1 + 0.1 * 10f32.powf(-3.0 / 20.0);
+    assert!((level(&mut b) - want).abs() < 1e-5);
+    // A full pool steals the quietest of the lowest priority: the virtual −21 dB voice.
+    let loud = b.play_audio(&dc(0.1), &with(6.0, 100)).unwrap();
+    assert!(!b.is_channel_active(ids[7]) && b.is_channel_active(loud));
+    assert_eq!(b.voice_state(ids[7]), Some(VoiceState::Stopping));
+    assert!(matches!(
+        b.play_audio(&dc(0.1), &with(0.0, 10)),
+        Err(AudioError::NoFreeVoice { .. })
+    ));
+    b.render_frames(4_800);
+    assert_eq!(b.voice_state(ids[7]), None);
+    assert_eq!(b.voice_state(loud), Some(VoiceState::Playing));
+    for bad in [
+        AudioConfig {
+            real_voices: Some(0),
+            ..AudioConfig::default()
+        },
+        AudioConfig {
+            virtual_below_db: Some(f32::NAN),
+            ..AudioConfig::default()
+        },
+    ] {
+        assert!(matches!(
+            OfflineBackend::new(&bad),
+            Err(AudioError::InvalidParameter { .. })
+        ));
+    }
+}
+
+/// Tests the scene keys: `voices` and `real_voices` configure the render's backend, a
+/// `priority` keeps a quiet voice mixed, and out-of-range values name their field.
+#[test]
+fn scenes_set_voices_and_priorities() {
+    let scene = |priority: &str| {
+        format!(
+            r#"{{"duration": 0.5, "voices": 4, "real_voices": 1,
+                "sounds": {{"low": {{"tone": {{"frequency": 200, "amplitude": 0.5, "seconds": 1}}}},
+                            "high": {{"tone": {{"frequency": 3000, "amplitude": 0.5, "seconds": 1}}}}}},
+                "events": [
+                  {{"at": 0, "call": "play_audio", "channel": "a", "sound": "low"}},
+                  {{"at": 0, "call": "play_audio", "channel": "b", "sound": "high",
+                    "volume_db": -20{priority}}}]}}"#
+        )
+    };
+    let render = |text: &str| {
+        let scene = simvx_audio::Scene::parse(text, "s.json", ".".into()).unwrap();
+        assert_eq!((scene.voices, scene.real_voices), (4, Some(1)));
+        let sounds = scene.load_sounds().unwrap();
+        let out = simvx_audio::render_scene(&scene, &sounds, 480, |_| {}).unwrap();
+        let left: Vec<f32> = out.iter().step_by(2).copied().collect();
+        // Which tone is heard: count zero crossings over the last 0.25 s.
+        let tail = &left[12_000..];
+        tail.windows(2)
+            .filter(|w| w[0] < 0.0 && w[1] >= 0.0)
+            .count()
+            * 4
+    };
+    assert!(
+        (190..=210).contains(&render(&scene(""))),
+        "the louder voice"
+    );
+    assert!(
+        (2_950..=3_050).contains(&render(&scene(r#", "priority": 200"#))),
+        "the higher priority"
+    );
+    let err = simvx_audio::Scene::parse(&scene(r#", "priority": 256"#), "s.json", ".".into())
+        .unwrap_err();
+    assert!(err.to_string().contains("field `priority`"), "{err}");
+}

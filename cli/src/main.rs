@@ -229,13 +229,23 @@ fn wait_for_frame(backend: &mut Backend, frame: u64, rate: u32) {
 }
 
 fn play(input: &Path) -> Result<(), AudioError> {
-    let mut backend = make_backend(&AudioConfig::default())?;
-    describe(&backend);
-    if input
+    let scene = input
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-    {
-        let scene = Scene::load(input)?;
+        .then(|| Scene::load(input))
+        .transpose()?;
+    // A scene's pool and real-voice limit are the backend's.
+    let config = match &scene {
+        Some(s) => AudioConfig {
+            voices: s.voices,
+            real_voices: s.real_voices,
+            ..AudioConfig::default()
+        },
+        None => AudioConfig::default(),
+    };
+    let mut backend = make_backend(&config)?;
+    describe(&backend);
+    if let Some(scene) = scene {
         let sounds = scene.load_sounds()?;
         play_live(&mut backend, &scene, &sounds)?;
     } else if let Some(streams) = backend.streams().filter(|_| streamable(input)) {

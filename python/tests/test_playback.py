@@ -103,6 +103,14 @@ def test_pitch_gain_db_and_loop(offline, tone):
     assert offline.is_channel_active(ch)
 
 
+def test_priority_is_a_byte(offline, tone):
+    ch = offline.play_audio(tone, priority=255, loop=True)
+    assert offline.is_channel_active(ch)
+    with pytest.raises(OverflowError):
+        offline.play_audio(tone, priority=256)
+    offline.play_audio(tone, priority=0)
+
+
 def test_stop_pause_resume_and_position(offline, tone):
     ch = offline.play_audio(tone, from_position=0.25)
     offline.render(4800)
