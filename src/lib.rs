@@ -34,8 +34,8 @@ mod synth;
 mod wav;
 
 pub use backend::{
-    Backend, BackendInfo, BackendKind, Buses, ChannelId, Clock, Device, DeviceBackend, Driver,
-    Fading, HasStreams, Live, NullBackend, NullClock, Offline, OfflineBackend, PlayMode,
+    Backend, BackendInfo, BackendKind, Buses, ChannelId, ChannelInfo, Clock, Device, DeviceBackend,
+    Driver, Fading, HasStreams, Live, NullBackend, NullClock, Offline, OfflineBackend, PlayMode,
     PlayParams, Playback, Reopen, Scheduling, StreamDraining, StreamFacets, StreamPacing,
     StreamParams, StreamStats, Streaming, Tween, Tweening, VoiceControl, device_backend,
     make_backend, null_backend,

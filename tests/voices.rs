@@ -93,6 +93,13 @@ fn real_voices_and_stealing_through_the_backend() {
     b.render_frames(4_800);
     assert_eq!(b.voice_state(ids[7]), None);
     assert_eq!(b.voice_state(loud), Some(VoiceState::Playing));
+    let info = b.channel_info(loud).unwrap();
+    assert_eq!(
+        (info.state, info.bus.as_str(), info.priority),
+        (VoiceState::Playing, "SFX", 100)
+    );
+    assert!((info.volume_db - 6.0).abs() < 1e-4, "{}", info.volume_db);
+    assert!((info.position - 0.1).abs() < 1e-3, "{}", info.position);
     for bad in [
         AudioConfig {
             real_voices: Some(0),

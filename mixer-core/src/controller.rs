@@ -18,6 +18,7 @@ use crate::db::gain_of;
 use crate::error::{Error, Param, finite_or};
 use crate::fade::{FadeParams, TweenParams};
 use crate::id::{BusId, VoiceId};
+use crate::info::{VoiceCounts, VoiceInfo, VoiceState};
 use crate::mailbox::{self, field};
 use crate::math::clamp;
 use crate::ring::{Consumer, Producer};
@@ -95,6 +96,9 @@ struct Slot {
     gain: f32,
     priority: u8,
     seq: u32,
+    /// Its own pan and pitch as last asked for (what [`Controller::voice`] reports).
+    pan: f32,
+    pitch: f32,
 }
 
 impl Default for Slot {
@@ -110,35 +114,10 @@ impl Default for Slot {
             gain: 1.0,
             priority: DEFAULT_PRIORITY,
             seq: 0,
+            pan: 0.0,
+            pitch: 1.0,
         }
     }
-}
-
-/// How many voices are mixed, virtual and free (see [`Controller::voice_counts`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct VoiceCounts {
-    /// Voices mixed in the renderer's last block (fading out after a stop included).
-    pub real: usize,
-    /// Voices playing but not mixed.
-    pub virtualized: usize,
-    /// Plays that would find a voice now (the limit less the voices playing or paused).
-    pub free: usize,
-}
-
-/// What a voice is doing, as of the renderer's last block (see
-/// [`Controller::voice_state`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum VoiceState {
-    /// Playing and mixed (or about to start).
-    Playing,
-    /// Playing, its cursor moving, but not mixed: too quiet, or less important than the
-    /// voices that are.
-    Virtual,
-    /// Pausing or paused.
-    Paused,
-    /// Fading out to its end after a stop.
-    Stopping,
 }
 
 /// The game-thread half of a mixer. See the [crate documentation](crate) for an example.
@@ -383,6 +362,8 @@ where
             gain,
             priority: params.priority,
             seq: self.plays,
+            pan: start.pan,
+            pitch: start.pitch,
         };
         self.plays = self.plays.wrapping_add(1);
         self.occupied += 1;
@@ -631,7 +612,14 @@ where
                 .transpose()?,
             ..*params
         };
-        self.control(id, at, Command::Tween(id, p))
+        self.control(id, at, Command::Tween(id, p))?;
+        if let Some(slot) = self.active_slot(id) {
+            let s = &mut self.slots[slot];
+            s.gain = p.gain.unwrap_or(s.gain);
+            s.pan = p.pan.unwrap_or(s.pan);
+            s.pitch = p.pitch.unwrap_or(s.pitch);
+        }
+        Ok(())
     }
 
     /// Replace the voice's level (`volume_db` alone, no `gain_db`) and pan, ramped from the
@@ -648,6 +636,7 @@ where
         self.post(id, field::MIX, &[gain.to_bits(), pan.to_bits()]);
         if let Some(slot) = self.active_slot(id) {
             self.slots[slot].gain = gain;
+            self.slots[slot].pan = pan;
         }
         Ok(())
     }
@@ -661,6 +650,9 @@ where
         let pitch = finite_or(Param::Pitch, pitch)?;
         let pitch = clamp(pitch, MIN_PITCH, MAX_PITCH);
         self.post(id, field::PITCH, &[pitch.to_bits()]);
+        if let Some(slot) = self.active_slot(id) {
+            self.slots[slot].pitch = pitch;
+        }
         Ok(())
     }
 
@@ -751,6 +743,27 @@ where
             Some(crate::status::PAUSED) => VoiceState::Paused,
             Some(crate::status::STOPPING) => VoiceState::Stopping,
             _ => VoiceState::Playing,
+        })
+    }
+
+    /// Everything about the voice as one view: its state, its own level, pan and pitch as
+    /// last asked for (a tween's target; spatial attenuation, pan and doppler not included),
+    /// its bus and position (see [`VoiceInfo`]). `None` once it ended, as
+    /// [`voice_state`](Self::voice_state).
+    pub fn voice(&self, id: VoiceId) -> Option<VoiceInfo> {
+        let state = self.voice_state(id)?;
+        let s = &self.slots[id.slot() as usize];
+        Some(VoiceInfo {
+            state,
+            volume_db: crate::db::linear_to_db(s.gain),
+            pan: s.pan,
+            pitch: s.pitch,
+            bus: s.bus,
+            priority: s.priority,
+            position: self.shared.status[id.slot() as usize]
+                .position(s.generation)
+                .unwrap_or(s.start_frame) as f64
+                / s.sound_rate as f64,
         })
     }
 

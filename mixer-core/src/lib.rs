@@ -50,6 +50,7 @@ mod error;
 pub mod fade;
 mod gather;
 mod id;
+mod info;
 mod mailbox;
 pub mod math;
 mod rank;
@@ -76,12 +77,11 @@ use core::ops::Deref;
 pub use backlog::{Backlog, NoBacklog, Queued};
 pub use command::ASAP;
 pub use config::{Config, WhenFull};
-pub use controller::{
-    Controller, DEFAULT_PRIORITY, MAX_PITCH, MIN_PITCH, PlayParams, VoiceCounts, VoiceState,
-};
+pub use controller::{Controller, DEFAULT_PRIORITY, MAX_PITCH, MIN_PITCH, PlayParams};
 pub use db::Decibels;
 pub use error::{Error, Param};
 pub use id::{BusId, VoiceId};
+pub use info::{VoiceCounts, VoiceInfo, VoiceState};
 pub use render::{HELD_COMMANDS, Renderer};
 pub use resample::Interpolation;
 pub use routing::RING_OUT_SECONDS;

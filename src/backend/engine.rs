@@ -127,6 +127,25 @@ impl<D: Driver> Backend<D> {
         self.mixer.controller.voice_state(v)
     }
 
+    /// The channel as one view: its state, its own level, pan and pitch as last asked for
+    /// (spatial attenuation and doppler not included), its bus, priority and position;
+    /// `None` once it ended.
+    pub fn channel_info(&self, id: ChannelId) -> Option<ChannelInfo> {
+        let v = self
+            .mixer
+            .controller
+            .voice(mixer_core::VoiceId::from_bits(id.0)?)?;
+        Some(ChannelInfo {
+            state: v.state,
+            volume_db: v.volume_db,
+            pan: v.pan,
+            pitch: v.pitch,
+            bus: self.mixer.bus_name(v.bus),
+            priority: v.priority,
+            position: v.position,
+        })
+    }
+
     /// Discrete commands waiting on this thread for the audio thread to take them (0 unless
     /// the audio thread fell behind a burst).
     pub fn pending_commands(&self) -> usize {
@@ -190,6 +209,25 @@ impl<D: Driver> Backend<D> {
         self.driver.before_query(&mut self.mixer);
         Some(&mut self.mixer)
     }
+}
+
+/// A channel as [`Backend::channel_info`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelInfo {
+    /// Playing, virtual, paused or stopping.
+    pub state: mixer_core::VoiceState,
+    /// Its own level in dB (−80 is silence).
+    pub volume_db: f32,
+    /// Its own balance pan.
+    pub pan: f32,
+    /// Its own pitch.
+    pub pitch: f32,
+    /// The name of the bus it plays into.
+    pub bus: String,
+    /// Its priority.
+    pub priority: u8,
+    /// Its cursor in seconds of its sound.
+    pub position: f64,
 }
 
 impl<D: Driver> Scheduling for Backend<D> {

@@ -218,6 +218,14 @@ impl Mixer {
         })
     }
 
+    /// The name of bus `b` (the slot number for one with no name, which cannot happen).
+    pub(crate) fn bus_name(&self, b: BusId) -> String {
+        self.buses
+            .get(b.index())
+            .and_then(|s| s.as_ref())
+            .map_or_else(|| format!("(bus slot {})", b.0), |s| s.name.clone())
+    }
+
     /// The listener as last set.
     pub(crate) fn listener(&self) -> &Listener {
         &self.listener
@@ -237,12 +245,7 @@ impl Mixer {
     }
 
     pub(crate) fn err(&self, e: mixer_core::Error) -> AudioError {
-        let bus_name = |b: BusId| {
-            self.buses
-                .get(b.index())
-                .and_then(|s| s.as_ref())
-                .map_or_else(|| format!("(bus slot {})", b.0), |s| s.name.clone())
-        };
+        let bus_name = |b: BusId| self.bus_name(b);
         let cx = CoreContext {
             capacity: self.controller.voice_limit(),
             backlog: self.max_pending,

@@ -227,6 +227,17 @@ fn stealing_takes_the_least_important() {
     render(&mut r, 480);
     assert_eq!(c.active_voices(), 4);
     assert_eq!(c.voice_state(old), None);
+    // The view of a voice: what was asked for, and where it is.
+    c.set_mix(young, -12.0, 0.5).unwrap();
+    c.set_pitch(young, 1.5).unwrap();
+    render(&mut r, 480);
+    let v = c.voice(young).unwrap();
+    assert_eq!(v.state, VoiceState::Playing);
+    assert!((v.volume_db + 12.0).abs() < 1e-4, "{}", v.volume_db);
+    assert_eq!((v.pan, v.pitch, v.priority), (0.5, 1.5, 100));
+    assert_eq!(v.bus, crate::BusId::MASTER);
+    assert!(v.position > 0.0);
+    assert_eq!(c.voice(old), None);
 }
 
 /// One of the scattered voices of the crowd test: position `k` of a fixed xorshift series in
