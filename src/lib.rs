@@ -34,11 +34,11 @@ mod synth;
 mod wav;
 
 pub use backend::{
-    Backend, BackendInfo, BackendKind, Buses, ChannelId, ChannelInfo, Clock, Device, DeviceBackend,
-    Driver, Fading, HasStreams, Live, NullBackend, NullClock, Offline, OfflineBackend, PlayMode,
-    PlayParams, Playback, Reopen, Scheduling, StreamDraining, StreamFacets, StreamPacing,
-    StreamParams, StreamStats, Streaming, Tween, Tweening, VoiceControl, device_backend,
-    make_backend, null_backend,
+    Backend, BackendInfo, BackendKind, BusHandle, Buses, Channel, ChannelId, ChannelInfo, Clock,
+    Decibels, Device, DeviceBackend, Driver, Fading, HasStreams, Live, NullBackend, NullClock,
+    Offline, OfflineBackend, Pan, Pitch, Play, PlayMode, PlayParams, Playback, Reopen, Scheduling,
+    Seconds, StreamDraining, StreamFacets, StreamPacing, StreamParams, StreamStats, Streaming,
+    Tween, Tweening, VoiceControl, device_backend, make_backend, null_backend,
 };
 pub use bus::{AudioBus, AudioBusLayout, MASTER};
 pub use bus::{

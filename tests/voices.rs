@@ -157,3 +157,81 @@ fn scenes_set_voices_and_priorities() {
         .unwrap_err();
     assert!(err.to_string().contains("field `priority`"), "{err}");
 }
+
+/// Tests the typed layer: a bus handle resolved once (and refused once its bus is gone), the
+/// play builder (bus, volume, pitch in semitones, a start frame), and a channel handle's
+/// tweened volume, pitch and bus move, measured in the output.
+#[test]
+fn typed_api_plays_and_controls() {
+    use simvx_audio::{AudioBusLayout, Buses, Decibels, Pan, Pitch, Seconds, Tween, VoiceState};
+    let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    let sfx = b.bus("SFX").unwrap();
+    let music = b.bus("Music").unwrap();
+    assert_eq!(b.bus_name(sfx).as_deref(), Some("SFX"));
+    let id = b
+        .play(&dc(0.5))
+        .bus(sfx)
+        .volume(Decibels(-6.0206))
+        .pan(Pan::CENTER)
+        .looping()
+        .from(Seconds(0.5))
+        .start_at(1_000)
+        .start()
+        .unwrap();
+    let out = b.render_frames(2_000);
+    assert!(out[..2 * 1_000].iter().all(|&s| s == 0.0));
+    assert!(
+        (out[2 * 1_000] - 0.25).abs() < 1e-6,
+        "starts at its frame, at -6 dB"
+    );
+    let info = b.channel(id).info().unwrap();
+    assert_eq!(
+        (info.state, info.bus.as_str()),
+        (VoiceState::Playing, "SFX")
+    );
+    assert!(
+        (info.position - (0.5 + 1_000.0 / 48_000.0)).abs() < 1e-4,
+        "{}",
+        info.position
+    );
+    // A tweened duck: −6 dB more over 0.1 s, linear in gain; halfway it is between.
+    b.channel(id)
+        .set_volume(Decibels(-12.0412), Tween::seconds(0.1))
+        .unwrap();
+    let out = b.render_frames(9_600);
+    let (mid, end) = (out[2 * 2_400], out[2 * 9_000]);
+    assert!(mid < 0.25 && mid > 0.125, "{mid}");
+    assert!((end - 0.125).abs() < 1e-5, "{end}");
+    b.channel(id).move_to(music).unwrap();
+    b.render_frames(480);
+    assert_eq!(b.channel(id).info().unwrap().bus, "Music");
+    // A pitch a fifth up, on a sine: measured.
+    let tone = Sound::tone(400.0, 0.5, 1.0, 48_000, 1).unwrap();
+    let t = b
+        .play(&tone)
+        .bus(sfx)
+        .pitch(Pitch::semitones(7.0))
+        .start()
+        .unwrap();
+    b.channel(id).stop_at(0).unwrap();
+    b.render_frames(480);
+    let left: Vec<f32> = b.render_frames(24_000).iter().step_by(2).copied().collect();
+    let crossings = left
+        .windows(2)
+        .filter(|w| w[0] < 0.0 && w[1] >= 0.0)
+        .count() as f32;
+    let want = 400.0 * 2f32.powf(7.0 / 12.0) / 2.0;
+    assert!((crossings - want).abs() <= 2.0, "{crossings} vs {want}");
+    assert!(b.channel(t).is_active());
+    // The layout drops SFX: the handle no longer resolves.
+    let mut layout = AudioBusLayout::empty();
+    layout.add_bus("Master", 0.0, "").unwrap();
+    layout.add_bus("Music", 0.0, "Master").unwrap();
+    b.sync_bus_layout(&layout).unwrap();
+    assert!(b.bus_name(sfx).is_none());
+    assert!(matches!(
+        b.play(&tone).bus(sfx).start(),
+        Err(AudioError::UnknownBus { .. })
+    ));
+    assert!(b.play(&tone).bus(music).start().is_ok());
+}

@@ -191,6 +191,16 @@ impl<D: Driver> Backend<D> {
         }
     }
 
+    /// The mixer as it stands (no driver turn).
+    pub(crate) fn mixer(&self) -> &Mixer {
+        &self.mixer
+    }
+
+    /// [`live`](Self::live), for the typed layer.
+    pub(crate) fn live_mixer(&mut self) -> Result<&mut Mixer, AudioError> {
+        self.live()
+    }
+
     /// The mixer, after the driver's turn (a lost device recovers, a clock catches up), or
     /// [`AudioError::Shutdown`].
     fn live(&mut self) -> Result<&mut Mixer, AudioError> {
@@ -245,9 +255,34 @@ impl<D: Driver> Scheduling for Backend<D> {
         params: &PlayParams,
         at: u64,
     ) -> Result<ChannelId, AudioError> {
+        let bus = self.live()?.bus_id(&params.bus)?;
+        self.play_on(sound, params, bus, at)
+    }
+
+    fn stop_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError> {
+        self.live()?.control(id, |c, v| c.stop_at(v, at))
+    }
+
+    fn pause_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError> {
+        self.live()?.control(id, |c, v| c.pause_at(v, at))
+    }
+
+    fn resume_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError> {
+        self.live()?.control(id, |c, v| c.resume_at(v, at))
+    }
+}
+
+impl<D: Driver> Backend<D> {
+    /// Start `sound` on core bus `bus` (`params.bus` is not looked at) at frame `at`.
+    pub(crate) fn play_on(
+        &mut self,
+        sound: &Sound,
+        params: &PlayParams,
+        bus: mixer_core::BusId,
+        at: u64,
+    ) -> Result<ChannelId, AudioError> {
         let mixer = self.live()?;
         params.check()?;
-        let bus = mixer.bus_id(&params.bus)?;
         let core = mixer_core::PlayParams {
             volume_db: params.volume_db,
             gain_db: params.gain_db,
@@ -266,18 +301,6 @@ impl<D: Driver> Scheduling for Backend<D> {
             Ok(v) => Ok(ChannelId(v.to_bits())),
             Err(e) => Err(mixer.err(e)),
         }
-    }
-
-    fn stop_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError> {
-        self.live()?.control(id, |c, v| c.stop_at(v, at))
-    }
-
-    fn pause_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError> {
-        self.live()?.control(id, |c, v| c.pause_at(v, at))
-    }
-
-    fn resume_audio_at(&mut self, id: ChannelId, at: u64) -> Result<(), AudioError> {
-        self.live()?.control(id, |c, v| c.resume_at(v, at))
     }
 }
 
@@ -317,7 +340,7 @@ impl<D: Driver> Backend<D> {
         Ok((seconds.max(0.0) * rate).round().min(f64::from(u32::MAX)) as u32)
     }
 
-    fn tween(
+    pub(crate) fn tween(
         &mut self,
         id: ChannelId,
         volume_db: Option<f32>,

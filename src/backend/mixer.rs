@@ -90,6 +90,9 @@ pub struct Mixer {
     pub(crate) controller: Box<CoreController>,
     /// Per core bus slot: the bus living there, as last pushed.
     pub(crate) buses: Vec<Option<BusState>>,
+    /// Bumped when a slot's bus is removed, so a [`BusHandle`](crate::BusHandle) to it
+    /// no longer resolves (to the slot's next bus).
+    pub(crate) bus_epochs: Vec<u32>,
     /// Streaming channels.
     pub(crate) streams: Streams,
     /// Output channels.
@@ -156,6 +159,7 @@ impl Mixer {
         let mut mixer = Self {
             controller: Box::new(controller),
             buses: vec![None; MAX_BUSES],
+            bus_epochs: vec![0; MAX_BUSES],
             streams: Streams::default(),
             output_channels: config.channels,
             listener: Listener::default(),
@@ -203,19 +207,24 @@ impl Mixer {
 
     /// The bus called `name`.
     pub(crate) fn bus_id(&self, name: &str) -> Result<BusId, AudioError> {
-        self.slot_of(name).map(|i| BusId(i as u8)).ok_or_else(|| {
-            let mut available: Vec<String> = self
-                .buses
-                .iter()
-                .flatten()
-                .map(|b| b.name.clone())
-                .collect();
-            available.sort();
-            AudioError::UnknownBus {
+        self.slot_of(name)
+            .map(|i| BusId(i as u8))
+            .ok_or_else(|| AudioError::UnknownBus {
                 name: name.into(),
-                available,
-            }
-        })
+                available: self.bus_names(),
+            })
+    }
+
+    /// Every bus's name, sorted.
+    pub(crate) fn bus_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .buses
+            .iter()
+            .flatten()
+            .map(|b| b.name.clone())
+            .collect();
+        names.sort();
+        names
     }
 
     /// The name of bus `b` (the slot number for one with no name, which cannot happen).

@@ -11,6 +11,7 @@
 mod driver;
 mod engine;
 mod facet;
+mod handle;
 mod info;
 mod mixer;
 mod params;
@@ -24,6 +25,7 @@ pub use facet::{
     Buses, Fading, HasStreams, Playback, Scheduling, StreamDraining, StreamFacets, StreamPacing,
     StreamStats, Streaming, Tweening, VoiceControl,
 };
+pub use handle::{BusHandle, Channel, Decibels, Pan, Pitch, Play, Seconds};
 pub use info::{BackendInfo, BackendKind};
 pub use params::{PlayMode, PlayParams, StreamParams, Tween};
 pub use select::{device_backend, make_backend, null_backend};

@@ -64,6 +64,7 @@ impl Mixer {
                 let r = self.controller.remove_bus(BusId(slot as u8));
                 r.map_err(|e| self.err(e))?;
                 self.buses[slot] = None;
+                self.bus_epochs[slot] = self.bus_epochs[slot].wrapping_add(1);
             }
         }
 
