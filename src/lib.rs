@@ -27,6 +27,7 @@ mod config;
 mod error;
 mod listener;
 mod log;
+mod player;
 mod scene;
 mod sound;
 mod stream;
@@ -67,6 +68,7 @@ pub use mixer_core::{
     DEFAULT_PRIORITY, Interpolation, RING_OUT_SECONDS, VoiceCounts, VoiceState, WhenFull,
 };
 pub use platform_cpal::{DeviceError, Timing};
+pub use player::{PLAYER_PITCH_RANGE, Player, PlayerEvent};
 pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,
 };
