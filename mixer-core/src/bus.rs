@@ -7,6 +7,7 @@
 
 use crate::SEGMENT;
 use crate::chain::{Chain, Scratch};
+use crate::fade::Fade;
 use crate::id::BusId;
 use crate::smooth::Ramp;
 
@@ -29,6 +30,10 @@ pub(crate) struct Bus<const E: usize> {
     pub xfade: Ramp,
     /// The outgoing chain's output fades out over this many frames before `outgoing_until`.
     pub outgoing_fade: u32,
+    /// A tween of `gain` in progress (followed in pieces), and whether `gain` already aims
+    /// at the end of its current piece.
+    pub tween: Option<Fade>,
+    pub tween_aimed: bool,
 }
 
 impl<const E: usize> Bus<E> {
@@ -45,6 +50,66 @@ impl<const E: usize> Bus<E> {
             outgoing_until: 0,
             xfade: Ramp::at(1.0),
             outgoing_fade: 0,
+            tween: None,
+            tween_aimed: false,
+        }
+    }
+
+    /// Set the gain: to `gain` over `fade` frames (a tween running stops), or at once on a
+    /// bus being created, which becomes live.
+    pub fn set_gain(&mut self, gain: f32, fade: u32) {
+        self.tween = None;
+        if self.live {
+            self.gain.set(gain, fade);
+        } else {
+            self.gain.jump(gain);
+            self.live = true;
+        }
+    }
+
+    /// Move the gain to `gain` along `curve` over `frames` frames (a bus being created
+    /// starts at it).
+    pub fn tween_gain(&mut self, gain: f32, frames: u32, curve: crate::fade::Curve) {
+        if !self.live || frames == 0 {
+            return self.set_gain(gain, frames);
+        }
+        self.tween = Some(Fade {
+            from: self.gain.value,
+            to: gain,
+            frames,
+            done: 0,
+            curve,
+            stop: false,
+        });
+        self.tween_aimed = false;
+    }
+
+    /// How many of the next `most` frames the gain ramp may run now: all of them, or up to
+    /// the end of the tween's current piece (the ramp aimed at its end first).
+    pub fn gain_piece(&mut self, most: usize) -> usize {
+        let Some(t) = self.tween else {
+            return most;
+        };
+        let piece = t.piece();
+        if !self.tween_aimed {
+            self.gain.set(t.level_at(t.done + piece), piece);
+            self.tween_aimed = true;
+        }
+        most.min(piece as usize)
+    }
+
+    /// The gain ramp ran `k` frames of what [`gain_piece`](Self::gain_piece) allowed.
+    pub fn gain_ran(&mut self, k: usize) {
+        let Some(t) = self.tween.as_mut() else {
+            return;
+        };
+        let piece = t.piece() as usize;
+        t.done += k as u32;
+        if k >= piece {
+            self.tween_aimed = false;
+            if t.done >= t.frames {
+                self.tween = None;
+            }
         }
     }
 

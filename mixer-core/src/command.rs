@@ -92,6 +92,14 @@ pub(crate) enum Command<H> {
         parent: Option<BusId>,
         gain: f32,
     },
+    /// [`SetBus`](Command::SetBus), the gain moving along `curve` over `frames` frames.
+    TweenBus {
+        bus: BusId,
+        parent: Option<BusId>,
+        gain: f32,
+        frames: u32,
+        curve: crate::fade::Curve,
+    },
     /// Remove a bus; its voices and child buses are re-homed to its parent (or Master), and its
     /// effect chain is emptied.
     RemoveBus(BusId),

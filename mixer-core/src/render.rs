@@ -592,16 +592,23 @@ where
                 );
                 src.touched = true;
             }
-            if src.touched {
-                *dst.2 = true;
-                bus::fold(
-                    (&src.left[..n], &src.right[..n]),
-                    (&mut dst.0[..n], &mut dst.1[..n]),
-                    &mut src.gain,
-                );
-            } else {
-                src.gain.advance(n as u32);
+            // A tween of the bus's gain runs in pieces (one whole pass without one).
+            let mut off = 0;
+            while off < n {
+                let k = src.gain_piece(n - off);
+                if src.touched {
+                    bus::fold(
+                        (&src.left[off..off + k], &src.right[off..off + k]),
+                        (&mut dst.0[off..off + k], &mut dst.1[off..off + k]),
+                        &mut src.gain,
+                    );
+                } else {
+                    src.gain.advance(k as u32);
+                }
+                src.gain_ran(k);
+                off += k;
             }
+            *dst.2 |= src.touched;
         }
     }
 
@@ -621,7 +628,15 @@ where
         }
         let k = n.min(u64::from(u32::MAX)) as u32;
         for bus in self.buses.iter_mut().filter(|b| b.live) {
-            bus.gain.advance(k);
+            let mut done = 0u64;
+            while bus.tween.is_some() && done < n {
+                let p = bus.gain_piece((n - done).min(u64::from(u32::MAX)) as usize);
+                bus.gain.advance(p as u32);
+                bus.gain_ran(p);
+                done += p as u64;
+            }
+            bus.gain
+                .advance(k.saturating_sub(done.min(u64::from(u32::MAX)) as u32));
             // Effects stand still, but a chain ringing out ends on time (its memory is
             // another effect's after that).
             bus.xfade.advance(k);
@@ -711,12 +726,22 @@ where
                 let Some(b) = self.buses.get_mut(bus.index()) else {
                     return;
                 };
-                if b.live {
-                    b.gain.set(gain, fade);
-                } else {
-                    b.gain.jump(gain);
-                    b.live = true;
-                }
+                b.set_gain(gain, fade);
+                b.parent = parent;
+                self.order = bus::fold_order(&self.buses);
+                self.rank_dirty |= self.virtualizes;
+            }
+            Command::TweenBus {
+                bus,
+                parent,
+                gain,
+                frames,
+                curve,
+            } => {
+                let Some(b) = self.buses.get_mut(bus.index()) else {
+                    return;
+                };
+                b.tween_gain(gain, frames, curve);
                 b.parent = parent;
                 self.order = bus::fold_order(&self.buses);
                 self.rank_dirty |= self.virtualizes;

@@ -19,6 +19,7 @@ use crate::db::{self, MAX_DB};
 use crate::effect::{EffectContext, EffectParams};
 use crate::error::finite_or;
 use crate::error::{Error, Param};
+use crate::fade::Curve;
 use crate::id::BusId;
 use crate::math::clamp;
 use crate::shared::Shared;
@@ -46,6 +47,26 @@ where
         bus: BusId,
         parent: Option<BusId>,
         volume_db: f32,
+    ) -> Result<(), Error> {
+        self.set_bus_tweened(bus, parent, volume_db, 0, Curve::Linear, ASAP)
+    }
+
+    /// [`set_bus`](Self::set_bus), its level moving along `curve` over `frames` frames from
+    /// frame `at` of the renderer's timeline (computed in the renderer, in 32-frame pieces of
+    /// the curve, the same at every block size); 0 frames is the short de-click ramp. A later
+    /// level change of the bus replaces a running tween. A bus being created starts at its
+    /// level.
+    ///
+    /// # Errors
+    /// As [`set_bus`](Self::set_bus).
+    pub fn set_bus_tweened(
+        &mut self,
+        bus: BusId,
+        parent: Option<BusId>,
+        volume_db: f32,
+        frames: u32,
+        curve: Curve,
+        at: u64,
     ) -> Result<(), Error> {
         self.collect();
         let volume_db = finite_or(Param::VolumeDb, volume_db)?;
@@ -92,7 +113,18 @@ where
         } else {
             0.0
         };
-        self.send(ASAP, Command::SetBus { bus, parent, gain })?;
+        let cmd = if frames == 0 {
+            Command::SetBus { bus, parent, gain }
+        } else {
+            Command::TweenBus {
+                bus,
+                parent,
+                gain,
+                frames,
+                curve,
+            }
+        };
+        self.send(at, cmd)?;
         self.buses[bus.index()] = BusMirror {
             sent: gain,
             ..mirror

@@ -559,7 +559,17 @@ impl<D: Driver> Playback for Backend<D> {
 
 impl<D: Driver> Buses for Backend<D> {
     fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError> {
-        self.live()?.sync_layout(layout)
+        self.live()?.sync_layout(layout, None)
+    }
+
+    fn sync_bus_layout_tweened(
+        &mut self,
+        layout: &crate::AudioBusLayout,
+        tween: crate::Tween,
+    ) -> Result<(), AudioError> {
+        let frames = self.frames_of(tween.seconds)?;
+        self.live()?
+            .sync_layout(layout, Some((frames, tween.curve, tween.start_at)))
     }
 }
 

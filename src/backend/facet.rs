@@ -25,6 +25,19 @@ pub trait Buses {
     /// `effect_memory_mib`), [`AudioError::Shutdown`]. It is never refused because the audio
     /// thread is behind: what does not fit in the queue waits, in order.
     fn sync_bus_layout(&mut self, layout: &crate::AudioBusLayout) -> Result<(), AudioError>;
+
+    /// [`sync_bus_layout`](Buses::sync_bus_layout), the volumes of buses that exist already
+    /// moving along `tween` (computed in the renderer, the same at every block size) instead
+    /// of the short de-click ramp: a music bus ducked by 12 dB over half a second is one call.
+    ///
+    /// # Errors
+    /// As [`sync_bus_layout`](Buses::sync_bus_layout), and
+    /// [`AudioError::InvalidParameter`] for a NaN `tween.seconds`.
+    fn sync_bus_layout_tweened(
+        &mut self,
+        layout: &crate::AudioBusLayout,
+        tween: crate::Tween,
+    ) -> Result<(), AudioError>;
 }
 
 /// The playback facet: every backend has it.

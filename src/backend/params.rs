@@ -39,9 +39,13 @@ impl PlayMode {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayParams {
-    /// Placement mode.
+    /// Placement mode. As in the original, `mode`, `position` and `max_distance` are the
+    /// caller's record of where the sound is: they are checked (NaN is refused) and kept,
+    /// but the engine does not spatialise from them; the original's players computed
+    /// `volume_db`, `pan` and `pitch` themselves (the formulas are in
+    /// [`spatial`](crate::spatial)). For engine-side spatialisation give an `emitter`.
     pub mode: PlayMode,
-    /// World position (modes `2d`/`3d`).
+    /// World position (modes `2d`/`3d`): the caller's record, see `mode`.
     pub position: [f32; 3],
     /// Level in dB; −80 and below is silence.
     pub volume_db: f32,
@@ -51,7 +55,8 @@ pub struct PlayParams {
     pub looping: bool,
     /// Bus name.
     pub bus: String,
-    /// Distance at which a positional sound fades out.
+    /// Distance at which a positional sound fades out: the caller's record, see `mode`
+    /// (an `emitter` has its own).
     pub max_distance: f32,
     /// Start offset in seconds of the sound.
     pub from_position: f64,

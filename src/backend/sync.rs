@@ -23,7 +23,11 @@ impl Mixer {
     /// Everything is checked before anything is sent: too many buses or effects, NaN in an
     /// effect. A layout without Master leaves the core's Master (the root every bus with no
     /// send feeds) at 0 dB with no effects.
-    pub(crate) fn sync_layout(&mut self, layout: &AudioBusLayout) -> Result<(), AudioError> {
+    pub(crate) fn sync_layout(
+        &mut self,
+        layout: &AudioBusLayout,
+        tween: Option<(u32, mixer_core::fade::Curve, u64)>,
+    ) -> Result<(), AudioError> {
         self.live()?;
         self.check_layout(layout)?;
 
@@ -82,9 +86,14 @@ impl Mixer {
                 .as_ref()
                 .is_none_or(|o| o.parent != parent || o.volume_db != bus.volume_db());
             if changed {
-                let r = self
-                    .controller
-                    .set_bus(BusId(slot as u8), parent, bus.volume_db());
+                let id = BusId(slot as u8);
+                // Only a level change of a bus that exists already is tweened.
+                let r = match (tween, &old) {
+                    (Some((frames, curve, at)), Some(o)) if o.volume_db != bus.volume_db() => self
+                        .controller
+                        .set_bus_tweened(id, parent, bus.volume_db(), frames, curve, at),
+                    _ => self.controller.set_bus(id, parent, bus.volume_db()),
+                };
                 r.map_err(|e| self.err(e))?;
             }
             let state = self.buses[slot].get_or_insert_with(|| BusState {

@@ -178,8 +178,9 @@ pub enum Call {
     },
     /// `end_of_stream`
     EndOfStream(String),
-    /// `sync_bus_layout` (also the scene's top-level `buses`, applied first).
-    SyncBusLayout(AudioBusLayout),
+    /// `sync_bus_layout` (also the scene's top-level `buses`, applied first), the bus
+    /// volumes tweened (seconds, curve) when a `"tween"` is given.
+    SyncBusLayout(AudioBusLayout, Option<(f64, crate::Curve)>),
 }
 
 /// A call at a frame.
@@ -474,7 +475,7 @@ impl Scene {
         if let Some(v) = root.get("buses") {
             let layout = AudioBusLayout::from_json(v)
                 .map_err(|e| top.err(Some("buses"), layout_message(e)))?;
-            calls.push((0.0, None, Call::SyncBusLayout(layout), BUSES_EVENT));
+            calls.push((0.0, None, Call::SyncBusLayout(layout, None), BUSES_EVENT));
         }
         if let Some(l) = root.get("listener") {
             let ctx = Ctx {
@@ -920,13 +921,13 @@ fn parse_event(
             }
         }
         "sync_bus_layout" => {
-            keys(&["layout"])?;
+            keys(&["layout", "tween"])?;
             let v = obj
                 .get("layout")
                 .ok_or_else(|| ctx.err(Some("layout"), "missing"))?;
             let layout = AudioBusLayout::from_json(v)
                 .map_err(|e| ctx.err(Some("layout"), layout_message(e)))?;
-            Call::SyncBusLayout(layout)
+            Call::SyncBusLayout(layout, parse_tween(ctx, obj)?)
         }
         other => {
             return Err(ctx.err(
@@ -1127,7 +1128,7 @@ fn check_channels(file: &str, events: &[Event]) -> Result<(), SceneError> {
             | Call::UpdateAudio3d { channel, .. }
             | Call::SetPitch { channel, .. }
             | Call::SetEmitter { channel, .. } => channel,
-            Call::SetListener(..) | Call::SyncBusLayout(_) => continue,
+            Call::SetListener(..) | Call::SyncBusLayout(..) => continue,
         };
         if !started.contains(channel.as_str()) {
             return Err(SceneError {

@@ -212,7 +212,10 @@ impl<'s> ScenePlayer<'s> {
                 ListenerField::Direction => b.set_listener_direction(*v),
                 ListenerField::WorldUp => b.set_listener_world_up(*v),
             },
-            Call::SyncBusLayout(layout) => b.sync_bus_layout(layout),
+            Call::SyncBusLayout(layout, None) => b.sync_bus_layout(layout),
+            Call::SyncBusLayout(layout, Some(t)) => {
+                b.sync_bus_layout_tweened(layout, tween_at(*t, at))
+            }
             Call::OpenStream {
                 channel,
                 volume_db,
