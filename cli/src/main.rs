@@ -177,11 +177,11 @@ fn info() -> Result<(), AudioError> {
     Ok(())
 }
 
-/// Play `scene` on `backend` with every discrete call (play, stop, pause, resume, open a
-/// stream) at its exact frame: they are all submitted at once, stamped with their frame on the
-/// backend's timeline, a quarter of a second ahead of the scene's start. The other calls
-/// (volume, pitch, listener, buses, feeding) are made as the timeline reaches their frame,
-/// so they land within one device period of it. Then wait out the scene.
+/// Play `scene` on `backend` with every voice call (play, stop, pause, resume, open a stream,
+/// fades, volume, pan and pitch, tweened or not) at its exact frame: they are all submitted at
+/// once, stamped with their frame on the backend's timeline, a quarter of a second ahead of the
+/// scene's start. The other calls (listener, buses, feeding) are made as the timeline reaches
+/// their frame, so they land within one device period of it. Then wait out the scene.
 fn play_live<'s>(
     backend: &mut Backend,
     scene: &'s Scene,
@@ -200,10 +200,7 @@ fn play_live<'s>(
     let rate = backend.info().sample_rate;
     let origin = backend.now_frames() + u64::from(rate) / 4;
     let mut player = ScenePlayer::new(scene, sounds).starting_at(origin, rate);
-    let (ahead, timed): (Vec<_>, Vec<_>) = scene
-        .events
-        .iter()
-        .partition(|e| ScenePlayer::is_scheduled(e));
+    let (ahead, timed): (Vec<_>, Vec<_>) = scene.events.iter().partition(|e| player.schedules(e));
     for event in ahead {
         player.apply(backend, event)?;
     }

@@ -255,3 +255,55 @@ fn play_puts_every_scheduled_call_on_its_frame() {
     assert!(left[stop + 240..stop + 2_000].iter().all(|s| *s == 0.0));
     println!("20 clicks at exactly 12000-frame intervals; start_at and stop_at on their frames");
 }
+
+/// Tests that untweened volume changes in a scene played live land on their frame too: a
+/// drone silenced at 1.0 s and restored at 1.5 s is heard up to exactly its 48 000th frame,
+/// silent from 240 frames later (the de-click ramp), and back from the 72 000th.
+#[test]
+fn play_puts_volume_changes_on_their_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("capture.raw");
+    let conf = common::alsa::file_device("volume", &capture);
+    let env = [("ALSA_CONFIG_PATH", conf.to_str().unwrap())];
+    let scene = r#"{"sample_rate": 48000, "channels": 2, "duration": 2.5,
+        "sounds": {"drone": {"tone": {"frequency": 250.0, "amplitude": 0.5, "seconds": 3.0,
+                                      "sample_rate": 48000, "channels": 1}}},
+        "events": [
+          {"at": 0.0, "call": "play_audio", "channel": "d", "sound": "drone"},
+          {"at": 1.0, "call": "update_audio_2d", "channel": "d", "volume_db": -80.0, "pan": 0.0},
+          {"at": 1.5, "call": "update_audio_2d", "channel": "d", "volume_db": 0.0, "pan": 0.0}
+        ]}"#;
+    let path = dir.path().join("volume.json");
+    std::fs::write(&path, scene).unwrap();
+    let o = cli(&["play", path.to_str().unwrap()], &env);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let samples = common::alsa::read_f32(&capture);
+    let left: Vec<f32> = samples.chunks_exact(2).map(|f| f[0]).collect();
+    // sin(0) = 0: the first sound is one frame after the drone's start.
+    let start = left.iter().position(|s| s.abs() > 1e-4).unwrap() - 1;
+    let (down, up) = (start + 48_000, start + 72_000);
+    // Unchanged to the frame the ramp starts at (a full-level sine), silent after it.
+    let tone =
+        |i: usize| 0.5 * (std::f64::consts::TAU * 250.0 * (i - start) as f64 / 48_000.0).sin();
+    assert!(
+        (f64::from(left[down]) - tone(down)).abs() < 1e-4,
+        "still full at its frame"
+    );
+    assert!(
+        left[down + 240..up].iter().all(|s| *s == 0.0),
+        "silent after the ramp"
+    );
+    assert!(
+        left[up] == 0.0 && left[up + 1].abs() > 0.0,
+        "back from its frame"
+    );
+    assert!(
+        (f64::from(left[up + 240]) - tone(up + 240)).abs() < 1e-4,
+        "full again"
+    );
+    println!(
+        "volume changes on frames {} and {} exactly",
+        down - start,
+        up - start
+    );
+}

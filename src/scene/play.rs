@@ -32,6 +32,9 @@ pub struct ScenePlayer<'s> {
     channels: HashMap<String, Vec<(Order, ChannelId)>>,
     origin: u64,
     rate: u32,
+    /// Live: untweened volume, pan and pitch changes are stamped too (as tweens of the
+    /// de-click length, which is what they are), so they land on their frame.
+    live: bool,
 }
 
 impl<'s> ScenePlayer<'s> {
@@ -44,16 +47,33 @@ impl<'s> ScenePlayer<'s> {
             channels: HashMap::new(),
             origin: 0,
             rate: scene.sample_rate,
+            live: false,
         }
     }
 
     /// The same player for a backend whose timeline has frame 0 of the scene at `origin`, at
     /// `rate` frames per second (a live backend: its `now_frames()` plus a lead time, and the
-    /// rate its device granted).
+    /// rate its device granted). Such a player also stamps untweened `update_audio_2d`,
+    /// `update_audio_3d` and `set_pitch` calls (see [`schedules`](Self::schedules)).
     pub fn starting_at(mut self, origin: u64, rate: u32) -> Self {
         self.origin = origin;
         self.rate = rate;
+        self.live = true;
         self
+    }
+
+    /// Whether this player stamps `event`'s call with its frame, so it may be made ahead of
+    /// time: the [`is_scheduled`](Self::is_scheduled) calls, and on a live player also the
+    /// untweened volume, pan and pitch changes (made as stamped tweens of the de-click
+    /// length: the same ramp the untweened calls make, from their exact frame). Listener,
+    /// bus-layout and feeding calls are made as their time comes.
+    pub fn schedules(&self, event: &Event) -> bool {
+        Self::is_scheduled(event)
+            || (self.live
+                && matches!(
+                    event.call,
+                    Call::UpdateAudio2d { .. } | Call::UpdateAudio3d { .. } | Call::SetPitch { .. }
+                ))
     }
 
     /// The backend's frame at which `event` takes effect.
@@ -138,6 +158,8 @@ impl<'s> ScenePlayer<'s> {
         // `check_channels` proved every control names a started channel.
         let id = |c: &str| self.channel_at(c, event);
         let at = self.frame_of(event);
+        // On a live backend an untweened change is a stamped tween of the de-click length.
+        let declick = (self.live).then_some((0.0, crate::Curve::Linear));
         match &event.call {
             Call::PlayAudio {
                 channel,
@@ -184,8 +206,8 @@ impl<'s> ScenePlayer<'s> {
                 volume_db,
                 pan,
                 tween,
-            } => id(channel).map_or(Ok(()), |i| match tween {
-                Some(t) => b.tween_audio_2d(i, *volume_db, *pan, tween_at(*t, at)),
+            } => id(channel).map_or(Ok(()), |i| match tween.or(declick) {
+                Some(t) => b.tween_audio_2d(i, *volume_db, *pan, tween_at(t, at)),
                 None => b.update_audio_2d(i, *volume_db, *pan),
             }),
             Call::UpdateAudio3d {
@@ -194,16 +216,16 @@ impl<'s> ScenePlayer<'s> {
                 pan,
                 pitch,
                 tween,
-            } => id(channel).map_or(Ok(()), |i| match tween {
-                Some(t) => b.tween_audio_3d(i, *volume_db, *pan, *pitch, tween_at(*t, at)),
+            } => id(channel).map_or(Ok(()), |i| match tween.or(declick) {
+                Some(t) => b.tween_audio_3d(i, *volume_db, *pan, *pitch, tween_at(t, at)),
                 None => b.update_audio_3d(i, *volume_db, *pan, *pitch),
             }),
             Call::SetPitch {
                 channel,
                 pitch,
                 tween,
-            } => id(channel).map_or(Ok(()), |i| match tween {
-                Some(t) => b.tween_pitch(i, *pitch, tween_at(*t, at)),
+            } => id(channel).map_or(Ok(()), |i| match tween.or(declick) {
+                Some(t) => b.tween_pitch(i, *pitch, tween_at(t, at)),
                 None => b.set_pitch(i, *pitch),
             }),
             Call::SetListener(field, v) => match field {
