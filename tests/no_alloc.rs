@@ -168,12 +168,14 @@ fn render_never_allocates() {
 }
 
 /// Tests the core directly, so that applying commands is counted too: effects of every kind on
-/// every bus (built, retuned, bypassed, replaced and cleared), spatial voices with a moving
-/// listener and emitters, bus mute and solo, all inside the counted `render` calls.
+/// every bus (built, retuned, bypassed, replaced, cleared, tweened, and a whole chain
+/// reordered while the old one rings out), spatial voices with a moving listener and
+/// emitters, bus mute, solo and a bus tween, all inside the counted `render` calls.
 #[test]
 fn render_with_effects_and_spatial_never_allocates() {
     use mixer_core::effect::EffectParams as P;
     use mixer_core::effect::params::*;
+    use mixer_core::fade::Curve;
     use mixer_core::spatial::{Emitter, Listener};
     use mixer_core::{BusId, Config, PlayParams as CoreParams, Shared};
     use std::sync::Arc;
@@ -258,6 +260,26 @@ fn render_with_effects_and_spatial_never_allocates() {
                 c.set_bus_solo(BusId(1), true).unwrap();
             }
             60 => ids.iter().step_by(3).for_each(|&id| c.stop(id).unwrap()),
+            // A chain edit (the old chain rings out), an effect tween and a bus tween.
+            70 => {
+                let reordered: Vec<_> = effects.iter().rev().map(|e| (*e, true)).collect();
+                c.replace_chain(BusId(2), &reordered).unwrap();
+                let open = P::LowPass(FilterParams {
+                    cutoff_hz: 9_000.0,
+                    q: 0.7,
+                });
+                c.tween_effect(BusId(1), 1, &open, true, 9_600, Curve::Linear, 0)
+                    .unwrap();
+                c.set_bus_tweened(
+                    BusId(3),
+                    Some(BusId::MASTER),
+                    -20.0,
+                    9_600,
+                    Curve::EqualPower,
+                    0,
+                )
+                .unwrap();
+            }
             _ => {}
         }
         let ((), allocs, frees) = count(|| r.render(&mut out));

@@ -6,14 +6,27 @@
 //! Turning a slot off or on crossfades between the dry and processed signal over the smoothing
 //! time, so bypass never clicks; a slot that is fully off costs nothing and keeps its state.
 
-use crate::SEGMENT;
-use crate::effect::{EffectContext, EffectParams, Processor};
+use crate::effect::{EffectContext, EffectParams, Processor, between};
+use crate::fade::Curve;
 use crate::smooth::Ramp;
+use crate::{QUANTUM, SEGMENT};
+
+/// A tween of a slot's parameters in progress: from the slot's `params` to `to`.
+#[derive(Debug, Clone, Copy)]
+struct EffectTween {
+    to: EffectParams,
+    frames: u32,
+    done: u32,
+    curve: Curve,
+}
 
 /// One slot of a chain.
 #[derive(Debug, Clone)]
 pub(crate) struct ChainSlot {
     processor: Option<Processor>,
+    /// The parameters it was last set to (a tween starts from them).
+    params: Option<EffectParams>,
+    tween: Option<EffectTween>,
     /// 1 = processed, 0 = bypassed; ramps on enable/disable.
     mix: Ramp,
     /// The slot's region of the effect memory.
@@ -24,6 +37,8 @@ pub(crate) struct ChainSlot {
 impl ChainSlot {
     pub const EMPTY: Self = Self {
         processor: None,
+        params: None,
+        tween: None,
         mix: Ramp::at(0.0),
         offset: 0,
         len: 0,
@@ -32,6 +47,38 @@ impl ChainSlot {
     /// Whether the slot does anything (processes or is fading).
     fn is_active(&self) -> bool {
         self.processor.is_some() && (self.mix.value > 0.0 || !self.mix.is_settled())
+    }
+
+    /// How many of the next `most` frames run on the current parameters: all of them, or up
+    /// to the tween's next point (every [`QUANTUM`] frames of it, counted from its start),
+    /// where the processor is retuned to the curve's value first.
+    fn tween_piece(&mut self, most: usize) -> usize {
+        let (Some(t), Some(from), Some(p)) =
+            (self.tween.as_mut(), self.params, self.processor.as_mut())
+        else {
+            return most;
+        };
+        if t.done.is_multiple_of(QUANTUM as u32) {
+            let end = (t.done + QUANTUM as u32).min(t.frames);
+            let frac = fraction(t.curve, end as f32 / t.frames as f32);
+            if let Some(now) = between(&from, &t.to, frac) {
+                p.set(&now);
+            }
+        }
+        let left = QUANTUM as u32 - t.done % QUANTUM as u32;
+        most.min(left.min(t.frames - t.done) as usize)
+    }
+
+    /// The tween ran `k` frames of what [`tween_piece`](Self::tween_piece) allowed.
+    fn tween_ran(&mut self, k: usize) {
+        let Some(t) = self.tween.as_mut() else {
+            return;
+        };
+        t.done += k as u32;
+        if t.done >= t.frames {
+            self.params = Some(t.to);
+            self.tween = None;
+        }
     }
 }
 
@@ -96,6 +143,9 @@ impl<const E: usize> Chain<E> {
             return;
         };
         let target = if enabled { 1.0 } else { 0.0 };
+        // A new setting replaces a running tween.
+        s.tween = None;
+        s.params = Some(*params);
         let retuned = s.offset == offset
             && s.len == len
             && s.processor.as_mut().is_some_and(|p| p.set(params));
@@ -109,6 +159,50 @@ impl<const E: usize> Chain<E> {
             s.len = len;
             s.mix.jump(target);
         }
+    }
+
+    /// Move `slot`'s parameters to `params` along `curve` over `frames` frames (retuned every
+    /// [`QUANTUM`] frames of the tween, each change smoothed as any retune), and its bypass
+    /// to `enabled`; `false` when the slot does not hold that effect (nothing changes).
+    pub fn tween(
+        &mut self,
+        slot: usize,
+        params: &EffectParams,
+        enabled: bool,
+        frames: u32,
+        curve: Curve,
+        ctx: &EffectContext,
+    ) -> bool {
+        let Some(s) = self.slots.get_mut(slot) else {
+            return false;
+        };
+        let (Some(from), Some(p)) = (s.params, s.processor.as_mut()) else {
+            return false;
+        };
+        let target = if enabled { 1.0 } else { 0.0 };
+        if s.mix.target != target {
+            s.mix.set(target, ctx.smoothing_frames);
+        }
+        if between(&from, params, 0.0).is_none() {
+            // Nothing between (an EQ whose bands changed): retuned at once.
+            s.tween = None;
+            s.params = Some(*params);
+            return p.set(params);
+        }
+        // From where a running tween stands.
+        if let Some(t) = s.tween {
+            let frac = t.done as f32 / t.frames as f32;
+            if let Some(now) = between(&from, &t.to, fraction(t.curve, frac)) {
+                s.params = Some(now);
+            }
+        }
+        s.tween = Some(EffectTween {
+            to: *params,
+            frames: frames.max(1),
+            done: 0,
+            curve,
+        });
+        true
     }
 
     /// Empty `slot`.
@@ -136,16 +230,44 @@ impl<const E: usize> Chain<E> {
         let n = left.len().min(right.len()).min(SEGMENT);
         let (left, right) = (&mut left[..n], &mut right[..n]);
         for s in self.slots.iter_mut() {
-            if !s.is_active() {
-                continue;
+            // A tween moves on in pieces (a bypassed slot's too, without processing).
+            let mut off = 0;
+            while off < n {
+                let k = s.tween_piece(n - off);
+                if s.is_active() {
+                    s.run(
+                        &mut left[off..off + k],
+                        &mut right[off..off + k],
+                        memory,
+                        scratch,
+                    );
+                }
+                s.tween_ran(k);
+                off += k;
             }
+        }
+    }
+}
+
+impl ChainSlot {
+    /// Run the slot over `left`/`right` in place (it is active).
+    fn run(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        memory: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
+        let n = left.len();
+        let s = self;
+        {
             let (Some(p), Some(mem)) = (s.processor.as_mut(), region(memory, s.offset, s.len))
             else {
-                continue;
+                return;
             };
             if s.mix.is_settled() {
                 p.process(mem, left, right);
-                continue;
+                return;
             }
             // Crossfade dry → processed while the bypass ramps.
             let (sl, sr) = (&mut scratch.left[..n], &mut scratch.right[..n]);
@@ -169,6 +291,15 @@ impl<const E: usize> Chain<E> {
             }
             s.mix = m;
         }
+    }
+}
+
+/// How far along a parameter tween on `curve` is at `t` of its length.
+fn fraction(curve: Curve, t: f32) -> f32 {
+    match curve {
+        // The parameters move in dB and octaves already.
+        Curve::Exponential => crate::math::clamp(t, 0.0, 1.0),
+        c => c.at(0.0, 1.0, t),
     }
 }
 

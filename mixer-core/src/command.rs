@@ -114,6 +114,16 @@ pub(crate) enum Command<H> {
     },
     /// Empty a chain slot.
     ClearEffect { bus: BusId, slot: u8 },
+    /// Move the effect in a chain slot to new parameters along a curve (the slot holds that
+    /// effect: the controller checked).
+    TweenEffect {
+        bus: BusId,
+        slot: u8,
+        params: EffectParams,
+        enabled: bool,
+        frames: u32,
+        curve: crate::fade::Curve,
+    },
     /// The bus's chain becomes its outgoing one (its input fading out over `fade` frames, its
     /// output until frame `until`); the commands that follow build the new one.
     ChainEdit { bus: BusId, fade: u32, until: u64 },

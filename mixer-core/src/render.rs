@@ -766,6 +766,25 @@ where
                     );
                 }
             }
+            Command::TweenEffect {
+                bus,
+                slot,
+                params,
+                enabled,
+                frames,
+                curve,
+            } => {
+                if let Some(b) = self.buses.get_mut(bus.index()) {
+                    b.chain.tween(
+                        slot as usize,
+                        &params,
+                        enabled,
+                        frames,
+                        curve,
+                        &self.effect_ctx,
+                    );
+                }
+            }
             Command::ClearEffect { bus, slot } => {
                 if let Some(b) = self.buses.get_mut(bus.index()) {
                     b.chain.clear(slot as usize);

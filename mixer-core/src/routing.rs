@@ -252,6 +252,52 @@ where
         Ok(())
     }
 
+    /// Move the effect in chain slot `slot` of `bus` to `params` along `curve` over `frames`
+    /// frames from frame `at` (retuned in the renderer every [`QUANTUM`](crate::QUANTUM)
+    /// frames of the curve, in place: state and tails survive), and its bypass to `enabled`.
+    /// Levels and mixes move linearly, frequencies in octaves. A slot holding another effect
+    /// (or an EQ with other bands), or 0 frames, is set at once as by
+    /// [`set_effect`](Self::set_effect). A later change of the slot replaces the tween.
+    ///
+    /// # Errors
+    /// As [`set_effect`](Self::set_effect).
+    #[allow(clippy::too_many_arguments)]
+    pub fn tween_effect(
+        &mut self,
+        bus: BusId,
+        slot: usize,
+        params: &EffectParams,
+        enabled: bool,
+        frames: u32,
+        curve: Curve,
+        at: u64,
+    ) -> Result<(), Error> {
+        self.collect();
+        if !self.bus_exists(bus) {
+            return Err(Error::UnknownBus(bus));
+        }
+        if slot >= E {
+            return Err(Error::NoEffectSlot);
+        }
+        let params = params.sanitized();
+        let current = self.buses[bus.index()].chain[slot];
+        let need = params.memory_len(&EffectContext::new(self.sample_rate()));
+        if frames == 0 || current.kind != Some(params.tag()) || current.len != need {
+            return self.set_effect(bus, slot, &params, enabled);
+        }
+        self.send(
+            at,
+            Command::TweenEffect {
+                bus,
+                slot: slot as u8,
+                params,
+                enabled,
+                frames,
+                curve,
+            },
+        )
+    }
+
     /// Empty chain slot `slot` of `bus` and free its memory. An empty slot stays empty.
     ///
     /// # Errors

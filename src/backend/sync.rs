@@ -122,7 +122,7 @@ impl Mixer {
                 let r = self.controller.set_bus_solo(id, bus.solo());
                 r.map_err(|e| self.err(e))?;
             }
-            self.sync_effects(id, &state.effects, bus.effects())?;
+            self.sync_effects(id, &state.effects, bus.effects(), tween)?;
             let s = self.buses[slot].as_mut().expect("created above");
             s.mute = bus.mute();
             s.solo = bus.solo();
@@ -138,7 +138,7 @@ impl Mixer {
                 let r = self.controller.set_bus_mute(BusId::MASTER, false);
                 r.map_err(|e| self.err(e))?;
             }
-            self.sync_effects(BusId::MASTER, &m.effects, &[])?;
+            self.sync_effects(BusId::MASTER, &m.effects, &[], None)?;
             self.buses[0] = Some(BusState {
                 name: MASTER.into(),
                 volume_db: 0.0,
@@ -156,6 +156,7 @@ impl Mixer {
         bus: BusId,
         old: &[Effect],
         new: &[Effect],
+        tween: Option<(u32, mixer_core::fade::Curve, u64)>,
     ) -> Result<(), AudioError> {
         // Adding, removing, reordering or replacing effects crossfades the old chain into a
         // new one (tails ring out); parameter changes retune in place. Without the memory for
@@ -172,8 +173,14 @@ impl Mixer {
         for slot in 0..MAX_EFFECTS.max(old.len()) {
             match (old.get(slot), new.get(slot)) {
                 (Some(o), Some(n)) if o == n => {}
-                (_, Some(n)) => {
-                    let r = self.controller.set_effect(bus, slot, &n.params, n.enabled);
+                (o, Some(n)) => {
+                    // A retune of the same effect follows the tween, if there is one.
+                    let r = match (tween, o) {
+                        (Some((frames, curve, at)), Some(o)) if o.tag() == n.tag() => self
+                            .controller
+                            .tween_effect(bus, slot, &n.params, n.enabled, frames, curve, at),
+                        _ => self.controller.set_effect(bus, slot, &n.params, n.enabled),
+                    };
                     r.map_err(|e| match e {
                         mixer_core::Error::NoEffectMemory { needed, .. } => {
                             let mib = |floats: usize| floats as f64 * 4.0 / f64::from(1 << 20);

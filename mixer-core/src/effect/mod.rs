@@ -17,6 +17,8 @@
 //! Parameters reaching a processor are [`sanitized`](params::GainParams::sanitized): in range
 //! and finite. Processors never panic, allocate or produce NaN from finite input.
 
+mod between;
+pub(crate) use between::between;
 pub mod biquad;
 pub mod compressor;
 pub mod delay;
