@@ -32,6 +32,7 @@ mod scene;
 mod sound;
 mod stream;
 mod synth;
+mod tempo;
 mod wav;
 
 pub use backend::{
@@ -76,6 +77,7 @@ pub use scene::{SCENE_VOICES, ScenePlayer, render_scene};
 pub use sound::decode::{Loading, StreamDecoder, decode_bytes, decode_file, load_in_background};
 pub use sound::{Container, Sound};
 pub use synth::{AudioSynth, SYNTH_VOICES, SynthStream};
+pub use tempo::TempoClock;
 pub use wav::{RenderStats, WavFormat, to_s16, write_wav};
 
 /// The README's Rust snippets, compiled as doctests so they cannot drift.

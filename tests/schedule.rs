@@ -194,3 +194,59 @@ fn submitting_ahead_gives_the_rendered_bits() {
     out.extend(b.render_frames(48_000 - out.len() / 2));
     assert!(out == reference);
 }
+
+/// Tests game-defined clocks: clicks quantised to the ticks of a clock (8 ticks a second,
+/// twice as fast from tick 4, stopped at tick 8) and of a second clock (3 a second, started
+/// later) start on exactly the frames the clocks say, rendered in blocks that split them.
+#[test]
+fn clicks_on_two_clocks_land_on_their_ticks() {
+    use simvx_audio::TempoClock;
+    let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    let mut beat = TempoClock::new(48_000, 8.0).unwrap();
+    beat.start(1_000);
+    let four = beat.frame_of_tick(4.0).unwrap();
+    assert_eq!(four, 1_000 + 4 * 6_000);
+    beat.set_speed(16.0, four).unwrap();
+    beat.stop(beat.frame_of_tick(8.0).unwrap());
+    let mut bar = TempoClock::new(48_000, 3.0).unwrap();
+    bar.start(7_777);
+    assert!(bar.set_speed(f64::NAN, 0).is_err());
+    let mut want = Vec::new();
+    for k in 0..9 {
+        match beat.frame_of_tick(f64::from(k)) {
+            Some(at) if k < 8 => {
+                b.play_audio_at(&click(), &PlayParams::default(), at)
+                    .unwrap();
+                want.push(at as usize);
+            }
+            Some(at) => assert_eq!(k, 8, "the last tick, where it stops: {at}"),
+            None => panic!("tick {k} of a running clock"),
+        }
+    }
+    assert_eq!(beat.frame_of_tick(9.0), None, "stopped");
+    // The second clock: its next tick after 20 000 frames (tick 1 is at 23 777).
+    let on_bar = bar.next_tick(20_000, 1.0).unwrap();
+    assert_eq!(on_bar, 7_777 + 16_000);
+    b.play_audio_at(&click(), &PlayParams::default(), on_bar)
+        .unwrap();
+    want.push(on_bar as usize);
+    want.sort_unstable();
+    let mut out = Vec::new();
+    while out.len() < 2 * 48_000 {
+        out.extend(b.render_frames(777));
+    }
+    // Onsets: sin(0) = 0, so each click's first sound is one frame after its start.
+    let mut onsets = Vec::new();
+    let mut from = 0;
+    while let Some(i) = first_sound(&out, from) {
+        onsets.push(i - 1);
+        from = i + 480;
+    }
+    assert_eq!(onsets, want);
+    assert_eq!(
+        beat.frame_of_tick(5.0).unwrap() - four,
+        3_000,
+        "twice as fast from tick 4"
+    );
+    assert_eq!(onsets.len(), 9);
+}
