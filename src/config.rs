@@ -69,6 +69,10 @@ pub struct AudioConfig {
     /// A voice whose audible level (volume, fade, buses, distance and cone) is below this, in
     /// dB, is virtual (`None`: none is for being quiet).
     pub virtual_below_db: Option<f32>,
+    /// Length of the de-click ramp every untweened change makes (volume, pan, pitch, pause,
+    /// stop, bus levels, effect retunes, a voice joining or leaving the mix), in seconds,
+    /// 0 to 0.1. Default 5 ms.
+    pub declick_seconds: f64,
     /// What a play does on a full pool: refuse with
     /// [`AudioError::NoFreeVoice`](crate::AudioError::NoFreeVoice), or steal the least
     /// important voice.
@@ -98,6 +102,7 @@ impl Default for AudioConfig {
             voices: 256,
             real_voices: None,
             virtual_below_db: None,
+            declick_seconds: 0.005,
             when_full: mixer_core::WhenFull::Refuse,
             fallback: FallbackPolicy::FromEnvironment,
             interpolation: Interpolation::Linear,
@@ -137,6 +142,12 @@ impl AudioConfig {
                 format!("{} is outside 1..={MAX_VOICES}", self.voices),
             );
         }
+        if !(0.0..=0.1).contains(&self.declick_seconds) {
+            return bad(
+                "declick_seconds",
+                format!("{} is outside 0..=0.1", self.declick_seconds),
+            );
+        }
         if self.real_voices == Some(0) {
             return bad("real_voices", "0 is below 1".into());
         }
@@ -155,6 +166,8 @@ impl AudioConfig {
             .virtual_below_db
             .map_or(0.0, mixer_core::db::db_to_linear);
         core.interpolation = self.interpolation;
+        // Floor: 5 ms is `sample_rate / 200` frames, as the core's default.
+        core.smoothing_frames = (self.declick_seconds * f64::from(self.sample_rate)).floor() as u32;
         Ok(core)
     }
 }

@@ -310,3 +310,37 @@ fn null_lifecycle() {
     let pos = backend.get_playback_position(looped);
     assert!((pos - (11.398 % 1.0)).abs() <= frame, "loop position {pos}");
 }
+
+/// Tests that the de-click ramp is configurable: a stop fades out over `declick_seconds`
+/// (1 ms: 48 frames), and an out-of-range length is refused.
+#[test]
+fn declick_length_is_configurable() {
+    let mut b = OfflineBackend::new(&AudioConfig {
+        declick_seconds: 0.001,
+        ..AudioConfig::default()
+    })
+    .unwrap();
+    let dc = Sound::from_pcm_f32(vec![0.5; 48_000], 1, 48_000).unwrap();
+    let id = b.play_audio(&dc, &PlayParams::default()).unwrap();
+    b.render_frames(480);
+    b.stop_audio(id).unwrap();
+    let out = b.render_frames(480);
+    assert!(
+        out[2 * 47] > 0.0 && out[2 * 48] == 0.0,
+        "{} {}",
+        out[2 * 47],
+        out[2 * 48]
+    );
+    for bad in [f64::NAN, -0.001, 0.2] {
+        assert!(matches!(
+            OfflineBackend::new(&AudioConfig {
+                declick_seconds: bad,
+                ..AudioConfig::default()
+            }),
+            Err(AudioError::InvalidParameter {
+                name: "declick_seconds",
+                ..
+            })
+        ));
+    }
+}
