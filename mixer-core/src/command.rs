@@ -80,6 +80,8 @@ pub(crate) enum Command<H> {
     Fade(VoiceId, crate::fade::FadeParams),
     /// Move the voice's own gain, pan and pitch along a curve.
     Tween(VoiceId, crate::fade::TweenParams),
+    /// Move the voice's emitter to a new one, its position along a curve over frames.
+    TweenEmitter(VoiceId, Emitter, u32, crate::fade::Curve),
     /// Pause, resume or stop every voice of a bus and of the buses routed into it.
     Group(BusId, GroupOp),
     /// Route the voice to another bus.

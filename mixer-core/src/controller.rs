@@ -666,6 +666,26 @@ where
         self.post(id, field::EMITTER, &words);
     }
 
+    /// Move the voice's emitter to `emitter` over `frames` frames from frame `at`: its
+    /// position along `curve` (re-evaluated every [`QUANTUM`](crate::QUANTUM) frames, as a
+    /// moving emitter is), every other field (velocity, distances, cone) at once. A later
+    /// [`set_emitter`](Self::set_emitter) replaces the glide. Values are sanitised. Stale
+    /// ids: no-op.
+    ///
+    /// # Errors
+    /// [`Error::QueueFull`].
+    pub fn tween_emitter(
+        &mut self,
+        id: VoiceId,
+        emitter: &Emitter,
+        frames: u32,
+        curve: crate::fade::Curve,
+        at: u64,
+    ) -> Result<(), Error> {
+        let e = emitter.sanitized();
+        self.control(id, at, Command::TweenEmitter(id, e, frames, curve))
+    }
+
     /// Move the listener (position, velocity, facing); spatial voices follow from the next
     /// quantum. The newest value wins; never refused.
     pub fn set_listener(&mut self, listener: &Listener) {

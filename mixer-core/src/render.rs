@@ -324,7 +324,8 @@ where
             *on_grid = true;
         } else if into_quantum == 0 && !*on_grid {
             self.update_spatial();
-            *on_grid = true;
+            // A gliding emitter keeps every grid point to come evaluated.
+            *on_grid = !self.spatial_pending;
         }
         let mut n = most;
         if !*on_grid {
@@ -510,7 +511,12 @@ where
         self.spatial_pending = false;
         let rate = self.config.sample_rate;
         let epoch = self.listener_epoch;
+        let mut gliding = false;
         for i in 0..self.limit {
+            if self.voices[i].state != State::Idle {
+                // A gliding emitter moves on at every grid point (and keeps them coming).
+                gliding |= self.voices[i].move_emitter(self.frame, QUANTUM as u64);
+            }
             let v = &self.voices[i];
             if v.state == State::Idle || !v.spatial_stale(epoch) {
                 continue;
@@ -527,6 +533,7 @@ where
                 self.schedule(i);
             }
         }
+        self.spatial_pending |= gliding;
         self.rank_dirty |= self.virtualizes;
     }
 
@@ -721,6 +728,13 @@ where
             }),
             Command::Tween(id, p) => {
                 self.control(id, |v, listener| v.start_tween(&p, rate, fade, listener))
+            }
+            Command::TweenEmitter(id, emitter, frames, curve) => {
+                let now = self.frame;
+                self.control(id, |v, _| {
+                    v.tween_emitter(emitter, frames, curve, now, rate)
+                });
+                self.spatial_pending = true;
             }
             Command::SetBus { bus, parent, gain } => {
                 let Some(b) = self.buses.get_mut(bus.index()) else {

@@ -92,6 +92,32 @@ pub(crate) struct Spatial {
     /// a still voice heard by a still listener costs nothing per block.
     pub seen: u32,
     pub dirty: bool,
+    /// A tween of the emitter's position in progress.
+    pub glide: Option<Glide>,
+}
+
+/// An emitter moving from one position to another along a curve, from frame `start` of the
+/// renderer's timeline over `frames` frames.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Glide {
+    pub from: crate::spatial::Vec3,
+    pub to: crate::spatial::Vec3,
+    pub start: u64,
+    pub frames: u32,
+    pub curve: crate::fade::Curve,
+}
+
+impl Glide {
+    /// Where it is at frame `frame` (at `to` from the end on); the curve's shape is taken
+    /// as a fraction (an exponential one moves linearly: distance has no decibels).
+    pub fn at(&self, frame: u64) -> crate::spatial::Vec3 {
+        let t = frame.saturating_sub(self.start) as f32 / self.frames.max(1) as f32;
+        let f = match self.curve {
+            crate::fade::Curve::Exponential => math::clamp(t, 0.0, 1.0),
+            c => c.at(0.0, 1.0, t),
+        };
+        core::array::from_fn(|k| self.from[k] + (self.to[k] - self.from[k]) * f)
+    }
 }
 
 impl Spatial {
@@ -191,6 +217,7 @@ impl<H: SoundData> Voice<H> {
             pitch: start.pitch,
             seen: 0,
             dirty: true,
+            glide: None,
         });
         if let Some(sp) = &self.spatial {
             (start.gain, start.pan, start.pitch) = sp.heard(listener);
@@ -534,6 +561,8 @@ impl<H: SoundData> Voice<H> {
             Some(sp) => {
                 sp.emitter = emitter;
                 sp.dirty = true;
+                // The newest value wins over a running glide.
+                sp.glide = None;
             }
             None => {
                 let pitch = self.pitch(rate);
@@ -544,9 +573,61 @@ impl<H: SoundData> Voice<H> {
                     pitch,
                     seen: 0,
                     dirty: true,
+                    glide: None,
                 });
             }
         }
+    }
+
+    /// Move the voice's emitter to `emitter` over `frames` frames from frame `now`: its
+    /// position along `curve`, re-evaluated on the spatial grid, every other field (velocity
+    /// included) at once. A voice without an emitter gets this one at once.
+    pub fn tween_emitter(
+        &mut self,
+        emitter: Emitter,
+        frames: u32,
+        curve: crate::fade::Curve,
+        now: u64,
+        rate: u32,
+    ) {
+        let Some(from) = self.spatial.map(|sp| sp.emitter.position) else {
+            return self.set_emitter(emitter, rate);
+        };
+        self.set_emitter(
+            Emitter {
+                position: from,
+                ..emitter
+            },
+            rate,
+        );
+        if let Some(sp) = self.spatial.as_mut().filter(|_| frames > 0) {
+            sp.glide = Some(Glide {
+                from,
+                to: emitter.position,
+                start: now,
+                frames,
+                curve,
+            });
+        } else if let Some(sp) = self.spatial.as_mut() {
+            sp.emitter.position = emitter.position;
+        }
+    }
+
+    /// Move a gliding emitter to where it is a quantum after `frame` (the evaluation there
+    /// ramps to it over the quantum); whether it still glides after.
+    pub fn move_emitter(&mut self, frame: u64, quantum: u64) -> bool {
+        let Some(sp) = self.spatial.as_mut() else {
+            return false;
+        };
+        let Some(g) = sp.glide else { return false };
+        let at = frame + quantum;
+        sp.emitter.position = g.at(at);
+        sp.dirty = true;
+        if at >= g.start + u64::from(g.frames) {
+            sp.glide = None;
+            return false;
+        }
+        true
     }
 
     /// Re-evaluate a spatial voice from `listener` (whose state is numbered `epoch`) if either

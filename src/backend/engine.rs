@@ -436,6 +436,19 @@ impl<D: Driver> Tweening for Backend<D> {
     fn tween_pitch(&mut self, id: ChannelId, pitch: f32, tween: Tween) -> Result<(), AudioError> {
         self.tween(id, None, None, Some(pitch), tween)
     }
+
+    fn tween_emitter(
+        &mut self,
+        id: ChannelId,
+        emitter: &crate::Emitter,
+        tween: Tween,
+    ) -> Result<(), AudioError> {
+        let frames = self.frames_of(tween.seconds)?;
+        check_emitter(emitter)?;
+        self.live()?.control(id, |c, v| {
+            c.tween_emitter(v, emitter, frames, tween.curve, tween.start_at)
+        })
+    }
 }
 
 impl<D: Driver> Playback for Backend<D> {

@@ -334,6 +334,18 @@ pub trait Tweening {
     /// # Errors
     /// As [`tween_audio_2d`](Tweening::tween_audio_2d).
     fn tween_pitch(&mut self, id: ChannelId, pitch: f32, tween: Tween) -> Result<(), AudioError>;
+    /// Move the channel's emitter to `emitter`: its position along `tween` (re-evaluated every
+    /// 128 frames), every other field at once; a later `set_emitter` replaces it. A channel
+    /// without an emitter takes this one at once.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`] (NaN), [`AudioError::Shutdown`].
+    fn tween_emitter(
+        &mut self,
+        id: ChannelId,
+        emitter: &crate::Emitter,
+        tween: Tween,
+    ) -> Result<(), AudioError>;
 }
 
 /// The voice-control facet: every channel of a bus at once (a pause menu), moving a channel to

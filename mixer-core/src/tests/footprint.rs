@@ -16,8 +16,9 @@ fn footprint_per_voice_and_bus() {
         core::mem::size_of::<Renderer<Snd, &'static Shared<Snd, 1024>, [f32; 0], 1024, 32, 8>>()
             / 1024
     );
-    // About 90 B of it are the fade, the gain/pan tween and the pitch tween a voice may run.
-    assert!(voice <= 320, "a voice grew to {voice} B");
+    // About 130 B of it are the fade, the gain/pan tween, the pitch tween and the emitter
+    // glide a voice may run; 24 B its presence (real or virtual), priority and wake-up.
+    assert!(voice <= 360, "a voice grew to {voice} B");
     // Two SEGMENT-frame f32 buffers, plus its gain, parent and flags.
     let buffers = 2 * crate::SEGMENT * 4;
     assert!(bus_plain <= buffers + 80, "a bus grew to {bus_plain} B");
