@@ -8,8 +8,8 @@
 //! ```
 
 use simvx_audio::{
-    AudioConfig, Curve, Fading, OfflineBackend, PlayParams, Playback, Scheduling, Sound, Tween,
-    Tweening, WavFormat, make_backend, write_wav,
+    AudioConfig, Curve, Fading, OfflineBackend, PlayParams, Playback, Scheduling, Sound,
+    TempoClock, Tween, Tweening, WavFormat, make_backend, write_wav,
 };
 
 /// What the game does, in the order it does it, on any backend with the facets it uses.
@@ -32,8 +32,10 @@ fn play_the_game<B: Playback + Scheduling + Fading + Tweening>(
     let a = b.play_audio(&track_a, &music("Music"))?;
     b.fade_in(a, 1.0, Curve::EqualPower)?;
 
-    // A beat: 16 blips, an eighth note apart at 120 BPM, on exact frames, pitched up a scale.
-    let start = b.now_frames() + (0.5 * rate) as u64;
+    // A beat: 16 blips, an eighth note apart at 120 BPM, on exact frames, pitched up a scale:
+    // a game clock of eighth notes started half a second from now gives each its frame.
+    let mut eighths = TempoClock::from_bpm(48_000, 120.0, 2)?;
+    eighths.start(b.now_frames() + (0.5 * rate) as u64);
     let scale = [1.0, 1.122, 1.26, 1.335, 1.498, 1.682, 1.888, 2.0];
     for k in 0..16u64 {
         let params = PlayParams {
@@ -42,7 +44,8 @@ fn play_the_game<B: Playback + Scheduling + Fading + Tweening>(
             pan: if k % 2 == 0 { -0.5 } else { 0.5 },
             ..PlayParams::default()
         };
-        b.play_audio_at(&blip, &params, start + k * (0.25 * rate) as u64)?;
+        let at = eighths.frame_of_tick(k as f64).expect("the clock runs");
+        b.play_audio_at(&blip, &params, at)?;
     }
     wait(b, 2.0);
 
