@@ -291,8 +291,9 @@ where
     /// [`render`](Self::render) would move them, so every voice is where a render of the same
     /// frames would have left it. Nothing is written and effects do not run (their state and
     /// tails stand still). The cost is O(active voices) per call and per command applied
-    /// inside it, not per frame: a null backend (a device that is not there) or a voice that
-    /// is not heard costs next to nothing.
+    /// inside it, not per frame (but for a step per 32 frames of a running bus tween, and a
+    /// spatial evaluation per 128 of a gliding emitter): a null backend (a device that is not
+    /// there) or a voice that is not heard costs next to nothing.
     pub fn advance(&mut self, frames: u64) {
         self.begin_block();
         let mut done = 0u64;
@@ -336,6 +337,8 @@ where
             // next grid point at every block size.
             let into_rank = self.frame % RANK_FRAMES;
             if into_rank == 0 && self.rank_dirty {
+                // Voices that ended by now are retired before they are ranked.
+                self.wake_due();
                 self.rank();
             }
             n = n.min(RANK_FRAMES - into_rank);
@@ -811,9 +814,9 @@ where
                 // Crossfade only what can be heard: a chain still sounding, or a voice
                 // playing into the bus (a new bus's first effects apply at once).
                 let heard = b.chains_active()
-                    || self.voices[..self.limit]
-                        .iter()
-                        .any(|v| v.moves() && bus::routes_into(&self.buses, v.bus, bus));
+                    || self.voices[..self.limit].iter().any(|v| {
+                        v.moves() && !v.is_virtual() && bus::routes_into(&self.buses, v.bus, bus)
+                    });
                 let b = &mut self.buses[bus.index()];
                 if heard {
                     b.begin_chain_edit(fade, until, self.frame);
@@ -906,31 +909,19 @@ where
         self.rank_dirty |= self.virtualizes;
     }
 
-    /// Set voice `i`'s next wake-up (it is virtual).
+    /// Set voice `i`'s next wake-up (it is virtual), or drop it when it needs none.
     fn schedule(&mut self, i: usize) {
         let v = &mut self.voices[i];
         let at = v.next_wake(self.frame);
         v.wake = at;
         if at == u64::MAX {
-            return;
-        }
-        let w = Wake {
-            at,
-            slot: i as u32,
-            generation: v.generation,
-        };
-        if !self.wakes.push(w) {
-            // Full of entries gone stale: keep only each virtual voice's own.
-            self.wakes.clear();
-            for (k, v) in self.voices[..self.limit].iter().enumerate() {
-                if v.is_virtual() && v.wake != u64::MAX {
-                    self.wakes.push(Wake {
-                        at: v.wake,
-                        slot: k as u32,
-                        generation: v.generation,
-                    });
-                }
-            }
+            self.wakes.remove(i);
+        } else {
+            self.wakes.set(Wake {
+                at,
+                slot: i as u32,
+                generation: v.generation,
+            });
         }
     }
 
@@ -943,7 +934,7 @@ where
             let Some(v) = self.voices.get(i) else {
                 continue;
             };
-            if !v.is_virtual() || v.wake != w.at || v.generation != w.generation {
+            if !v.is_virtual() || v.generation != w.generation {
                 continue;
             }
             if self.catch_up(i) {
@@ -990,9 +981,17 @@ where
         if self.virtual_count == 0 || self.limit == 0 {
             return;
         }
-        self.sweep_frames += frames * self.limit as u64;
-        let count = (self.sweep_frames / self.refresh).min(self.limit as u64) as usize;
-        self.sweep_frames %= self.refresh;
+        let count = if frames >= self.refresh {
+            // A second or more at once: every slot.
+            self.sweep_frames = 0;
+            self.limit
+        } else {
+            // Under 2^32 frames times under 2^22 slots: no overflow.
+            self.sweep_frames += frames * self.limit as u64;
+            let count = (self.sweep_frames / self.refresh).min(self.limit as u64) as usize;
+            self.sweep_frames %= self.refresh;
+            count
+        };
         for _ in 0..count {
             let i = self.sweep;
             self.sweep = if i + 1 >= self.limit { 0 } else { i + 1 };
@@ -1068,6 +1067,7 @@ where
             return false;
         }
         self.voices[i].rejoin(self.config.smoothing_frames);
+        self.wakes.remove(i);
         if was_virtual {
             self.set_mixing(i, true);
             self.virtual_count -= 1;
@@ -1085,6 +1085,9 @@ where
         let below = self.config.virtual_below;
         let mut n = 0;
         let mut streams = 0usize;
+        let mut kept = 0usize;
+        // A bus level moving moves its voices' audible levels: rank again.
+        self.rank_dirty |= self.buses.iter().any(|b| b.live && b.tween.is_some());
         for i in 0..self.limit {
             let v = &self.voices[i];
             if v.state != State::Playing {
@@ -1095,8 +1098,14 @@ where
                 continue;
             }
             if v.enveloped() {
-                // Its level moves: rank again at the next grid point.
+                // Its level moves: rank again at the next grid point. A fade or a tween in
+                // progress keeps a mixed voice mixed (leaving would cut its 32-frame pieces
+                // short); a virtual one is ranked where its envelope has taken it.
                 self.rank_dirty = true;
+                if v.presence == Presence::Real {
+                    kept += 1;
+                    continue;
+                }
                 if !self.catch_up(i) {
                     continue;
                 }
@@ -1110,7 +1119,7 @@ where
             self.keys[n] = rank::key(v.priority, audible, v.presence == Presence::Real, i);
             n += 1;
         }
-        let room = self.config.real_voices.saturating_sub(streams);
+        let room = self.config.real_voices.saturating_sub(streams + kept);
         rank::select(&mut self.keys[..n], room);
         let real = room.min(n);
         let mut floor = u64::MAX;
@@ -1119,8 +1128,9 @@ where
             let i = rank::slot_of(key);
             if k < real {
                 floor = floor.min(rank::level(key));
-                if self.voices[i].presence != Presence::Real {
-                    self.promote(i);
+                if self.voices[i].presence != Presence::Real && !self.promote(i) {
+                    // It ended on the way: its room goes at the next grid point.
+                    self.rank_dirty = true;
                 }
             } else {
                 self.demote(i);
@@ -1134,6 +1144,7 @@ where
     /// Hand the ended voice's sound back to the game thread and publish the end.
     fn retire(&mut self, i: usize) {
         self.set_mixing(i, false);
+        self.wakes.remove(i);
         let voice = &mut self.voices[i];
         if voice.is_virtual() {
             self.virtual_count -= 1;

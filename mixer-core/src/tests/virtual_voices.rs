@@ -361,3 +361,71 @@ fn crowd() {
     assert_eq!(c.position(ids[far]), solo_c.position(solo));
     assert!(c.position(ids[far]) > 0.0);
 }
+
+/// Tests that a virtual one-shot that ended before a ranking never takes the room it left
+/// behind: the next voice in line is mixed, and the render is the same at every block size.
+#[test]
+fn an_ended_virtual_voice_does_not_take_a_place() {
+    let scene = |block: usize| {
+        let (mut c, mut r) = pool::<8>(limited(1));
+        let loud = c.play(noise(5), &looping(0.0)).unwrap();
+        let shot = c
+            .play(
+                dc(0.01, 1_000),
+                &PlayParams {
+                    volume_db: -3.0,
+                    ..PlayParams::default()
+                },
+            )
+            .unwrap();
+        let next = c.play(noise(6), &looping(-6.0)).unwrap();
+        c.pause_at(loud, 900).unwrap();
+        let mut out = Vec::new();
+        while out.len() < 2 * 8_192 {
+            out.extend(render(&mut r, block));
+        }
+        (out, c.voice_state(shot), c.voice_state(next))
+    };
+    let (small, shot, next) = scene(256);
+    assert_eq!((shot, next), (None, Some(VoiceState::Playing)));
+    let (big, shot, next) = scene(2_048);
+    assert_eq!((shot, next), (None, Some(VoiceState::Playing)));
+    assert!(small == big, "the same bits at both block sizes");
+}
+
+/// Tests that a bus faded in brings its voices back from virtual as it rises (its level is
+/// ranked at every grid point while it moves).
+#[test]
+fn a_bus_fading_in_brings_its_voices_back() {
+    let (mut c, mut r) = pool::<8>(Config {
+        virtual_below: 0.001,
+        ..Config::new(48_000, 2)
+    });
+    let music = crate::BusId(1);
+    c.set_bus(music, Some(crate::BusId::MASTER), -80.0).unwrap();
+    let id = c
+        .play(
+            noise(7),
+            &PlayParams {
+                bus: music,
+                ..looping(0.0)
+            },
+        )
+        .unwrap();
+    render(&mut r, 4_800);
+    assert_eq!(c.voice_state(id), Some(VoiceState::Virtual));
+    c.set_bus_tweened(
+        music,
+        Some(crate::BusId::MASTER),
+        0.0,
+        96_000,
+        crate::fade::Curve::Linear,
+        0,
+    )
+    .unwrap();
+    for _ in 0..25 {
+        render(&mut r, 4_800);
+    }
+    assert_eq!(c.voice_state(id), Some(VoiceState::Playing));
+    assert!(render(&mut r, 480).iter().any(|&s| s != 0.0));
+}
