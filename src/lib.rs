@@ -73,12 +73,12 @@ pub use player::{PLAYER_PITCH_RANGE, Player, PlayerEvent};
 pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,
 };
-pub use scene::{SCENE_VOICES, ScenePlayer, render_scene};
+pub use scene::{SCENE_VOICES, ScenePlayer, render_scene, render_scene_to};
 pub use sound::decode::{Loading, StreamDecoder, decode_bytes, decode_file, load_in_background};
 pub use sound::{Container, Sound};
 pub use synth::{AudioSynth, SYNTH_VOICES, SynthStream};
 pub use tempo::TempoClock;
-pub use wav::{RenderStats, WavFormat, to_s16, write_wav};
+pub use wav::{RenderStats, WavFormat, WavStream, to_s16, write_wav};
 
 /// The README's Rust snippets, compiled as doctests so they cannot drift.
 #[cfg(doctest)]

@@ -25,23 +25,68 @@ pub struct RenderStats {
     pub rms: Vec<f64>,
     /// FNV-1a 64 over the samples' little-endian bytes in the written format.
     pub hash: u64,
+    /// Samples outside what the format holds (for [`WavFormat::S16`]: beyond ±1, clipped
+    /// when written; always 0 for `F32`).
+    pub clipped: usize,
 }
 
 impl RenderStats {
     /// Measure interleaved `samples` with `channels` channels; the hash covers the samples as
     /// `format` would write them.
     pub fn measure(samples: &[f32], channels: u16, format: WavFormat) -> Self {
+        let mut m = Measure::new(channels, format);
+        m.add(samples);
+        m.finish()
+    }
+}
+
+/// [`RenderStats`] of samples that arrive block by block (in memory constant in their length).
+#[derive(Debug, Clone)]
+struct Measure {
+    format: WavFormat,
+    samples: usize,
+    peak: Vec<f32>,
+    sum: Vec<f64>,
+    hash: Fnv,
+    clipped: usize,
+}
+
+impl Measure {
+    fn new(channels: u16, format: WavFormat) -> Self {
         let ch = channels.max(1) as usize;
-        let frames = samples.len() / ch;
-        let mut peak = vec![0.0f32; ch];
-        let mut sum = vec![0.0f64; ch];
-        for frame in samples.chunks_exact(ch) {
-            for (c, &s) in frame.iter().enumerate() {
-                peak[c] = peak[c].max(s.abs());
-                sum[c] += s as f64 * s as f64;
+        Self {
+            format,
+            samples: 0,
+            peak: vec![0.0; ch],
+            sum: vec![0.0; ch],
+            hash: Fnv::new(),
+            clipped: 0,
+        }
+    }
+
+    /// The next interleaved samples (whole frames, or the rest of a frame begun before).
+    fn add(&mut self, samples: &[f32]) {
+        let ch = self.peak.len();
+        for &s in samples {
+            let c = self.samples % ch;
+            self.peak[c] = self.peak[c].max(s.abs());
+            self.sum[c] += s as f64 * s as f64;
+            self.samples += 1;
+            match self.format {
+                WavFormat::F32 => self.hash.write(&s.to_le_bytes()),
+                WavFormat::S16 => {
+                    self.clipped += usize::from(!(-1.0..=1.0).contains(&s));
+                    self.hash.write(&to_s16(s).to_le_bytes());
+                }
             }
         }
-        let rms = sum
+    }
+
+    fn finish(self) -> RenderStats {
+        let ch = self.peak.len();
+        let frames = self.samples / ch;
+        let rms = self
+            .sum
             .iter()
             .map(|s| {
                 if frames == 0 {
@@ -51,23 +96,124 @@ impl RenderStats {
                 }
             })
             .collect();
-        let mut hash = Fnv::new();
-        match format {
-            WavFormat::F32 => samples.iter().for_each(|s| hash.write(&s.to_le_bytes())),
-            WavFormat::S16 => samples
-                .iter()
-                .for_each(|&s| hash.write(&to_s16(s).to_le_bytes())),
-        }
-        Self {
+        RenderStats {
             frames,
-            peak,
+            peak: self.peak,
             rms,
-            hash: hash.0,
+            hash: self.hash.0,
+            clipped: self.clipped,
         }
     }
 }
 
+/// A WAV file written block by block as a render goes (memory constant in its length), with
+/// the [`RenderStats`] of what was written.
+///
+/// ```
+/// use simvx_audio::{WavFormat, WavStream};
+/// let path = std::env::temp_dir().join("simvx-audio-doc-stream.wav");
+/// let mut wav = WavStream::create(&path, 2, 48_000, WavFormat::S16)?;
+/// wav.write(&[0.5, -0.5, 1.5, 0.0])?; // one sample beyond full scale
+/// let stats = wav.finish()?;
+/// assert_eq!((stats.frames, stats.clipped), (2, 1));
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), simvx_audio::AudioError>(())
+/// ```
+pub struct WavStream {
+    writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>,
+    measure: Measure,
+    path: std::path::PathBuf,
+}
+
+impl std::fmt::Debug for WavStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WavStream")
+            .field("path", &self.path)
+            .field("format", &self.measure.format)
+            .field("samples", &self.measure.samples)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WavStream {
+    /// Create (or replace) the WAV file at `path` for interleaved samples of `channels`
+    /// channels at `sample_rate`, stored as `format`.
+    ///
+    /// # Errors
+    /// [`AudioError::Io`] when the file cannot be created.
+    pub fn create(
+        path: &Path,
+        channels: u16,
+        sample_rate: u32,
+        format: WavFormat,
+    ) -> Result<Self, AudioError> {
+        let spec = hound::WavSpec {
+            channels,
+            sample_rate,
+            bits_per_sample: match format {
+                WavFormat::F32 => 32,
+                WavFormat::S16 => 16,
+            },
+            sample_format: match format {
+                WavFormat::F32 => hound::SampleFormat::Float,
+                WavFormat::S16 => hound::SampleFormat::Int,
+            },
+        };
+        let writer = hound::WavWriter::create(path, spec).map_err(|e| io_error(path, e))?;
+        Ok(Self {
+            writer,
+            measure: Measure::new(channels, format),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Append interleaved `samples`.
+    ///
+    /// # Errors
+    /// [`AudioError::Io`] (a full disk, or a file past the 4 GiB WAV limit).
+    pub fn write(&mut self, samples: &[f32]) -> Result<(), AudioError> {
+        let io = |e| io_error(&self.path, e);
+        match self.measure.format {
+            WavFormat::F32 => {
+                for &s in samples {
+                    self.writer.write_sample(s).map_err(io)?;
+                }
+            }
+            WavFormat::S16 => {
+                let mut w = self.writer.get_i16_writer(samples.len() as u32);
+                for &s in samples {
+                    w.write_sample(to_s16(s));
+                }
+                w.flush().map_err(io)?;
+            }
+        }
+        self.measure.add(samples);
+        Ok(())
+    }
+
+    /// Finish the file (its header) and return what was written.
+    ///
+    /// # Errors
+    /// [`AudioError::Io`].
+    pub fn finish(self) -> Result<RenderStats, AudioError> {
+        let path = self.path;
+        self.writer.finalize().map_err(|e| io_error(&path, e))?;
+        Ok(self.measure.finish())
+    }
+}
+
+fn io_error(path: &Path, e: hound::Error) -> AudioError {
+    AudioError::Io {
+        context: format!("writing {}", path.display()),
+        source: match e {
+            hound::Error::IoError(e) => e,
+            other => std::io::Error::other(other.to_string()),
+        },
+    }
+}
+
 /// FNV-1a, 64-bit: tiny, stable, and the same on every platform.
+#[derive(Debug, Clone)]
 struct Fnv(u64);
 
 impl Fnv {
@@ -98,40 +244,7 @@ pub fn write_wav(
     sample_rate: u32,
     format: WavFormat,
 ) -> Result<RenderStats, AudioError> {
-    let io = |e: hound::Error| AudioError::Io {
-        context: format!("writing {}", path.display()),
-        source: match e {
-            hound::Error::IoError(e) => e,
-            other => std::io::Error::other(other.to_string()),
-        },
-    };
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate,
-        bits_per_sample: match format {
-            WavFormat::F32 => 32,
-            WavFormat::S16 => 16,
-        },
-        sample_format: match format {
-            WavFormat::F32 => hound::SampleFormat::Float,
-            WavFormat::S16 => hound::SampleFormat::Int,
-        },
-    };
-    let mut writer = hound::WavWriter::create(path, spec).map_err(io)?;
-    match format {
-        WavFormat::F32 => {
-            for &s in samples {
-                writer.write_sample(s).map_err(io)?;
-            }
-        }
-        WavFormat::S16 => {
-            let mut w = writer.get_i16_writer(samples.len() as u32);
-            for &s in samples {
-                w.write_sample(to_s16(s));
-            }
-            w.flush().map_err(io)?;
-        }
-    }
-    writer.finalize().map_err(io)?;
-    Ok(RenderStats::measure(samples, channels, format))
+    let mut wav = WavStream::create(path, channels, sample_rate, format)?;
+    wav.write(samples)?;
+    wav.finish()
 }

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand, ValueEnum};
 use simvx_audio::{
     AudioConfig, AudioError, Backend, Container, HasStreams, PlayParams, Playback, RenderStats,
-    Scene, ScenePlayer, Scheduling, Sound, WavFormat, make_backend, render_scene, write_wav,
+    Scene, ScenePlayer, Scheduling, Sound, WavFormat, WavStream, make_backend, render_scene,
+    render_scene_to, write_wav,
 };
 
 /// simvx-audio: render scenes offline, play the demo, show the audio backend.
@@ -33,6 +34,10 @@ enum Command {
         /// Frames per render call (any value gives the same output).
         #[arg(long, default_value_t = 480)]
         block: usize,
+        /// Fail (exit 1, after writing) on what is otherwise a warning: events after the
+        /// scene's end, samples clipped by `--format s16`.
+        #[arg(long)]
+        strict: bool,
     },
     /// Play a sound file, or a scene (JSON) in real time, through the best backend and wait
     /// for the end.
@@ -99,7 +104,8 @@ fn main() -> ExitCode {
             output,
             format,
             block,
-        } => render(&scene, &output, format.into(), block),
+            strict,
+        } => render(&scene, &output, format.into(), block, strict),
         Command::Play { input } => play(&input),
         Command::Demo { output } => demo(&output),
         Command::Info => info(),
@@ -132,19 +138,83 @@ fn print_stats(stats: &RenderStats, sample_rate: u32) {
     println!("hash: fnv1a64:{:016x}", stats.hash);
 }
 
+/// Render `scene` into `output` block by block (memory flat in the scene's length), with a
+/// progress bar on a terminal; warn about events after the end and samples clipped by s16
+/// (and fail on them with `strict`).
 fn render(
     scene: &PathBuf,
     output: &Path,
     format: WavFormat,
     block: usize,
+    strict: bool,
 ) -> Result<(), AudioError> {
+    use std::io::IsTerminal;
     let scene = Scene::load(scene)?;
     let sounds = scene.load_sounds()?;
-    let samples = render_scene(&scene, &sounds, block, |_| {})?;
-    let stats = write_wav(output, &samples, scene.channels, scene.sample_rate, format)?;
+    let total = scene.frames();
+    let late: Vec<_> = scene.events.iter().filter(|e| e.frame >= total).collect();
+    let mut warnings = Vec::new();
+    if let Some(first) = late.first() {
+        warnings.push(format!(
+            "{} event(s) at or after the scene's end ({:.3} s) never apply; the first is event {} at {:.3} s",
+            late.len(),
+            scene.duration,
+            first.index,
+            first.frame as f64 / f64::from(scene.sample_rate)
+        ));
+    }
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{wide_bar}] {percent}% of {msg}, {eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("{:.1} s", scene.duration));
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut wav = WavStream::create(output, scene.channels, scene.sample_rate, format)?;
+    render_scene_to(
+        &scene,
+        &sounds,
+        block,
+        |samples| wav.write(samples),
+        |done| bar.set_position(done),
+    )?;
+    bar.finish_and_clear();
+    let stats = wav.finish()?;
     println!("wrote {}", output.display());
     print_stats(&stats, scene.sample_rate);
+    if let Some(mib) = peak_memory_mib() {
+        println!("peak memory: {mib:.1} MiB");
+    }
+    if stats.clipped > 0 {
+        warnings.push(format!(
+            "{} sample(s) beyond full scale were clipped by --format s16",
+            stats.clipped
+        ));
+    }
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if strict && !warnings.is_empty() {
+        return Err(AudioError::InvalidParameter {
+            name: "--strict",
+            reason: format!("{} warning(s)", warnings.len()),
+        });
+    }
     Ok(())
+}
+
+/// This process's peak resident memory, where the system says (Linux: `VmHWM`).
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 fn describe(backend: &Backend) {

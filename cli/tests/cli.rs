@@ -4,7 +4,7 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Run the CLI on a machine with no audio device (an ALSA configuration with no PCM) unless
@@ -306,4 +306,120 @@ fn play_puts_volume_changes_on_their_frame() {
         down - start,
         up - start
     );
+}
+
+fn write_scene(dir: &Path, name: &str, seconds: f64) -> PathBuf {
+    // A looping 1 kHz tone at 0.5 throughout; a 1.5 hit half-way (clipped by s16); a stop
+    // after the end (never applied).
+    let scene = format!(
+        r#"{{"sample_rate": 48000, "channels": 2, "duration": {seconds},
+            "sounds": {{"tone": {{"tone": {{"frequency": 1000.0, "amplitude": 0.5, "seconds": 1.0}}}},
+                        "hit": {{"tone": {{"frequency": 440.0, "amplitude": 1.5, "seconds": 0.1}}}}}},
+            "events": [
+              {{"at": 0, "call": "play_audio", "channel": "t", "sound": "tone", "loop": true}},
+              {{"at": {half}, "call": "play_audio", "channel": "h", "sound": "hit"}},
+              {{"at": {after}, "call": "stop_audio", "channel": "t"}}
+            ]}}"#,
+        half = seconds / 2.0,
+        after = seconds + 1.0
+    );
+    let path = dir.join(name);
+    std::fs::write(&path, scene).unwrap();
+    path
+}
+
+/// Tests that `render` warns about events after the end and samples clipped by s16 (exit 0),
+/// fails on them with `--strict` (after writing the file), and stays quiet for a clean render.
+#[test]
+fn render_warns_and_strict_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = write_scene(dir.path(), "warn.json", 2.0);
+    let out = dir.path().join("warn.wav");
+    let args = |strict: bool, format: &str| {
+        let mut a = vec![
+            "render",
+            scene.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        a.extend(["--format", format]);
+        if strict {
+            a.push("--strict");
+        }
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| cli(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    let o = run(args(false, "s16"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("1 event(s) at or after the scene's end"),
+        "{err}"
+    );
+    assert!(err.contains("clipped by --format s16"), "{err}");
+    assert!(text(&o.stdout).contains("peak memory:"));
+    let o = run(args(true, "s16"));
+    assert!(!o.status.success(), "--strict fails");
+    assert!(out.exists(), "but writes the file first");
+    // f32 holds the hit: only the late event warns.
+    let o = run(args(false, "f32"));
+    let err = text(&o.stderr);
+    assert!(!err.contains("clipped"), "{err}");
+    assert!(err.contains("after the scene's end"), "{err}");
+}
+
+/// Tests (release, from `scripts/test`) that an hour-long scene renders to disk in flat
+/// memory: peak resident memory under 64 MB, as `/usr/bin/time -v` (where there is one) and
+/// the command's own report say.
+#[test]
+#[ignore = "an hour of audio: run in release by scripts/test"]
+fn an_hour_renders_in_flat_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = write_scene(dir.path(), "hour.json", 3600.0);
+    let started = std::time::Instant::now();
+    let bin = env!("CARGO_BIN_EXE_simvx-audio");
+    let args = [
+        "render",
+        scene.to_str().unwrap(),
+        "-o",
+        "/dev/null",
+        "--format",
+        "s16",
+    ];
+    let timed = Path::new("/usr/bin/time").exists();
+    let o = if timed {
+        std::process::Command::new("/usr/bin/time")
+            .arg("-v")
+            .arg(bin)
+            .args(args)
+            .output()
+            .unwrap()
+    } else {
+        cli(&args, &[])
+    };
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("frames: 172800000"), "{stdout}");
+    let own: f64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("peak memory: "))
+        .and_then(|l| l.trim_end_matches(" MiB").parse().ok())
+        .expect("the peak memory line");
+    assert!(own < 64.0, "{own} MiB");
+    if timed {
+        let kib: f64 = text(&o.stderr)
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("Maximum resident set size (kbytes): ")
+            })
+            .and_then(|v| v.parse().ok())
+            .expect("time -v's line");
+        assert!(kib / 1024.0 < 64.0, "{} MiB", kib / 1024.0);
+        println!(
+            "an hour rendered in {:.1} s, peak {:.1} MiB resident",
+            started.elapsed().as_secs_f64(),
+            kib / 1024.0
+        );
+    }
 }

@@ -5,7 +5,7 @@
 
 mod play;
 
-pub use play::{SCENE_VOICES, ScenePlayer, render_scene};
+pub use play::{SCENE_VOICES, ScenePlayer, render_scene, render_scene_to};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -360,8 +360,36 @@ pub fn render_scene(
     scene: &Scene,
     sounds: &BTreeMap<String, Sound>,
     block: usize,
-    mut progress: impl FnMut(u64),
+    progress: impl FnMut(u64),
 ) -> Result<Vec<f32>, AudioError> {
+    let mut out = Vec::with_capacity(scene.frames() as usize * scene.channels as usize);
+    render_scene_to(
+        scene,
+        sounds,
+        block,
+        |samples| {
+            out.extend_from_slice(samples);
+            Ok(())
+        },
+        progress,
+    )?;
+    Ok(out)
+}
+
+/// [`render_scene`], handing each rendered block (at most `block` frames, interleaved) to
+/// `sink` as it goes instead of keeping them: memory stays constant in the scene's length
+/// (`simvx-audio render` writes them to disk this way). The blocks are the same bits as
+/// `render_scene`'s output, in order.
+///
+/// # Errors
+/// As [`render_scene`], and whatever `sink` returns (which stops the render).
+pub fn render_scene_to(
+    scene: &Scene,
+    sounds: &BTreeMap<String, Sound>,
+    block: usize,
+    mut sink: impl FnMut(&[f32]) -> Result<(), AudioError>,
+    mut progress: impl FnMut(u64),
+) -> Result<(), AudioError> {
     let config = AudioConfig {
         sample_rate: scene.sample_rate,
         channels: scene.channels,
@@ -375,7 +403,7 @@ pub fn render_scene(
     let ch = scene.channels as usize;
     let total = scene.frames();
     let block = block.max(1) as u64;
-    let mut out = vec![0.0f32; total as usize * ch];
+    let mut buffer = vec![0.0f32; block as usize * ch];
     let mut done = 0u64;
     let mut events = scene.events.iter().peekable();
     while done < total {
@@ -389,9 +417,11 @@ pub fn render_scene(
         } else {
             end
         };
-        backend.render(&mut out[done as usize * ch..end as usize * ch]);
+        let out = &mut buffer[..(end - done) as usize * ch];
+        backend.render(out);
+        sink(out)?;
         done = end;
         progress(done);
     }
-    Ok(out)
+    Ok(())
 }
