@@ -46,6 +46,35 @@ pub enum DeviceError {
 }
 
 impl DeviceError {
+    /// This error with a summary of alsa-lib's `messages` in its detail.
+    pub(crate) fn noting(self, messages: &[String]) -> Self {
+        use crate::quiet::with_alsa;
+        if messages.is_empty() {
+            return self;
+        }
+        match self {
+            DeviceError::NoDefaultDevice => DeviceError::Unavailable {
+                kind: cpal::ErrorKind::DeviceNotAvailable,
+                detail: with_alsa(
+                    "the audio host has no default output device".into(),
+                    messages,
+                ),
+            },
+            DeviceError::Unavailable { kind, detail } => DeviceError::Unavailable {
+                kind,
+                detail: with_alsa(detail, messages),
+            },
+            DeviceError::Backend { kind, detail } => DeviceError::Backend {
+                kind,
+                detail: with_alsa(detail, messages),
+            },
+            DeviceError::Unsupported(detail) => {
+                DeviceError::Unsupported(with_alsa(detail, messages))
+            }
+            other => other,
+        }
+    }
+
     /// Whether there is no device to open at all: trying another timing cannot help.
     pub fn is_no_device(&self) -> bool {
         matches!(

@@ -16,6 +16,7 @@
 
 mod error;
 mod output;
+mod quiet;
 
 pub use error::DeviceError;
 pub use output::{Health, Output, OutputInfo, Render};
@@ -174,6 +175,13 @@ impl Plan {
 /// machine), [`DeviceError::Unsupported`] when nothing usable is supported, [`DeviceError::Backend`]
 /// otherwise.
 pub fn negotiate(request: &DeviceConfig) -> Result<Plan, DeviceError> {
+    // alsa-lib's own complaints (a dozen lines with no sound card) are summarised in the
+    // error instead of going to stderr.
+    let (plan, alsa) = quiet::quietly(|| negotiate_here(request));
+    plan.map_err(|e| e.noting(&alsa))
+}
+
+fn negotiate_here(request: &DeviceConfig) -> Result<Plan, DeviceError> {
     let host = cpal::default_host();
     let device = host
         .default_output_device()
