@@ -66,7 +66,8 @@ pub use mixer_core::synth::{
     Adsr, Envelope, Filter, Oscillator, Stage, SynthError, SynthParam, SynthVoice,
 };
 pub use mixer_core::{
-    DEFAULT_PRIORITY, Interpolation, RING_OUT_SECONDS, VoiceCounts, VoiceState, WhenFull,
+    DEFAULT_PRIORITY, Interpolation, MeterReading, RING_OUT_SECONDS, VoiceCounts, VoiceState,
+    WhenFull,
 };
 pub use platform_cpal::{DeviceError, Timing};
 pub use player::{PLAYER_PITCH_RANGE, Player, PlayerEvent};

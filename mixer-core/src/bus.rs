@@ -262,6 +262,49 @@ pub(crate) fn fold(src: (&[f32], &[f32]), dst: (&mut [f32], &mut [f32]), gain: &
     }
 }
 
+/// [`fold`], also adding what it adds into `meter` (the bus's level after its gain): the
+/// same sums into `dst`, so metering never changes a bit of the mix.
+pub(crate) fn fold_metered(
+    src: (&[f32], &[f32]),
+    dst: (&mut [f32], &mut [f32]),
+    gain: &mut Ramp,
+    meter: &mut crate::meter::Accum,
+) {
+    let n = src.0.len();
+    let k = if gain.is_settled() {
+        0
+    } else {
+        n.min(gain.left as usize)
+    };
+    let (mut peak, mut sum) = (meter.peak, meter.sum);
+    let mut g = gain.value;
+    for i in 0..k {
+        let (l, r) = (src.0[i] * g, src.1[i] * g);
+        dst.0[i] += l;
+        dst.1[i] += r;
+        peak = [peak[0].max(l.abs()), peak[1].max(r.abs())];
+        sum = [sum[0] + l * l, sum[1] + r * r];
+        g += gain.step;
+    }
+    if k > 0 {
+        gain.value = g;
+        gain.left -= k as u32;
+        if gain.left == 0 {
+            gain.jump(gain.target);
+        }
+    }
+    let g = gain.value;
+    for i in k..n {
+        let (l, r) = (src.0[i] * g, src.1[i] * g);
+        dst.0[i] += l;
+        dst.1[i] += r;
+        peak = [peak[0].max(l.abs()), peak[1].max(r.abs())];
+        sum = [sum[0] + l * l, sum[1] + r * r];
+    }
+    (meter.peak, meter.sum) = (peak, sum);
+    meter.frames += n as u32;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

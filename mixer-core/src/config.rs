@@ -29,6 +29,9 @@ pub struct Config {
     pub interpolation: Interpolation,
     /// Length of every control ramp and fade (gain, pan, pitch, pause, stop), in frames.
     pub smoothing_frames: u32,
+    /// The window of the level meters (peak and RMS of every bus and of the output), in
+    /// frames; 0 (the default): no metering, at no cost.
+    pub meter_frames: u32,
 }
 
 /// What a play does when the pool's logical voices are all in use.
@@ -64,6 +67,7 @@ impl Config {
             virtual_below: 0.0,
             interpolation: Interpolation::Linear,
             smoothing_frames: sample_rate / 200,
+            meter_frames: 0,
         }
     }
 

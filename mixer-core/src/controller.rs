@@ -787,6 +787,20 @@ where
         })
     }
 
+    /// The level meter of `bus` (after its effects and its gain): the peak and RMS of the last
+    /// complete window of [`Config::meter_frames`](crate::Config::meter_frames) frames;
+    /// `windows` 0 when metering is off or nothing was measured yet. `None` for a bus outside
+    /// the table.
+    pub fn meter(&self, bus: BusId) -> Option<crate::MeterReading> {
+        (bus.index() < B).then(|| self.shared.meters[bus.index()].read())
+    }
+
+    /// The output's level meter (every bus folded: what the device gets), as
+    /// [`meter`](Self::meter).
+    pub fn output_meter(&self) -> crate::MeterReading {
+        self.shared.meters[crate::meter::OUTPUT_METER].read()
+    }
+
     /// Voices playing or paused, not stopped (what the limit counts).
     fn logical_voices(&self) -> usize {
         (0..self.slots_used)

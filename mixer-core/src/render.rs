@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::effect::EffectContext;
 use crate::id::BusId;
 use crate::mailbox::{self, field, is_newer};
+use crate::meter::{Accum, OUTPUT_METER};
 use crate::rank::{self, RANK_FRAMES};
 use crate::ring::{Consumer, Producer};
 use crate::shared::{COMMAND_CAPACITY, Shared};
@@ -100,6 +101,9 @@ pub struct Renderer<
     keys: [u64; V],
     /// When each virtual voice must next be moved on.
     wakes: Wakes<V>,
+    /// The level meters' windows in progress: each bus's, and the output's.
+    meters: [Accum; B],
+    out_meter: Accum,
     /// Commands taken from the queue, held until their frame, earliest (then oldest) first:
     /// a command stamped for later never holds up one behind it in the queue (while fewer than
     /// [`HELD_COMMANDS`] wait for their frame; past that, the next ones wait in the queue).
@@ -207,6 +211,8 @@ where
             addr_of_mut!((*p).mixing).write_bytes(0, 1);
             addr_of_mut!((*p).keys).write_bytes(0, 1);
             addr_of_mut!((*p).wakes).write_bytes(0, 1);
+            addr_of_mut!((*p).meters).write([Accum::ZERO; B]);
+            addr_of_mut!((*p).out_meter).write(Accum::ZERO);
             addr_of_mut!((*p).spatial_pending).write(false);
             addr_of_mut!((*p).virtualizes).write(config.virtualizes());
             addr_of_mut!((*p).rank_dirty).write(false);
@@ -331,6 +337,11 @@ where
         let mut n = most;
         if !*on_grid {
             n = n.min(QUANTUM as u64 - into_quantum);
+        }
+        if self.config.meter_frames > 0 {
+            // Meter windows are whole, on the frame grid: the same readings at every block size.
+            let w = u64::from(self.config.meter_frames);
+            n = n.min(w - self.frame % w);
         }
         if self.virtualizes {
             // Every pass ends on the ranking grid, so what a pass changes is seen by the
@@ -541,6 +552,7 @@ where
     }
 
     fn render_segment(&mut self, n: usize) {
+        let metering = self.config.meter_frames > 0;
         for bus in self.buses.iter_mut().filter(|b| b.live) {
             bus.left[..n].fill(0.0);
             bus.right[..n].fill(0.0);
@@ -606,19 +618,43 @@ where
             let mut off = 0;
             while off < n {
                 let k = src.gain_piece(n - off);
-                if src.touched {
-                    bus::fold(
-                        (&src.left[off..off + k], &src.right[off..off + k]),
-                        (&mut dst.0[off..off + k], &mut dst.1[off..off + k]),
+                let (from, to) = (
+                    (&src.left[off..off + k], &src.right[off..off + k]),
+                    off..off + k,
+                );
+                match (src.touched, metering) {
+                    (true, false) => bus::fold(
+                        from,
+                        (&mut dst.0[to.clone()], &mut dst.1[to]),
                         &mut src.gain,
-                    );
-                } else {
-                    src.gain.advance(k as u32);
+                    ),
+                    (true, true) => bus::fold_metered(
+                        from,
+                        (&mut dst.0[to.clone()], &mut dst.1[to]),
+                        &mut src.gain,
+                        &mut self.meters[i],
+                    ),
+                    (false, _) => {
+                        src.gain.advance(k as u32);
+                        self.meters[i].frames += k as u32;
+                    }
                 }
                 src.gain_ran(k);
                 off += k;
             }
             *dst.2 |= src.touched;
+        }
+        if metering {
+            let window = self.config.meter_frames;
+            self.out_meter
+                .add(&self.out_left[..n], &self.out_right[..n]);
+            self.out_meter
+                .publish_if_full(window, &self.shared.meters[OUTPUT_METER]);
+            for (i, m) in self.meters.iter_mut().enumerate() {
+                if self.buses[i].live {
+                    m.publish_if_full(window, &self.shared.meters[i]);
+                }
+            }
         }
     }
 

@@ -6,6 +6,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32};
 
 use crate::command::Stamped;
 use crate::mailbox::{FrameClock, LISTENER_WORDS, Seqlock, VoiceMail};
+use crate::meter::{METERS, MeterCell};
 use crate::ring::Spsc;
 
 /// The command queue of `s` (for [`Producer::claim`](crate::ring::Producer::claim)).
@@ -49,6 +50,8 @@ pub struct Shared<H, const V: usize, const Q: usize = COMMAND_CAPACITY> {
     pub(crate) mail_waiting: AtomicBool,
     /// Frames the renderer has rendered or advanced.
     pub(crate) clock: FrameClock,
+    /// Level meters: bus `b` at index `b`, the output at [`OUTPUT_METER`](crate::meter).
+    pub(crate) meters: [MeterCell; METERS],
     /// Voices mixed, and voices virtual, as of the renderer's last block.
     pub(crate) real_voices: AtomicU32,
     pub(crate) virtual_voices: AtomicU32,
@@ -68,6 +71,7 @@ impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
             listener: Seqlock::new(),
             mail_waiting: AtomicBool::new(false),
             clock: FrameClock::new(),
+            meters: [const { MeterCell::new() }; METERS],
             real_voices: AtomicU32::new(0),
             virtual_voices: AtomicU32::new(0),
             claimed: AtomicBool::new(false),
@@ -94,7 +98,7 @@ impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
         // SAFETY: `p` comes from a `&mut`, so it is valid for writes, aligned and ours alone.
         // Every field is written before `assume_init_mut`: the two queues (their slots need
         // no value), each status and mailbox, the listener's mailbox, the flag, the clock, the
-        // voice counts and the claim flag; `addr_of_mut!` makes no reference to
+        // meters, the voice counts and the claim flag; `addr_of_mut!` makes no reference to
         // uninitialised memory.
         unsafe {
             Spsc::init_at(addr_of_mut!((*p).commands));
@@ -108,6 +112,10 @@ impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
             addr_of_mut!((*p).listener).write(Seqlock::new());
             addr_of_mut!((*p).mail_waiting).write(AtomicBool::new(false));
             addr_of_mut!((*p).clock).write(FrameClock::new());
+            let meters = addr_of_mut!((*p).meters).cast::<MeterCell>();
+            for i in 0..METERS {
+                meters.add(i).write(MeterCell::new());
+            }
             addr_of_mut!((*p).real_voices).write(AtomicU32::new(0));
             addr_of_mut!((*p).virtual_voices).write(AtomicU32::new(0));
             addr_of_mut!((*p).claimed).write(AtomicBool::new(false));

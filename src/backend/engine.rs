@@ -127,6 +127,22 @@ impl<D: Driver> Backend<D> {
         self.mixer.controller.voice_state(v)
     }
 
+    /// The level meter of the bus called `name` (after its effects and its level): peak and
+    /// RMS of the last 50 ms window, linear and in dBFS (`MeterReading::peak_db`); `windows`
+    /// is 0 before the first window (or with `AudioConfig::meters` off).
+    ///
+    /// # Errors
+    /// [`AudioError::UnknownBus`].
+    pub fn meter(&self, name: &str) -> Result<mixer_core::MeterReading, AudioError> {
+        let bus = self.mixer.bus_id(name)?;
+        Ok(self.mixer.controller.meter(bus).unwrap_or_default())
+    }
+
+    /// The output's level meter (what the device gets), as [`meter`](Self::meter).
+    pub fn output_meter(&self) -> mixer_core::MeterReading {
+        self.mixer.controller.output_meter()
+    }
+
     /// The channel as one view: its state, its own level, pan and pitch as last asked for
     /// (spatial attenuation and doppler not included), its bus, priority and position;
     /// `None` once it ended.
