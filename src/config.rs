@@ -53,7 +53,7 @@ impl FallbackPolicy {
 /// let c = simvx_audio::AudioConfig::default();
 /// assert_eq!((c.sample_rate, c.channels, c.voices), (48_000, 2, 256));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AudioConfig {
     /// Output frames per second.
     pub sample_rate: u32,
@@ -83,6 +83,9 @@ pub struct AudioConfig {
     pub when_full: mixer_core::WhenFull,
     /// May `make_backend` fall back?
     pub fallback: FallbackPolicy,
+    /// The output device to open, by the name or id `simvx-audio devices` lists (`None`: the
+    /// system's default output).
+    pub device: Option<String>,
     /// How voices read between samples.
     pub interpolation: Interpolation,
     /// Effect memory (delay lines, reverb tanks, look-ahead), in MiB, 0 to 1024. A 5 s stereo
@@ -110,6 +113,7 @@ impl Default for AudioConfig {
             meters: true,
             when_full: mixer_core::WhenFull::Refuse,
             fallback: FallbackPolicy::FromEnvironment,
+            device: None,
             interpolation: Interpolation::Linear,
             effect_memory_mib: 16,
             max_pending_commands: 1 << 20,

@@ -69,7 +69,19 @@ pub use mixer_core::{
     DEFAULT_PRIORITY, Interpolation, MeterReading, RING_OUT_SECONDS, VoiceCounts, VoiceState,
     WhenFull,
 };
-pub use platform_cpal::{DeviceError, Timing};
+pub use platform_cpal::{DeviceError, OutputDevice, Timing};
+
+/// The output devices the system lists (id, name, channels, sample rates; the default
+/// marked), for [`AudioConfig::device`] and `simvx-audio devices`.
+///
+/// # Errors
+/// [`AudioError::BackendUnavailable`] when the audio host cannot list them.
+pub fn output_devices() -> Result<Vec<OutputDevice>, AudioError> {
+    platform_cpal::output_devices().map_err(|e| AudioError::BackendUnavailable {
+        cause: format!("the output devices cannot be listed: {e}"),
+        source: Some(e),
+    })
+}
 pub use player::{PLAYER_PITCH_RANGE, Player, PlayerEvent};
 pub use scene::{
     BUSES_EVENT, CALLS, Call, Event, LISTENER_EVENT, ListenerField, Scene, SceneError, SoundSpec,

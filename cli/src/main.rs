@@ -15,6 +15,10 @@ use simvx_audio::{
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
+    /// The output device to play on, by the id or name `devices` lists (default: the
+    /// system's default output).
+    #[arg(long, global = true)]
+    device: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -53,6 +57,8 @@ enum Command {
     },
     /// Show which backend `make_backend` picks, its device, latency and capabilities.
     Info,
+    /// List the output devices (id, name, channels, sample rates); `*` marks the default.
+    Devices,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -98,6 +104,11 @@ fn main() -> ExitCode {
         .format_timestamp(None)
         .init();
     let cli = Cli::parse();
+    let device = cli.device.clone();
+    let base = move || AudioConfig {
+        device: device.clone(),
+        ..AudioConfig::default()
+    };
     let result = match cli.command {
         Command::Render {
             scene,
@@ -106,9 +117,10 @@ fn main() -> ExitCode {
             block,
             strict,
         } => render(&scene, &output, format.into(), block, strict),
-        Command::Play { input } => play(&input),
-        Command::Demo { output } => demo(&output),
-        Command::Info => info(),
+        Command::Play { input } => play(&input, base()),
+        Command::Demo { output } => demo(&output, base()),
+        Command::Info => info(base()),
+        Command::Devices => devices(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -241,8 +253,63 @@ fn describe(backend: &Backend) {
     );
 }
 
-fn info() -> Result<(), AudioError> {
-    let backend = make_backend(&AudioConfig::default())?;
+/// List the output devices.
+fn devices() -> Result<(), AudioError> {
+    let list = simvx_audio::output_devices()?;
+    if list.is_empty() {
+        println!("no output devices listed");
+    }
+    for d in list {
+        let rates: Vec<String> = d
+            .sample_rates
+            .iter()
+            .map(|&(lo, hi)| {
+                if lo == hi {
+                    format!("{lo}")
+                } else {
+                    format!("{lo}-{hi}")
+                }
+            })
+            .collect();
+        // Runs of counts as ranges: "1-64", not sixty-four numbers.
+        let mut channels: Vec<String> = Vec::new();
+        let mut k = 0;
+        while k < d.channels.len() {
+            let start = d.channels[k];
+            let mut end = start;
+            while k + 1 < d.channels.len() && d.channels[k + 1] == end + 1 {
+                k += 1;
+                end = d.channels[k];
+            }
+            channels.push(if end > start {
+                format!("{start}-{end}")
+            } else {
+                format!("{start}")
+            });
+            k += 1;
+        }
+        println!(
+            "{} {} ({}): channels {}; Hz {}",
+            if d.is_default { "*" } else { " " },
+            d.id,
+            d.name,
+            if channels.is_empty() {
+                "?".into()
+            } else {
+                channels.join(", ")
+            },
+            if rates.is_empty() {
+                "?".into()
+            } else {
+                rates.join(", ")
+            },
+        );
+    }
+    Ok(())
+}
+
+fn info(config: AudioConfig) -> Result<(), AudioError> {
+    let backend = make_backend(&config)?;
     describe(&backend);
     Ok(())
 }
@@ -295,7 +362,7 @@ fn wait_for_frame(backend: &mut Backend, frame: u64, rate: u32) {
     }
 }
 
-fn play(input: &Path) -> Result<(), AudioError> {
+fn play(input: &Path, base: AudioConfig) -> Result<(), AudioError> {
     let scene = input
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -306,9 +373,9 @@ fn play(input: &Path) -> Result<(), AudioError> {
         Some(s) => AudioConfig {
             voices: s.voices,
             real_voices: s.real_voices,
-            ..AudioConfig::default()
+            ..base
         },
-        None => AudioConfig::default(),
+        None => base,
     };
     let mut backend = make_backend(&config)?;
     describe(&backend);
@@ -367,8 +434,8 @@ fn streamable(path: &Path) -> bool {
     )
 }
 
-fn demo(output: &Path) -> Result<(), AudioError> {
-    let mut backend = make_backend(&AudioConfig::default())?;
+fn demo(output: &Path, config: AudioConfig) -> Result<(), AudioError> {
+    let mut backend = make_backend(&config)?;
     describe(&backend);
     let scene = Scene::parse(DEMO_SCENE, "the demo", PathBuf::from("."))?;
     let sounds = scene.load_sounds()?;

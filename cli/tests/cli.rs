@@ -429,3 +429,50 @@ fn an_hour_renders_in_flat_memory() {
         );
     }
 }
+
+/// Tests the device list and choosing a device by id or name, on an ALSA configuration of
+/// our own with one listed (hinted) PCM: `devices` lists it, `--device` opens a real stream on
+/// it by its id or its name, and an unknown name falls back to null with a warning that lists
+/// what there is.
+#[test]
+fn devices_are_listed_and_chosen_by_name() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("hint.conf");
+    std::fs::write(
+        &conf,
+        "pcm.simvx_test { type null hint { show on description \"simvx test sink\" } }\n",
+    )
+    .unwrap();
+    let env = [("ALSA_CONFIG_PATH", conf.to_str().unwrap())];
+    let o = cli(&["devices"], &env);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let list = text(&o.stdout);
+    assert!(
+        list.contains("alsa:simvx_test (simvx test sink): channels 1-64"),
+        "{list}"
+    );
+    assert!(
+        !text(&o.stderr).contains("ALSA lib "),
+        "quiet while listing"
+    );
+    for name in ["alsa:simvx_test", "simvx test sink"] {
+        let o = cli(&["--device", name, "info"], &env);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let out = text(&o.stdout);
+        assert!(
+            out.contains("backend: native") && out.contains("device: simvx test sink"),
+            "{out}"
+        );
+    }
+    let o = cli(&["--device", "nope", "info"], &env);
+    assert!(o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(r#"no output device is called "nope""#) && err.contains("alsa:simvx_test"),
+        "{err}"
+    );
+    assert!(text(&o.stdout).contains("backend: null"));
+}

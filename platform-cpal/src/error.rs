@@ -35,6 +35,14 @@ pub enum DeviceError {
         /// The device's longest period.
         max_frames: u32,
     },
+    /// No output device has the name or id asked for.
+    #[error("no output device is called {name:?} (there are: {})", available.join(", "))]
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// The ids of the devices there are.
+        available: Vec<String>,
+    },
     /// Any other failure of the audio backend.
     #[error("the audio backend failed ({kind:?}: {detail})")]
     Backend {
@@ -79,7 +87,9 @@ impl DeviceError {
     pub fn is_no_device(&self) -> bool {
         matches!(
             self,
-            DeviceError::NoDefaultDevice | DeviceError::Unavailable { .. }
+            DeviceError::NoDefaultDevice
+                | DeviceError::Unavailable { .. }
+                | DeviceError::NotFound { .. }
         )
     }
 }

@@ -175,23 +175,137 @@ impl Plan {
 /// machine), [`DeviceError::Unsupported`] when nothing usable is supported, [`DeviceError::Backend`]
 /// otherwise.
 pub fn negotiate(request: &DeviceConfig) -> Result<Plan, DeviceError> {
+    negotiate_on(request, None)
+}
+
+/// [`negotiate`] for the output device `device` names (its id, as `alsa:hw:1,0`, or its
+/// name, as [`output_devices`] lists them), or the default one for `None`.
+///
+/// # Errors
+/// As [`negotiate`], and [`DeviceError::NotFound`] (listing the devices there are).
+pub fn negotiate_on(request: &DeviceConfig, device: Option<&str>) -> Result<Plan, DeviceError> {
     // alsa-lib's own complaints (a dozen lines with no sound card) are summarised in the
     // error instead of going to stderr.
-    let (plan, alsa) = quiet::quietly(|| negotiate_here(request));
+    let (plan, alsa) = quiet::quietly(|| negotiate_here(request, device));
     plan.map_err(|e| e.noting(&alsa))
 }
 
-fn negotiate_here(request: &DeviceConfig) -> Result<Plan, DeviceError> {
-    let host = cpal::default_host();
-    let device = host
-        .default_output_device()
-        .ok_or(DeviceError::NoDefaultDevice)?;
-    let default = device.default_output_config().map_err(DeviceError::from)?;
-    let name = device
+/// An output device the host lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputDevice {
+    /// Its id (what [`negotiate_on`] takes, e.g. `alsa:default`).
+    pub id: String,
+    /// Its name, for people.
+    pub name: String,
+    /// Whether it is the host's default output.
+    pub is_default: bool,
+    /// The channel counts it supports.
+    pub channels: Vec<u16>,
+    /// The sample-rate ranges it supports, in Hz.
+    pub sample_rates: Vec<(u32, u32)>,
+}
+
+/// The output devices the host lists (with ALSA: those with hints in its configuration,
+/// and the default), each with what it supports.
+///
+/// # Errors
+/// [`DeviceError::Backend`] when the host cannot list its devices.
+pub fn output_devices() -> Result<Vec<OutputDevice>, DeviceError> {
+    let (list, alsa) = quiet::quietly(|| -> Result<Vec<OutputDevice>, DeviceError> {
+        let host = cpal::default_host();
+        let default_id = host
+            .default_output_device()
+            .and_then(|d| d.id().ok())
+            .map(|id| id.to_string());
+        let mut out = Vec::new();
+        let mut devices: Vec<cpal::Device> =
+            host.output_devices().map_err(DeviceError::from)?.collect();
+        if let Some(d) = host.default_output_device() {
+            let id = d.id().ok().map(|id| id.to_string());
+            if !devices
+                .iter()
+                .any(|x| x.id().ok().map(|i| i.to_string()) == id)
+            {
+                devices.insert(0, d);
+            }
+        }
+        for d in devices {
+            let id = d.id().map(|i| i.to_string()).unwrap_or_default();
+            let name = describe(&d);
+            let configs: Vec<_> = d
+                .supported_output_configs()
+                .map(|c| c.collect())
+                .unwrap_or_default();
+            let mut channels: Vec<u16> = configs
+                .iter()
+                .map(|c: &SupportedStreamConfigRange| c.channels())
+                .collect();
+            channels.sort_unstable();
+            channels.dedup();
+            let mut sample_rates: Vec<(u32, u32)> = configs
+                .iter()
+                .map(|c| (c.min_sample_rate(), c.max_sample_rate()))
+                .collect();
+            sample_rates.sort_unstable();
+            sample_rates.dedup();
+            out.push(OutputDevice {
+                is_default: Some(&id) == default_id.as_ref(),
+                id,
+                name,
+                channels,
+                sample_rates,
+            });
+        }
+        Ok(out)
+    });
+    list.map_err(|e| e.noting(&alsa))
+}
+
+/// A device's name for people (its id where it has none).
+fn describe(device: &cpal::Device) -> String {
+    device
         .description()
         .map(|d| d.name().to_string())
         .or_else(|_| device.id().map(|id| id.to_string()))
-        .unwrap_or_else(|_| "default".into());
+        .unwrap_or_else(|_| "default".into())
+}
+
+/// The device `wanted` names: an id the host knows, or a listed device's id or name.
+fn find_device(host: &cpal::Host, wanted: &str) -> Result<cpal::Device, DeviceError> {
+    if let Ok(id) = wanted.parse::<cpal::DeviceId>()
+        && let Some(d) = host.device_by_id(&id)
+    {
+        return Ok(d);
+    }
+    let devices: Vec<cpal::Device> = host.output_devices().map_err(DeviceError::from)?.collect();
+    let matches =
+        |d: &cpal::Device| d.id().is_ok_and(|id| id.to_string() == wanted) || describe(d) == wanted;
+    if let Some(i) = devices.iter().position(matches) {
+        return Ok(devices.into_iter().nth(i).expect("found above"));
+    }
+    Err(DeviceError::NotFound {
+        name: wanted.to_string(),
+        available: devices
+            .iter()
+            .map(|d| {
+                d.id()
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|_| describe(d))
+            })
+            .collect(),
+    })
+}
+
+fn negotiate_here(request: &DeviceConfig, wanted: Option<&str>) -> Result<Plan, DeviceError> {
+    let host = cpal::default_host();
+    let device = match wanted {
+        None => host
+            .default_output_device()
+            .ok_or(DeviceError::NoDefaultDevice)?,
+        Some(w) => find_device(&host, w)?,
+    };
+    let default = device.default_output_config().map_err(DeviceError::from)?;
+    let name = describe(&device);
     let format = default.sample_format();
     let supported: Vec<_> = device
         .supported_output_configs()

@@ -63,6 +63,8 @@ pub struct Device {
     xrun_times: std::collections::VecDeque<Instant>,
     /// The shortest period a reopen may use (0: any): where underruns have taken it.
     floor: u32,
+    /// The device asked for by name (`None`: the default output).
+    wanted: Option<String>,
 }
 
 impl std::fmt::Debug for Device {
@@ -92,15 +94,18 @@ impl Device {
     /// Open the default output device with `timing`, and a mixer at the rate and channel count
     /// the device grants (sounds are resampled to it).
     pub(crate) fn open(config: &AudioConfig, timing: Timing) -> Result<(Mixer, Self), DeviceError> {
-        let plan = platform_cpal::negotiate(&DeviceConfig {
-            sample_rate: config.sample_rate,
-            channels: config.channels,
-            timing,
-        })?;
+        let plan = platform_cpal::negotiate_on(
+            &DeviceConfig {
+                sample_rate: config.sample_rate,
+                channels: config.channels,
+                timing,
+            },
+            config.device.as_deref(),
+        )?;
         let granted = AudioConfig {
             sample_rate: plan.sample_rate(),
             channels: plan.channels(),
-            ..*config
+            ..config.clone()
         };
         let unsupported = |e: AudioError| DeviceError::Unsupported(e.to_string());
         let core = granted.core().map_err(unsupported)?;
@@ -122,6 +127,7 @@ impl Device {
             xruns_seen: 0,
             xrun_times: std::collections::VecDeque::new(),
             floor: 0,
+            wanted: config.device.clone(),
         };
         Ok((mixer, device))
     }
@@ -340,11 +346,14 @@ impl Device {
     /// The default device's plan, at the mixer's rate and channel count (or an error if the
     /// device no longer offers them).
     fn plan(&self, rate: u32, channels: u16) -> Result<platform_cpal::Plan, DeviceError> {
-        let plan = platform_cpal::negotiate(&DeviceConfig {
-            sample_rate: rate,
-            channels,
-            timing: self.timing,
-        })?;
+        let plan = platform_cpal::negotiate_on(
+            &DeviceConfig {
+                sample_rate: rate,
+                channels,
+                timing: self.timing,
+            },
+            self.wanted.as_deref(),
+        )?;
         if plan.sample_rate() != rate || plan.channels() != channels {
             return Err(DeviceError::Unsupported(format!(
                 "the default device now offers {} channels at {} Hz; the mixer runs {channels} at {rate} Hz",
