@@ -42,6 +42,10 @@ enum Command {
         /// scene's end, samples clipped by `--format s16`.
         #[arg(long)]
         strict: bool,
+        /// Print every bus's peak and RMS over the render, and the output's EBU R128
+        /// integrated loudness.
+        #[arg(long)]
+        meters: bool,
     },
     /// Play a sound file, or a scene (JSON) in real time, through the best backend and wait
     /// for the end.
@@ -116,7 +120,8 @@ fn main() -> ExitCode {
             format,
             block,
             strict,
-        } => render(&scene, &output, format.into(), block, strict),
+            meters,
+        } => render(&scene, &output, format.into(), block, strict, meters),
         Command::Play { input } => play(&input, base()),
         Command::Demo { output } => demo(&output, base()),
         Command::Info => info(base()),
@@ -159,6 +164,7 @@ fn render(
     format: WavFormat,
     block: usize,
     strict: bool,
+    meters: bool,
 ) -> Result<(), AudioError> {
     use std::io::IsTerminal;
     let scene = Scene::load(scene)?;
@@ -189,17 +195,26 @@ fn render(
         indicatif::ProgressBar::hidden()
     };
     let mut wav = WavStream::create(output, scene.channels, scene.sample_rate, format)?;
+    let mut levels = meters.then(|| Levels::new(scene.channels, scene.sample_rate));
     render_scene_to(
         &scene,
         &sounds,
         block,
-        |samples| wav.write(samples),
+        |samples, backend| {
+            if let Some(l) = levels.as_mut() {
+                l.add(samples, backend);
+            }
+            wav.write(samples)
+        },
         |done| bar.set_position(done),
     )?;
     bar.finish_and_clear();
     let stats = wav.finish()?;
     println!("wrote {}", output.display());
     print_stats(&stats, scene.sample_rate);
+    if let Some(l) = levels {
+        l.print();
+    }
     if let Some(mib) = peak_memory_mib() {
         println!("peak memory: {mib:.1} MiB");
     }
@@ -219,6 +234,79 @@ fn render(
         });
     }
     Ok(())
+}
+
+/// What `render --meters` gathers: every bus's meter windows, and the output's loudness.
+struct Levels {
+    /// Per bus: (windows seen, peak, sum of mean squares, windows summed), per channel.
+    buses: std::collections::BTreeMap<String, (u32, [f32; 2], [f64; 2], u32)>,
+    loudness: Option<ebur128::EbuR128>,
+}
+
+impl Levels {
+    fn new(channels: u16, rate: u32) -> Self {
+        Self {
+            buses: Default::default(),
+            loudness: ebur128::EbuR128::new(u32::from(channels), rate, ebur128::Mode::I).ok(),
+        }
+    }
+
+    /// After a block: take the meter windows that completed, and feed the loudness meter.
+    fn add(&mut self, samples: &[f32], backend: &simvx_audio::OfflineBackend) {
+        if let Some(l) = self.loudness.as_mut() {
+            let _ = l.add_frames_f32(samples);
+        }
+        for name in backend.bus_names() {
+            let Ok(r) = backend.meter(&name) else {
+                continue;
+            };
+            let e = self.buses.entry(name).or_insert((0, [0.0; 2], [0.0; 2], 0));
+            if r.windows > e.0 {
+                e.0 = r.windows;
+                for c in 0..2 {
+                    e.1[c] = e.1[c].max(r.peak[c]);
+                    e.2[c] += f64::from(r.rms[c]) * f64::from(r.rms[c]);
+                }
+                e.3 += 1;
+            }
+        }
+    }
+
+    fn print(&self) {
+        let db = |x: f64| {
+            if x > 0.0 {
+                format!("{:.2}", 20.0 * x.log10())
+            } else {
+                "-inf".into()
+            }
+        };
+        for (name, (_, peak, sum, n)) in &self.buses {
+            let rms = |c: usize| {
+                if *n == 0 {
+                    0.0
+                } else {
+                    (sum[c] / f64::from(*n)).sqrt()
+                }
+            };
+            println!(
+                "meter {name}: peak {} {} dBFS, rms {} {} dBFS",
+                db(f64::from(peak[0])),
+                db(f64::from(peak[1])),
+                db(rms(0)),
+                db(rms(1))
+            );
+        }
+        match self
+            .loudness
+            .as_ref()
+            .and_then(|l| l.loudness_global().ok())
+        {
+            Some(lufs) if lufs.is_finite() => {
+                println!("loudness: {lufs:.2} LUFS integrated (EBU R128)")
+            }
+            _ => println!("loudness: below the gate (silence)"),
+        }
+    }
 }
 
 /// This process's peak resident memory, where the system says (Linux: `VmHWM`).

@@ -476,3 +476,49 @@ fn devices_are_listed_and_chosen_by_name() {
     );
     assert!(text(&o.stdout).contains("backend: null"));
 }
+
+/// Tests `render --meters` against EBU Tech 3341's first case: a stereo 1 kHz sine at
+/// −23 dBFS for 20 s is −23.0 LUFS integrated (within 0.1 LU), and its bus and Master read
+/// −23.00 dBFS peak and −26.01 dBFS RMS.
+#[test]
+fn render_meters_match_the_ebu_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("ebu.json");
+    std::fs::write(
+        &scene,
+        r#"{"sample_rate": 48000, "channels": 2, "duration": 20,
+            "sounds": {"sine": {"tone": {"frequency": 1000.0, "amplitude": 0.0707946, "seconds": 1.0}}},
+            "events": [{"at": 0, "call": "play_audio", "channel": "s", "sound": "sine",
+                        "bus": "SFX", "loop": true}]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("ebu.wav");
+    let o = cli(
+        &[
+            "render",
+            scene.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--meters",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    let lufs: f64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("loudness: "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("a loudness line");
+    assert!((lufs + 23.0).abs() <= 0.1, "{lufs} LUFS");
+    for bus in ["SFX", "Master"] {
+        let line = format!("meter {bus}: peak -23.00 -23.00 dBFS, rms -26.01 -26.01 dBFS");
+        assert!(stdout.contains(&line), "{stdout}");
+    }
+    assert!(
+        stdout.contains("meter Music: peak -inf -inf dBFS"),
+        "{stdout}"
+    );
+    println!("EBU 3341 case 1: {lufs:.2} LUFS");
+}

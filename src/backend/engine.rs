@@ -138,6 +138,11 @@ impl<D: Driver> Backend<D> {
         Ok(self.mixer.controller.meter(bus).unwrap_or_default())
     }
 
+    /// The names of the buses, sorted.
+    pub fn bus_names(&self) -> Vec<String> {
+        self.mixer.bus_names()
+    }
+
     /// The output's level meter (what the device gets), as [`meter`](Self::meter).
     pub fn output_meter(&self) -> mixer_core::MeterReading {
         self.mixer.controller.output_meter()

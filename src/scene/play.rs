@@ -367,7 +367,7 @@ pub fn render_scene(
         scene,
         sounds,
         block,
-        |samples| {
+        |samples, _| {
             out.extend_from_slice(samples);
             Ok(())
         },
@@ -377,9 +377,10 @@ pub fn render_scene(
 }
 
 /// [`render_scene`], handing each rendered block (at most `block` frames, interleaved) to
-/// `sink` as it goes instead of keeping them: memory stays constant in the scene's length
-/// (`simvx-audio render` writes them to disk this way). The blocks are the same bits as
-/// `render_scene`'s output, in order.
+/// `sink` as it goes instead of keeping them, with the backend that rendered it (to read its
+/// meters, say): memory stays constant in the scene's length (`simvx-audio render` writes
+/// them to disk this way). The blocks are the same bits as `render_scene`'s output, in
+/// order.
 ///
 /// # Errors
 /// As [`render_scene`], and whatever `sink` returns (which stops the render).
@@ -387,7 +388,7 @@ pub fn render_scene_to(
     scene: &Scene,
     sounds: &BTreeMap<String, Sound>,
     block: usize,
-    mut sink: impl FnMut(&[f32]) -> Result<(), AudioError>,
+    mut sink: impl FnMut(&[f32], &OfflineBackend) -> Result<(), AudioError>,
     mut progress: impl FnMut(u64),
 ) -> Result<(), AudioError> {
     let config = AudioConfig {
@@ -419,7 +420,7 @@ pub fn render_scene_to(
         };
         let out = &mut buffer[..(end - done) as usize * ch];
         backend.render(out);
-        sink(out)?;
+        sink(out, &backend)?;
         done = end;
         progress(done);
     }
