@@ -37,10 +37,10 @@ mod wav;
 
 pub use backend::{
     Backend, BackendInfo, BackendKind, BusHandle, Buses, Channel, ChannelId, ChannelInfo, Clock,
-    Decibels, Device, DeviceBackend, Driver, Fading, HasStreams, Live, NullBackend, NullClock,
-    Offline, OfflineBackend, Pan, Pitch, Play, PlayMode, PlayParams, Playback, Reopen, Scheduling,
-    Seconds, StreamDraining, StreamFacets, StreamPacing, StreamParams, StreamStats, Streaming,
-    Tween, Tweening, VoiceControl, device_backend, make_backend, null_backend,
+    Decibels, Device, DeviceBackend, DeviceEvent, Driver, Fading, HasStreams, Live, NullBackend,
+    NullClock, Offline, OfflineBackend, Pan, Pitch, Play, PlayMode, PlayParams, Playback, Reopen,
+    Scheduling, Seconds, StreamDraining, StreamFacets, StreamPacing, StreamParams, StreamStats,
+    Streaming, Tween, Tweening, VoiceControl, device_backend, make_backend, null_backend,
 };
 pub use bus::{AudioBus, AudioBusLayout, MASTER};
 pub use bus::{

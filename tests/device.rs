@@ -230,6 +230,18 @@ fn device_loss_keeps_every_channel() {
     );
     assert_eq!(d.device().unwrap().reopens(), 1);
     assert!(!d.device().unwrap().is_silent());
+    let events = d.as_device().unwrap().take_events();
+    assert!(
+        matches!(
+            events.as_slice(),
+            [simvx_audio::DeviceEvent::Reopened { .. }]
+        ),
+        "{events:?}"
+    );
+    assert!(
+        d.as_device().unwrap().take_events().is_empty(),
+        "taken once"
+    );
     assert!(
         d.get_playback_position(ids[0]) >= before,
         "the cursor kept its place"
@@ -252,6 +264,14 @@ fn device_loss_keeps_every_channel() {
     assert!(
         d.device().unwrap().is_silent(),
         "no device: the silent clock drives the mixer"
+    );
+    let events = d.as_device().unwrap().take_events();
+    assert!(
+        matches!(
+            events.as_slice(),
+            [simvx_audio::DeviceEvent::FellBackToSilent { .. }]
+        ),
+        "{events:?}"
     );
     assert!(d.info().device.starts_with("none"), "{}", d.info().device);
     assert!(d.is_channel_active(short));

@@ -215,8 +215,9 @@ fn render(
     if let Some(l) = levels {
         l.print();
     }
+    // On stderr: it varies from run to run, and stdout is the render's (repeatable) record.
     if let Some(mib) = peak_memory_mib() {
-        println!("peak memory: {mib:.1} MiB");
+        eprintln!("peak memory: {mib:.1} MiB");
     }
     if stats.clipped > 0 {
         warnings.push(format!(

@@ -363,7 +363,7 @@ fn render_warns_and_strict_fails() {
         "{err}"
     );
     assert!(err.contains("clipped by --format s16"), "{err}");
-    assert!(text(&o.stdout).contains("peak memory:"));
+    assert!(text(&o.stderr).contains("peak memory:"));
     let o = run(args(true, "s16"));
     assert!(!o.status.success(), "--strict fails");
     assert!(out.exists(), "but writes the file first");
@@ -406,7 +406,7 @@ fn an_hour_renders_in_flat_memory() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
     assert!(stdout.contains("frames: 172800000"), "{stdout}");
-    let own: f64 = stdout
+    let own: f64 = text(&o.stderr)
         .lines()
         .find_map(|l| l.strip_prefix("peak memory: "))
         .and_then(|l| l.trim_end_matches(" MiB").parse().ok())

@@ -19,7 +19,7 @@ mod select;
 mod sync;
 
 pub use crate::channel::ChannelId;
-pub use driver::{Clock, Device, Driver, Live, NullClock, Offline, Reopen};
+pub use driver::{Clock, Device, DeviceEvent, Driver, Live, NullClock, Offline, Reopen};
 pub use engine::{Backend, ChannelInfo, DeviceBackend, NullBackend, OfflineBackend};
 pub use facet::{
     Buses, Fading, HasStreams, Playback, Scheduling, StreamDraining, StreamFacets, StreamPacing,

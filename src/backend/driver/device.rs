@@ -26,7 +26,32 @@ use platform_cpal::{DeviceConfig, DeviceError, Output, Timing};
 use crate::backend::{BackendInfo, BackendKind, CoreRenderer, Mixer};
 use crate::config::AudioConfig;
 use crate::error::AudioError;
-use crate::log::warn_once;
+use crate::log::warn_always;
+
+/// What happened to a device backend's device, for the game to take
+/// ([`Device::take_events`]); each is also logged as a warning every time it happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeviceEvent {
+    /// The device was lost and reopened (`device` is the one now playing); every channel
+    /// kept playing.
+    Reopened {
+        /// The device now playing.
+        device: String,
+    },
+    /// The device was lost and none could be opened: the mixer runs on a silent clock.
+    FellBackToSilent {
+        /// Why no device could be opened.
+        cause: String,
+    },
+    /// The device kept underrunning: it was reopened with longer periods.
+    Lengthened {
+        /// The period before, and after, in frames.
+        from_frames: u32,
+        /// The period now.
+        to_frames: u32,
+    },
+}
 
 /// Underruns within [`XRUN_WINDOW`] that make the device move to a longer period.
 pub(crate) const XRUN_LIMIT: usize = 3;
@@ -65,6 +90,8 @@ pub struct Device {
     floor: u32,
     /// The device asked for by name (`None`: the default output).
     wanted: Option<String>,
+    /// What happened, not taken yet.
+    events: std::collections::VecDeque<DeviceEvent>,
 }
 
 impl std::fmt::Debug for Device {
@@ -128,8 +155,14 @@ impl Device {
             xrun_times: std::collections::VecDeque::new(),
             floor: 0,
             wanted: config.device.clone(),
+            events: std::collections::VecDeque::new(),
         };
         Ok((mixer, device))
+    }
+
+    /// Take what happened to the device since the last call, oldest first.
+    pub fn take_events(&mut self) -> Vec<DeviceEvent> {
+        self.events.drain(..).collect()
     }
 
     /// What the backend runs on now (after a loss: the reopened device, or the silent clock).
@@ -208,14 +241,14 @@ impl Device {
             Ok(output) => {
                 self.reopens += 1;
                 self.info = info_of(&output, self.timing);
-                warn_once(
-                    "device-lost:reopened".into(),
-                    &format!(
-                        "simvx-audio: the audio device was lost; reopened the default device \
-                         ({}). Every sound kept playing from where it was.",
-                        self.info.device
-                    ),
-                );
+                warn_always(&format!(
+                    "simvx-audio: the audio device was lost; reopened it ({}). Every sound \
+                     kept playing from where it was.",
+                    self.info.device
+                ));
+                self.events.push_back(DeviceEvent::Reopened {
+                    device: self.info.device.clone(),
+                });
                 self.output = Some(output);
             }
             Err(e) => self.go_silent(&e),
@@ -224,14 +257,14 @@ impl Device {
 
     /// No device could be (re)opened: a silent clock drives the renderer from now on.
     fn go_silent(&mut self, e: &DeviceError) {
-        warn_once(
-            format!("device-lost:{e}"),
-            &format!(
-                "simvx-audio: the audio device was lost and no device could be \
-                 reopened ({e}): AUDIO IS SILENT from now on. Sounds keep their \
-                 state and still end on time."
-            ),
-        );
+        warn_always(&format!(
+            "simvx-audio: the audio device was lost and no device could be \
+             reopened ({e}): AUDIO IS SILENT from now on. Sounds keep their \
+             state and still end on time."
+        ));
+        self.events.push_back(DeviceEvent::FellBackToSilent {
+            cause: e.to_string(),
+        });
         let (rate, channels) = (self.info.sample_rate, self.info.channels);
         self.info.device = "none (device lost; mixing silently)".into();
         self.info.buffer_frames = None;
@@ -299,15 +332,16 @@ impl Device {
                 self.info = info_of(&output, self.timing);
                 let to = self.info.buffer_frames.unwrap_or(0);
                 let ms = self.info.latency_seconds.unwrap_or(0.0) * 1000.0;
-                warn_once(
-                    format!("underruns:{from}->{to}"),
-                    &format!(
-                        "simvx-audio: the audio device underran {XRUN_LIMIT} times within \
-                         {} s with {from}-frame periods; reopened it with {to}-frame periods \
-                         ({ms:.1} ms of buffer). Every sound kept playing.",
-                        XRUN_WINDOW.as_secs()
-                    ),
-                );
+                warn_always(&format!(
+                    "simvx-audio: the audio device underran {XRUN_LIMIT} times within \
+                     {} s with {from}-frame periods; reopened it with {to}-frame periods \
+                     ({ms:.1} ms of buffer). Every sound kept playing.",
+                    XRUN_WINDOW.as_secs()
+                ));
+                self.events.push_back(DeviceEvent::Lengthened {
+                    from_frames: from,
+                    to_frames: to,
+                });
                 self.output = Some(output);
             }
             Err(e) => self.go_silent(&e),

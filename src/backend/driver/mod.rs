@@ -11,7 +11,7 @@ mod device;
 mod offline;
 
 pub use clock::{Clock, NullClock};
-pub use device::{Device, Reopen};
+pub use device::{Device, DeviceEvent, Reopen};
 pub use offline::Offline;
 
 use crate::backend::{BackendInfo, Mixer};
