@@ -284,7 +284,35 @@ fn device_loss_keeps_every_channel() {
     d.stop_audio(ids[1]).unwrap();
     std::thread::sleep(Duration::from_millis(50));
     assert!(!d.is_channel_active(ids[1]));
-    println!("device loss: reopened once, then ran silently; 3 looping channels kept");
+    // Retries from the silent clock fail while there is no device...
+    std::thread::sleep(Duration::from_millis(1_100));
+    assert!(d.is_channel_active(ids[0]));
+    assert!(d.device().unwrap().is_silent());
+    // ...and move back onto one (within the retry interval) once it returns.
+    d.as_device().unwrap().simulate_device_return();
+    std::thread::sleep(Duration::from_millis(1_100));
+    assert!(d.is_channel_active(ids[0]), "channels survive the silence");
+    assert!(!d.device().unwrap().is_silent(), "back on a device");
+    assert!(!d.info().device.starts_with("none"), "{}", d.info().device);
+    let events = d.as_device().unwrap().take_events();
+    assert!(
+        matches!(
+            events.as_slice(),
+            [simvx_audio::DeviceEvent::BackOnDevice { .. }]
+        ),
+        "{events:?}"
+    );
+    // The two looping channels left play on the new stream.
+    wait_for_frames(&d, 60_000);
+    let (l, _) = split_stereo(&common::alsa::read_f32(&capture_path()));
+    let level = rms(&l[4800..48_000]);
+    assert!(
+        (level - 2.0 * 0.3536).abs() < 0.01,
+        "both play on the device again: {level}"
+    );
+    println!(
+        "device loss: reopened once, ran silently, then back on a device; looping channels kept"
+    );
 }
 
 /// Tests the chain on a machine with no device: make_backend falls back to null with one loud

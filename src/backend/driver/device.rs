@@ -44,6 +44,12 @@ pub enum DeviceEvent {
         /// Why no device could be opened.
         cause: String,
     },
+    /// A device could be opened again after the silent clock: every channel plays on it from
+    /// where the silent clock had taken it.
+    BackOnDevice {
+        /// The device now playing.
+        device: String,
+    },
     /// The device kept underrunning: it was reopened with longer periods.
     Lengthened {
         /// The period before, and after, in frames.
@@ -92,7 +98,13 @@ pub struct Device {
     wanted: Option<String>,
     /// What happened, not taken yet.
     events: std::collections::VecDeque<DeviceEvent>,
+    /// On the silent clock: when to try a device again.
+    retry_at: Option<Instant>,
 }
+
+/// How often a backend on its silent clock tries to open a device again (on the game's
+/// calls, which come many times a second in a game).
+pub(crate) const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for Device {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -156,6 +168,7 @@ impl Device {
             floor: 0,
             wanted: config.device.clone(),
             events: std::collections::VecDeque::new(),
+            retry_at: None,
         };
         Ok((mixer, device))
     }
@@ -191,6 +204,9 @@ impl Device {
         self.output
             .as_ref()
             .is_some_and(|o| o.health().is_lost() || o.health().xruns() != self.xruns_seen)
+            || self
+                .retry_at
+                .is_some_and(|t| self.clock.is_some() && Instant::now() >= t)
     }
 
     /// Behave as if the device had just reported `n` underruns (as a stream whose periods are
@@ -213,12 +229,63 @@ impl Device {
     }
 
     /// Behave as if the device had just been lost: the next call recovers, reopening the
-    /// default device or (with [`Reopen::NoDevice`]) falling back to the silent clock. For
-    /// testing a game's (and this crate's) handling of unplugged headphones.
+    /// default device or (with [`Reopen::NoDevice`]) falling back to the silent clock, from
+    /// which it tries again every second (and, with `NoDevice`, fails until
+    /// [`simulate_device_return`](Self::simulate_device_return)). For testing a game's (and
+    /// this crate's) handling of unplugged headphones.
     pub fn simulate_device_loss(&mut self, reopen: Reopen) {
         self.fail_reopen = reopen == Reopen::NoDevice;
         if let Some(o) = &self.output {
             o.health().mark_lost();
+        }
+    }
+
+    /// Behave as if a device had been plugged in again: the next retry from the silent clock
+    /// (at most a second away) opens it. For testing.
+    pub fn simulate_device_return(&mut self) {
+        self.fail_reopen = false;
+    }
+
+    /// On the silent clock, once the retry interval has passed: open a device again and move
+    /// the mixer back onto it (runs before every call).
+    fn retry(&mut self) {
+        let Some(at) = self.retry_at.filter(|_| self.clock.is_some()) else {
+            return;
+        };
+        let now = Instant::now();
+        if now < at {
+            return;
+        }
+        self.retry_at = Some(now + RETRY_INTERVAL);
+        if self.fail_reopen {
+            return;
+        }
+        // The silent clock stops first (the renderer goes back into the slot), so the new
+        // stream's callback and it never both render. If no device opens, it starts again.
+        self.clock = None;
+        let (rate, channels) = (self.info.sample_rate, self.info.channels);
+        match self.reopen(rate, channels) {
+            Ok(output) => {
+                self.retry_at = None;
+                self.reopens += 1;
+                self.info = info_of(&output, self.timing);
+                warn_always(&format!(
+                    "simvx-audio: an audio device is back ({}); every sound plays on it from \
+                     where it was.",
+                    self.info.device
+                ));
+                self.events.push_back(DeviceEvent::BackOnDevice {
+                    device: self.info.device.clone(),
+                });
+                self.output = Some(output);
+            }
+            Err(_) => {
+                self.clock = Some(SilentClock::start(
+                    self.slot.clone(),
+                    rate,
+                    usize::from(channels),
+                ));
+            }
         }
     }
 
@@ -274,6 +341,7 @@ impl Device {
             rate,
             usize::from(channels),
         ));
+        self.retry_at = Some(Instant::now() + RETRY_INTERVAL);
     }
 
     /// Move to a longer period when the stream keeps underrunning (runs before every call;
@@ -428,6 +496,7 @@ impl super::Driver for Device {}
 impl super::sealed::Ops for Device {
     fn before(&mut self, _mixer: &mut Mixer) {
         self.recover();
+        self.retry();
         self.adapt();
     }
     fn info(&self) -> &BackendInfo {
