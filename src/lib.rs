@@ -32,6 +32,7 @@ mod scene;
 mod sound;
 mod stream;
 mod synth;
+mod tap;
 mod tempo;
 mod wav;
 
@@ -90,6 +91,7 @@ pub use scene::{SCENE_VOICES, ScenePlayer, render_scene, render_scene_to};
 pub use sound::decode::{Loading, StreamDecoder, decode_bytes, decode_file, load_in_background};
 pub use sound::{Container, Sound};
 pub use synth::{AudioSynth, SYNTH_VOICES, SynthStream};
+pub use tap::{Tap, TapRecorder};
 pub use tempo::TempoClock;
 pub use wav::{RenderStats, WavFormat, WavStream, to_s16, write_wav};
 

@@ -125,9 +125,13 @@ fn render_never_allocates() {
     ] {
         let (mut b, ids) = busy_backend(interpolation, real);
         let mut out = vec![0.0f32; 2 * 480];
+        let mut tap = None;
         for block in 0..200 {
             // Commands are queued outside the counted region, applied inside it.
             match block {
+                // A tap of the output: filled inside the counted render, then replaced.
+                5 | 100 => tap = Some(b.open_tap(1.0).unwrap()),
+                150 => b.close_tap().unwrap(),
                 10 => ids
                     .iter()
                     .step_by(3)
@@ -160,6 +164,7 @@ fn render_never_allocates() {
             out.iter().any(|&s| s != 0.0),
             "looping voices should still sound"
         );
+        assert!(tap.is_some_and(|t| t.available() > 0), "the tap was filled");
         if real.is_some() {
             let counts = b.voice_counts();
             assert!(counts.real <= 8 && counts.virtualized > 0, "{counts:?}");

@@ -801,6 +801,28 @@ where
         self.shared.meters[crate::meter::OUTPUT_METER].read()
     }
 
+    /// Copy the mixer's output (stereo, after every bus) into `tap`'s stream ring from the
+    /// renderer's next block on, without ever waiting: frames that do not fit are dropped
+    /// and counted ([`tap_dropped`](Self::tap_dropped)). `None` stops. The tap before is
+    /// handed back here (dropped by [`collect`](Self::collect)). A sound with no stream ring
+    /// takes nothing.
+    ///
+    /// # Errors
+    /// [`Error::QueueFull`].
+    pub fn set_tap(&mut self, tap: Option<H>) -> Result<(), Error> {
+        self.collect();
+        let is = tap.is_some();
+        self.send(ASAP, Command::Tap(tap))?;
+        // It comes back through the retired queue when replaced: count it as a slot's sound.
+        self.occupied += usize::from(is);
+        Ok(())
+    }
+
+    /// Output frames a full tap could not take, so far (wraps at 2^32).
+    pub fn tap_dropped(&self) -> u32 {
+        self.shared.tap_dropped.load(Ordering::Relaxed)
+    }
+
     /// Voices playing or paused, not stopped (what the limit counts).
     fn logical_voices(&self) -> usize {
         (0..self.slots_used)

@@ -104,6 +104,10 @@ pub struct Renderer<
     /// The level meters' windows in progress: each bus's, and the output's.
     meters: [Accum; B],
     out_meter: Accum,
+    /// The stream the output is copied into, and one handed back that waits for room in the
+    /// retired queue.
+    tap: Option<H>,
+    tap_retiring: Option<H>,
     /// Commands taken from the queue, held until their frame, earliest (then oldest) first:
     /// a command stamped for later never holds up one behind it in the queue (while fewer than
     /// [`HELD_COMMANDS`] wait for their frame; past that, the next ones wait in the queue).
@@ -213,6 +217,8 @@ where
             addr_of_mut!((*p).wakes).write_bytes(0, 1);
             addr_of_mut!((*p).meters).write([Accum::ZERO; B]);
             addr_of_mut!((*p).out_meter).write(Accum::ZERO);
+            addr_of_mut!((*p).tap).write(None);
+            addr_of_mut!((*p).tap_retiring).write(None);
             addr_of_mut!((*p).spatial_pending).write(false);
             addr_of_mut!((*p).virtualizes).write(config.virtualizes());
             addr_of_mut!((*p).rank_dirty).write(false);
@@ -278,6 +284,7 @@ where
         while done < frames {
             let n = self.next_pass((frames - done).min(SEGMENT) as u64, &mut on_grid) as usize;
             self.render_segment(n);
+            self.tap_out(n);
             self.write_out(&mut out[done * ch..(done + n) * ch], ch);
             done += n;
             self.frame += n as u64;
@@ -364,6 +371,25 @@ where
         self.take_mail();
         if self.retiring > 0 {
             self.retry_retire();
+        }
+        if let Some(old) = self.tap_retiring.take()
+            && let Err(old) = self.retired.push(old)
+        {
+            self.tap_retiring = Some(old);
+        }
+    }
+
+    /// Copy the pass's output into the tap (what does not fit is counted, never waited for).
+    fn tap_out(&mut self, n: usize) {
+        use core::sync::atomic::Ordering;
+        let Some(ring) = self.tap.as_ref().and_then(|t| t.stream()) else {
+            return;
+        };
+        let taken = ring.write_planar(&self.out_left[..n], &self.out_right[..n]);
+        if taken < n {
+            self.shared
+                .tap_dropped
+                .fetch_add((n - taken) as u32, Ordering::Relaxed);
         }
     }
 
@@ -752,6 +778,18 @@ where
                 }
             }
             Command::Stop(id) => self.control(id, |v, _| v.stop(fade)),
+            Command::Tap(tap) => {
+                let old = core::mem::replace(&mut self.tap, tap);
+                if let Some(old) = old {
+                    // Handed back to be dropped on the game thread (later if the queue is full;
+                    // a tap replaced again meanwhile is kept here, never dropped here).
+                    match self.retired.push(old) {
+                        Ok(()) => {}
+                        Err(old) if self.tap_retiring.is_none() => self.tap_retiring = Some(old),
+                        Err(old) => core::mem::forget(old),
+                    }
+                }
+            }
             Command::StopAll => {
                 for i in 0..self.limit {
                     if self.voices[i].state != State::Idle && self.catch_up(i) {

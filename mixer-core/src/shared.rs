@@ -52,6 +52,8 @@ pub struct Shared<H, const V: usize, const Q: usize = COMMAND_CAPACITY> {
     pub(crate) clock: FrameClock,
     /// Level meters: bus `b` at index `b`, the output at [`OUTPUT_METER`](crate::meter).
     pub(crate) meters: [MeterCell; METERS],
+    /// Output frames a full tap could not take (they wrap at 2^32).
+    pub(crate) tap_dropped: AtomicU32,
     /// Voices mixed, and voices virtual, as of the renderer's last block.
     pub(crate) real_voices: AtomicU32,
     pub(crate) virtual_voices: AtomicU32,
@@ -72,6 +74,7 @@ impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
             mail_waiting: AtomicBool::new(false),
             clock: FrameClock::new(),
             meters: [const { MeterCell::new() }; METERS],
+            tap_dropped: AtomicU32::new(0),
             real_voices: AtomicU32::new(0),
             virtual_voices: AtomicU32::new(0),
             claimed: AtomicBool::new(false),
@@ -116,6 +119,7 @@ impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
             for i in 0..METERS {
                 meters.add(i).write(MeterCell::new());
             }
+            addr_of_mut!((*p).tap_dropped).write(AtomicU32::new(0));
             addr_of_mut!((*p).real_voices).write(AtomicU32::new(0));
             addr_of_mut!((*p).virtual_voices).write(AtomicU32::new(0));
             addr_of_mut!((*p).claimed).write(AtomicBool::new(false));

@@ -165,4 +165,9 @@ pub trait StreamSource {
     /// The voice reading the stream has ended; nothing will read it again (the renderer
     /// calls this once the voice has played out or its stop has faded; it must not block).
     fn close(&self) {}
+    /// As a tap of the output: take the frames of planar `left` and `right` that fit, without
+    /// blocking; the frames taken (a source that is no tap takes none).
+    fn write_planar(&self, _left: &[f32], _right: &[f32]) -> usize {
+        0
+    }
 }

@@ -126,6 +126,40 @@ impl<B: AsRef<[AtomicU32]>> StreamRing<B> {
         frames
     }
 
+    /// Producer: write the whole frames of planar `left` and `right` (stereo; a mono ring
+    /// takes their average) that fit; returns the frames written. This is how the renderer
+    /// fills a tap of its output.
+    pub fn write_planar(&self, left: &[f32], right: &[f32]) -> usize {
+        let n = left.len().min(right.len());
+        if self.channels == 1 {
+            self.write_with(n, |i| 0.5 * (left[i] + right[i]))
+        } else {
+            self.write_with(2 * n, |i| {
+                if i % 2 == 0 {
+                    left[i / 2]
+                } else {
+                    right[i / 2]
+                }
+            })
+        }
+    }
+
+    /// Consumer: read the queued frames that fit in `out` (interleaved in the ring's channel
+    /// count) and release them; returns the frames read. This is how the game reads a tap.
+    pub fn read(&self, out: &mut [f32]) -> usize {
+        let ch = self.channels as usize;
+        let n = self.readable().min(out.len() / ch);
+        for (i, frame) in out.chunks_exact_mut(ch).take(n).enumerate() {
+            let (l, r) = self.frame(i);
+            frame[0] = l;
+            if ch == 2 {
+                frame[1] = r;
+            }
+        }
+        self.release(n);
+        n
+    }
+
     /// Producer: no more frames will come. The voice plays what is queued, then ends.
     pub fn end(&self) {
         self.ended.store(true, Ordering::Release);
@@ -224,6 +258,9 @@ impl<B: AsRef<[AtomicU32]>> StreamSource for StreamRing<B> {
     }
     fn close(&self) {
         StreamRing::close(self)
+    }
+    fn write_planar(&self, left: &[f32], right: &[f32]) -> usize {
+        StreamRing::write_planar(self, left, right)
     }
 }
 

@@ -138,6 +138,44 @@ impl<D: Driver> Backend<D> {
         Ok(self.mixer.controller.meter(bus).unwrap_or_default())
     }
 
+    /// Start copying the output (stereo, after every bus) into a new [`Tap`](crate::Tap) of
+    /// `seconds` of room, from the audio thread's next block; it replaces a tap opened before.
+    ///
+    /// # Errors
+    /// [`AudioError::InvalidParameter`] for a length that is not positive and at most an
+    /// hour, [`AudioError::Shutdown`].
+    pub fn open_tap(&mut self, seconds: f64) -> Result<crate::Tap, AudioError> {
+        if !(seconds > 0.0 && seconds <= 3600.0) {
+            return Err(AudioError::InvalidParameter {
+                name: "seconds",
+                reason: format!("{seconds} is not in (0, 3600]"),
+            });
+        }
+        let rate = self.info().sample_rate;
+        let tap = crate::Tap::new((seconds * f64::from(rate)).ceil() as usize, rate);
+        let mixer = self.live()?;
+        let r = mixer
+            .controller
+            .set_tap(Some(crate::stream::Source::Stream(tap.ring())));
+        r.map_err(|e| mixer.err(e))?;
+        Ok(tap)
+    }
+
+    /// Stop copying the output into the tap.
+    ///
+    /// # Errors
+    /// [`AudioError::Shutdown`].
+    pub fn close_tap(&mut self) -> Result<(), AudioError> {
+        let mixer = self.live()?;
+        let r = mixer.controller.set_tap(None);
+        r.map_err(|e| mixer.err(e))
+    }
+
+    /// Output frames the tap had no room for, so far.
+    pub fn tap_dropped(&self) -> u32 {
+        self.mixer.controller.tap_dropped()
+    }
+
     /// The names of the buses, sorted.
     pub fn bus_names(&self) -> Vec<String> {
         self.mixer.bus_names()
