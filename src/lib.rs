@@ -30,6 +30,7 @@ mod log;
 mod player;
 mod scene;
 mod sound;
+mod spectrum;
 mod stream;
 mod synth;
 mod tap;
@@ -90,6 +91,7 @@ pub use scene::{
 pub use scene::{SCENE_VOICES, ScenePlayer, render_scene, render_scene_to};
 pub use sound::decode::{Loading, StreamDecoder, decode_bytes, decode_file, load_in_background};
 pub use sound::{Container, Sound};
+pub use spectrum::{Band, spectrum};
 pub use synth::{AudioSynth, SYNTH_VOICES, SynthStream};
 pub use tap::{Tap, TapRecorder};
 pub use tempo::TempoClock;

@@ -386,3 +386,35 @@ fn the_tap_copies_the_output() {
     assert_eq!(tap.available(), 0, "closed: nothing more comes");
     assert!(b.open_tap(0.0).is_err());
 }
+
+/// Tests spectrum bands from the tap: a 1 kHz sine at 0.5 on the output reads −6.02 dBFS
+/// (within 0.5 dB) in the band holding 1 kHz, and far less two octaves away.
+#[test]
+fn spectrum_bands_from_the_tap() {
+    let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    let sine = Sound::tone(1_000.0, 0.5, 1.0, 48_000, 1).unwrap();
+    b.play_audio(
+        &sine,
+        &PlayParams {
+            looping: true,
+            ..PlayParams::default()
+        },
+    )
+    .unwrap();
+    let tap = b.open_tap(1.0).unwrap();
+    b.render_frames(9_600);
+    let mut got = Vec::new();
+    tap.read_into(&mut got);
+    let bands = simvx_audio::spectrum(&got, 2, 48_000, 30);
+    assert_eq!(bands.len(), 30);
+    let at = |hz: f32| {
+        bands
+            .iter()
+            .find(|b| b.low_hz <= hz && hz < b.high_hz)
+            .unwrap()
+    };
+    let one_k = at(1_000.0);
+    assert!((one_k.db + 6.02).abs() < 0.5, "{one_k:?}");
+    assert!(at(250.0).db < one_k.db - 40.0, "{:?}", at(250.0));
+    assert!(at(4_000.0).db < one_k.db - 40.0, "{:?}", at(4_000.0));
+}
