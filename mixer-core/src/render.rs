@@ -814,13 +814,7 @@ where
                 self.spatial_pending = true;
             }
             Command::SetBus { bus, parent, gain } => {
-                let Some(b) = self.buses.get_mut(bus.index()) else {
-                    return;
-                };
-                b.set_gain(gain, fade);
-                b.parent = parent;
-                self.order = bus::fold_order(&self.buses);
-                self.rank_dirty |= self.virtualizes;
+                self.route_bus(bus, parent, |b| b.set_gain(gain, fade))
             }
             Command::TweenBus {
                 bus,
@@ -828,15 +822,7 @@ where
                 gain,
                 frames,
                 curve,
-            } => {
-                let Some(b) = self.buses.get_mut(bus.index()) else {
-                    return;
-                };
-                b.tween_gain(gain, frames, curve);
-                b.parent = parent;
-                self.order = bus::fold_order(&self.buses);
-                self.rank_dirty |= self.virtualizes;
-            }
+            } => self.route_bus(bus, parent, |b| b.tween_gain(gain, frames, curve)),
             Command::SetEffect {
                 bus,
                 slot,
@@ -947,6 +933,18 @@ where
         }
     }
 
+    /// Give `bus` its `parent` and its gain (through `gain`), and fold the buses in their new
+    /// order.
+    fn route_bus(&mut self, bus: BusId, parent: Option<BusId>, gain: impl FnOnce(&mut Bus<E>)) {
+        let Some(b) = self.buses.get_mut(bus.index()) else {
+            return;
+        };
+        gain(b);
+        b.parent = parent;
+        self.order = bus::fold_order(&self.buses);
+        self.rank_dirty |= self.virtualizes;
+    }
+
     /// Apply `f` to the voice `id` names, if it is still there (a virtual one is moved on to
     /// now first, and may turn out to have ended).
     fn control(&mut self, id: crate::VoiceId, f: impl FnOnce(&mut Voice<H>, &ListenerFrame)) {
@@ -987,7 +985,6 @@ where
     fn schedule(&mut self, i: usize) {
         let v = &mut self.voices[i];
         let at = v.next_wake(self.frame);
-        v.wake = at;
         if at == u64::MAX {
             self.wakes.remove(i);
         } else {
@@ -1127,9 +1124,7 @@ where
         if self.voices[i].presence != Presence::Real {
             return;
         }
-        if self.voices[i].leave(self.config.smoothing_frames, self.frame) {
-            // `leave` made it virtual already: account for it.
-            self.voices[i].presence = Presence::Real;
+        if self.voices[i].leave(self.config.smoothing_frames) {
             self.make_virtual(i, self.frame);
         }
     }

@@ -210,13 +210,7 @@ where
         params: &EffectParams,
         enabled: bool,
     ) -> Result<(), Error> {
-        self.collect();
-        if !self.bus_exists(bus) {
-            return Err(Error::UnknownBus(bus));
-        }
-        if slot >= E {
-            return Err(Error::NoEffectSlot);
-        }
+        self.effect_slot(bus, slot)?;
         let params = params.sanitized();
         let need = params.memory_len(&EffectContext::new(self.sample_rate()));
         let current = self.buses[bus.index()].chain[slot];
@@ -272,13 +266,7 @@ where
         curve: Curve,
         at: u64,
     ) -> Result<(), Error> {
-        self.collect();
-        if !self.bus_exists(bus) {
-            return Err(Error::UnknownBus(bus));
-        }
-        if slot >= E {
-            return Err(Error::NoEffectSlot);
-        }
+        self.effect_slot(bus, slot)?;
         let params = params.sanitized();
         let current = self.buses[bus.index()].chain[slot];
         let need = params.memory_len(&EffectContext::new(self.sample_rate()));
@@ -303,13 +291,7 @@ where
     /// # Errors
     /// [`Error::UnknownBus`], [`Error::NoEffectSlot`], [`Error::QueueFull`].
     pub fn clear_effect(&mut self, bus: BusId, slot: usize) -> Result<(), Error> {
-        self.collect();
-        if !self.bus_exists(bus) {
-            return Err(Error::UnknownBus(bus));
-        }
-        if slot >= E {
-            return Err(Error::NoEffectSlot);
-        }
+        self.effect_slot(bus, slot)?;
         if self.buses[bus.index()].chain[slot].kind.is_some() {
             self.send(
                 ASAP,
@@ -406,6 +388,18 @@ where
                 }
                 return Err(e);
             }
+        }
+        Ok(())
+    }
+
+    /// Collect, then check that `bus` exists and has a chain slot `slot`.
+    fn effect_slot(&mut self, bus: BusId, slot: usize) -> Result<(), Error> {
+        self.collect();
+        if !self.bus_exists(bus) {
+            return Err(Error::UnknownBus(bus));
+        }
+        if slot >= E {
+            return Err(Error::NoEffectSlot);
         }
         Ok(())
     }

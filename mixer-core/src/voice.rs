@@ -160,8 +160,6 @@ pub(crate) struct Voice<H> {
     pub presence: Presence,
     /// Its priority (higher is more important).
     pub priority: u8,
-    /// The frame by which a virtual voice must be moved on (`u64::MAX`: none).
-    pub wake: u64,
 }
 
 impl<H: SoundData> Voice<H> {
@@ -196,7 +194,6 @@ impl<H: SoundData> Voice<H> {
             heard: false,
             presence: Presence::Real,
             priority: 0,
-            wake: u64::MAX,
         }
     }
 
@@ -250,7 +247,6 @@ impl<H: SoundData> Voice<H> {
         self.heard = false;
         self.presence = Presence::Real;
         self.priority = start.priority;
-        self.wake = u64::MAX;
     }
 
     /// Fade the level multiplier from `from` (which applies only to a voice not heard yet:
@@ -741,15 +737,11 @@ impl<H: SoundData> Voice<H> {
         self.sound.as_ref().is_some_and(|s| s.stream().is_some())
     }
 
-    /// Leave the mix: ramp to silence over `fade` frames, then be virtual (see
-    /// [`left_mix`](Self::left_mix)). A voice not heard yet is virtual at once, as of frame
-    /// `now`; returns whether it is.
-    pub fn leave(&mut self, fade: u32, now: u64) -> bool {
-        if self.presence != Presence::Real {
-            return self.is_virtual();
-        }
+    /// Leave the mix (a mixed voice): ramp to silence over `fade` frames, then be virtual (see
+    /// [`left_mix`](Self::left_mix)). `true` (nothing changed) for a voice not heard yet,
+    /// which can go virtual at once.
+    pub fn leave(&mut self, fade: u32) -> bool {
         if !self.heard {
-            self.go_virtual(now);
             return true;
         }
         self.presence = Presence::Leaving;
@@ -797,13 +789,11 @@ impl<H: SoundData> Voice<H> {
         self.presence = Presence::Virtual { since: now };
         self.cursor.left.jump(0.0);
         self.cursor.right.jump(0.0);
-        self.wake = u64::MAX;
     }
 
     /// Join the mix again (a virtual voice already moved on to now), ramping in over `fade`.
     pub fn rejoin(&mut self, fade: u32) {
         self.presence = Presence::Real;
-        self.wake = u64::MAX;
         if self.state == State::Playing {
             self.ramp_to_mix(fade);
         }
