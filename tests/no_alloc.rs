@@ -364,3 +364,33 @@ fn streams_and_bus_changes_never_allocate() {
         "the fed stream ran dry and counted it"
     );
 }
+
+/// Tests that the device shim's conversion (48 kHz stereo rendered for a 44.1 kHz mono
+/// device: resampled and down-mixed in the callback) allocates nothing once built, at
+/// callback sizes that do not divide its chunks.
+#[test]
+fn device_rate_conversion_never_allocates() {
+    use platform_cpal::{Conversion, Convert, Render};
+    let mut phase = 0u32;
+    let render = move |out: &mut [f32]| {
+        for s in out.iter_mut() {
+            phase = phase.wrapping_add(1);
+            *s = (phase % 97) as f32 / 97.0 - 0.5;
+        }
+    };
+    let conversion = Conversion {
+        from_rate: 48_000,
+        from_channels: 2,
+        to_rate: 44_100,
+        to_channels: 1,
+    };
+    let mut device_side = Convert::new(render, conversion).unwrap();
+    let mut out = vec![0.0f32; 1_000];
+    let ((), allocs, frees) = count(|| {
+        for size in [441usize, 17, 1_000, 64, 999] {
+            device_side.render(&mut out[..size]);
+        }
+    });
+    assert_eq!((allocs, frees), (0, 0), "the conversion allocated");
+    assert!(out.iter().any(|&s| s != 0.0), "it rendered something");
+}

@@ -14,10 +14,12 @@
 //!
 //! Errors are typed from cpal's [`cpal::ErrorKind`], never from message text.
 
+mod convert;
 mod error;
 mod output;
 mod quiet;
 
+pub use convert::{Conversion, Convert, map_channels};
 pub use error::DeviceError;
 pub use output::{Health, Output, OutputInfo, Render};
 

@@ -21,6 +21,16 @@ impl<F: FnMut(&mut [f32]) + Send + 'static> Render for F {
     }
 }
 
+/// A renderer that may be missing renders silence (a conversion that could not be built).
+impl<R: Render> Render for Option<R> {
+    fn render(&mut self, out: &mut [f32]) {
+        match self {
+            Some(r) => r.render(out),
+            None => out.fill(0.0),
+        }
+    }
+}
+
 /// What the callbacks report, readable from any thread without locks.
 #[derive(Debug, Default)]
 pub struct Health {
@@ -103,6 +113,9 @@ pub struct OutputInfo {
     pub period_frames: Option<u32>,
     /// Output latency from the buffer: two periods (cpal queues two), in seconds.
     pub latency_seconds: Option<f64>,
+    /// What the stream converts from, when its renderer runs at another rate or channel count
+    /// ([`Plan::start_converting`]).
+    pub conversion: Option<crate::Conversion>,
 }
 
 /// A running output stream. Dropping it stops the stream and joins its thread; the render
@@ -156,6 +169,7 @@ impl Plan {
                         sample_format: self.format.to_string(),
                         period_frames: granted,
                         latency_seconds: granted.map(|p| 2.0 * f64::from(p) / f64::from(rate)),
+                        conversion: None,
                     };
                     log::debug!(target: "simvx_audio", "opened {:?} with {} timing: {info:?}", self.name, self.timing);
                     return Ok(Output {
@@ -168,6 +182,49 @@ impl Plan {
             }
         }
         Err(last)
+    }
+
+    /// [`start`](Self::start) for renderers that run at `from_rate` with `from_channels`,
+    /// whatever the device's rate and channels: where they differ, each renderer is wrapped
+    /// in a [`Convert`](crate::Convert) (resampled, channels mapped), and the output's info
+    /// says so.
+    ///
+    /// # Errors
+    /// [`DeviceError::Unsupported`] for a zero rate or channel count; otherwise as `start`.
+    pub fn start_converting<R: Render>(
+        self,
+        from_rate: u32,
+        from_channels: u16,
+        mut make: impl FnMut() -> R,
+    ) -> Result<Output, DeviceError> {
+        let conversion = crate::Conversion {
+            from_rate,
+            from_channels,
+            to_rate: self.config.sample_rate,
+            to_channels: self.config.channels,
+        };
+        if conversion.is_identity() {
+            return self.start(make);
+        }
+        if from_rate == 0 || from_channels == 0 || conversion.to_rate == 0 {
+            return Err(DeviceError::Unsupported(format!(
+                "cannot convert {from_channels} channels at {from_rate} Hz to {} at {} Hz",
+                conversion.to_channels, conversion.to_rate
+            )));
+        }
+        let mut failed = None;
+        let mut output = self.start(|| {
+            let c = crate::Convert::new(make(), conversion);
+            if let Err(e) = &c {
+                failed = Some(e.clone());
+            }
+            c.ok()
+        })?;
+        if let Some(e) = failed {
+            return Err(DeviceError::Unsupported(e));
+        }
+        output.info.conversion = Some(conversion);
+        Ok(output)
     }
 
     fn build<R: Render>(
