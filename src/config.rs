@@ -86,6 +86,10 @@ pub struct AudioConfig {
     /// The output device to open, by the name or id `simvx-audio devices` lists (`None`: the
     /// system's default output).
     pub device: Option<String>,
+    /// When [`make_backend`](crate::make_backend) finds no device and returns the null
+    /// backend: keep looking for one (a watcher thread tries every second) and move onto it
+    /// when it appears. Default on; off keeps the null backend null for good.
+    pub watch_devices: bool,
     /// How voices read between samples.
     pub interpolation: Interpolation,
     /// Effect memory (delay lines, reverb tanks, look-ahead), in MiB, 0 to 1024. A 5 s stereo
@@ -114,6 +118,7 @@ impl Default for AudioConfig {
             when_full: mixer_core::WhenFull::Refuse,
             fallback: FallbackPolicy::FromEnvironment,
             device: None,
+            watch_devices: true,
             interpolation: Interpolation::Linear,
             effect_memory_mib: 16,
             max_pending_commands: 1 << 20,

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::{dominant_frequency, rms, split_stereo};
 use simvx_audio::{
-    AudioConfig, Backend, BackendKind, DeviceBackend, Driver, FallbackPolicy, PlayParams, Playback,
-    Reopen, Sound, Timing, make_backend,
+    AudioConfig, Backend, BackendKind, DeviceBackend, DeviceEvent, Driver, FallbackPolicy,
+    PlayParams, Playback, Reopen, Sound, Timing, make_backend,
 };
 
 const CHILD: &str = "SIMVX_DEVICE_TEST_CHILD";
@@ -63,6 +63,26 @@ fn wait_for_frames<D: Driver>(d: &Backend<D>, frames: u64) {
             d.device().unwrap().frames_played()
         );
         std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// Take device events (through the game's calls) until one matches `want`, for up to 10 s;
+/// return every event taken.
+fn events_until<D: Driver>(
+    d: &mut Backend<D>,
+    want: impl Fn(&DeviceEvent) -> bool,
+) -> Vec<DeviceEvent> {
+    let limit = Instant::now() + Duration::from_secs(10);
+    let mut all = Vec::new();
+    loop {
+        let new = d.take_device_events();
+        let found = new.iter().any(&want);
+        all.extend(new);
+        if found {
+            return all;
+        }
+        assert!(Instant::now() < limit, "no such event; saw {all:?}");
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
@@ -158,6 +178,8 @@ fn underruns_lengthen_the_period() {
     assert_eq!(d.info().buffer_frames, Some(128));
     d.as_device().unwrap().simulate_underruns(2);
     assert!(d.is_channel_active(id));
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(d.take_device_events().is_empty());
     assert_eq!(
         d.info().buffer_frames,
         Some(128),
@@ -165,13 +187,28 @@ fn underruns_lengthen_the_period() {
     );
     let mut periods = vec![128];
     for _ in 0..4 {
+        let from = d.info().buffer_frames.unwrap();
         d.as_device().unwrap().simulate_underruns(3);
+        if from < 480 {
+            let events = events_until(&mut d, |e| matches!(e, DeviceEvent::Lengthened { .. }));
+            assert!(
+                matches!(events.as_slice(), [DeviceEvent::Lengthened { from_frames, .. }] if *from_frames == from),
+                "{events:?}"
+            );
+        } else {
+            std::thread::sleep(Duration::from_millis(100));
+            assert!(
+                d.take_device_events().is_empty(),
+                "no longer period to go to"
+            );
+        }
         assert!(d.is_channel_active(id), "the channel survives the reopen");
         periods.push(d.info().buffer_frames.unwrap());
     }
     assert_eq!(periods, [128, 256, 480, 480, 480]);
     assert_eq!(d.info().latency_seconds, Some(0.02));
     d.as_device().unwrap().simulate_device_loss(Reopen::Device);
+    events_until(&mut d, |e| matches!(e, DeviceEvent::Reopened { .. }));
     assert!(d.is_channel_active(id));
     assert_eq!(
         d.info().buffer_frames,
@@ -224,20 +261,20 @@ fn device_loss_keeps_every_channel() {
     let before = d.get_playback_position(ids[0]);
 
     d.as_device().unwrap().simulate_device_loss(Reopen::Device);
+    let events = events_until(&mut d, |e| matches!(e, DeviceEvent::Reopened { .. }));
+    assert!(
+        matches!(
+            events.as_slice(),
+            [DeviceEvent::Lost { .. }, DeviceEvent::Reopened { .. }]
+        ),
+        "{events:?}"
+    );
     assert!(
         ids.iter().all(|&id| d.is_channel_active(id)),
         "channels survive the loss"
     );
     assert_eq!(d.device().unwrap().reopens(), 1);
     assert!(!d.device().unwrap().is_silent());
-    let events = d.as_device().unwrap().take_events();
-    assert!(
-        matches!(
-            events.as_slice(),
-            [simvx_audio::DeviceEvent::Reopened { .. }]
-        ),
-        "{events:?}"
-    );
     assert!(
         d.as_device().unwrap().take_events().is_empty(),
         "taken once"
@@ -259,20 +296,25 @@ fn device_loss_keeps_every_channel() {
     d.as_device()
         .unwrap()
         .simulate_device_loss(Reopen::NoDevice);
-    let blip = Sound::tone(500.0, 0.5, 0.2, 48_000, 1).unwrap();
-    let short = d.play_audio(&blip, &PlayParams::default()).unwrap();
+    let events = events_until(&mut d, |e| {
+        matches!(e, DeviceEvent::FellBackToSilent { .. })
+    });
+    assert!(
+        matches!(
+            events.as_slice(),
+            [
+                DeviceEvent::Lost { .. },
+                DeviceEvent::FellBackToSilent { .. }
+            ]
+        ),
+        "{events:?}"
+    );
     assert!(
         d.device().unwrap().is_silent(),
         "no device: the silent clock drives the mixer"
     );
-    let events = d.as_device().unwrap().take_events();
-    assert!(
-        matches!(
-            events.as_slice(),
-            [simvx_audio::DeviceEvent::FellBackToSilent { .. }]
-        ),
-        "{events:?}"
-    );
+    let blip = Sound::tone(500.0, 0.5, 0.2, 48_000, 1).unwrap();
+    let short = d.play_audio(&blip, &PlayParams::default()).unwrap();
     assert!(d.info().device.starts_with("none"), "{}", d.info().device);
     assert!(d.is_channel_active(short));
     std::thread::sleep(Duration::from_millis(400));
@@ -289,19 +331,21 @@ fn device_loss_keeps_every_channel() {
     assert!(d.is_channel_active(ids[0]));
     assert!(d.device().unwrap().is_silent());
     // ...and move back onto one (within the retry interval) once it returns.
+    let returned = Instant::now();
     d.as_device().unwrap().simulate_device_return();
-    std::thread::sleep(Duration::from_millis(1_100));
+    let events = events_until(&mut d, |e| matches!(e, DeviceEvent::BackOnDevice { .. }));
+    assert!(
+        returned.elapsed() < Duration::from_millis(1_500),
+        "back within the retry interval: {:?}",
+        returned.elapsed()
+    );
+    assert!(
+        matches!(events.as_slice(), [DeviceEvent::BackOnDevice { .. }]),
+        "{events:?}"
+    );
     assert!(d.is_channel_active(ids[0]), "channels survive the silence");
     assert!(!d.device().unwrap().is_silent(), "back on a device");
     assert!(!d.info().device.starts_with("none"), "{}", d.info().device);
-    let events = d.as_device().unwrap().take_events();
-    assert!(
-        matches!(
-            events.as_slice(),
-            [simvx_audio::DeviceEvent::BackOnDevice { .. }]
-        ),
-        "{events:?}"
-    );
     // The two looping channels left play on the new stream.
     wait_for_frames(&d, 60_000);
     let (l, _) = split_stereo(&common::alsa::read_f32(&capture_path()));
@@ -452,17 +496,20 @@ fn shutdown_stops_the_silent_clock() {
     d.as_device()
         .unwrap()
         .simulate_device_loss(Reopen::NoDevice);
+    events_until(&mut d, |e| {
+        matches!(e, DeviceEvent::FellBackToSilent { .. })
+    });
     assert!(d.is_channel_active(id));
     assert!(d.device().unwrap().is_silent());
-    let silent = threads();
-    assert_eq!(silent, before + 1, "the clock replaced the stream's thread");
+    // The device watcher, and the clock that replaced the stream's thread.
+    let silent = settle_threads(before + 2);
+    assert_eq!(silent, before + 2, "the clock replaced the stream's thread");
     d.shutdown();
     let after = settle_threads(before);
     println!(
         "threads: {before} before opening, {silent} on the silent clock, {after} after shutdown"
     );
     assert_eq!(after, before, "the silent clock outlived shutdown");
-    assert!(!d.device().unwrap().is_silent());
     assert!(!d.is_channel_active(id));
     d.shutdown();
     drop(d);

@@ -21,7 +21,7 @@ mod quiet;
 
 pub use convert::{Conversion, Convert, map_channels};
 pub use error::DeviceError;
-pub use output::{Health, Output, OutputInfo, Render};
+pub use output::{Health, Loss, Output, OutputInfo, Render};
 
 use std::fmt;
 

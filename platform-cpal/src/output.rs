@@ -1,7 +1,7 @@
 //! [`Output`]: a running stream, its callback, and what it reports back.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{BufferSize, FromSample, SampleFormat, SizedSample};
@@ -31,26 +31,95 @@ impl<R: Render> Render for Option<R> {
     }
 }
 
+/// Why a stream was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Loss {
+    /// The device went away (unplugged, or its server removed it).
+    Disconnected,
+    /// The host invalidated the stream (a format or routing change it cannot follow).
+    Invalidated,
+    /// The audio host (sound server, subsystem) went away.
+    HostGone,
+    /// The backend reported a failure it could not classify.
+    Failed,
+    /// The stream stopped taking frames (no callback for too long).
+    Stalled,
+    /// Marked lost by [`Health::mark_lost`] (a test, or the owner's own decision).
+    Marked,
+}
+
+impl Loss {
+    const ALL: [Loss; 6] = [
+        Loss::Disconnected,
+        Loss::Invalidated,
+        Loss::HostGone,
+        Loss::Failed,
+        Loss::Stalled,
+        Loss::Marked,
+    ];
+
+    /// What happened, for people.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Loss::Disconnected => "the device was disconnected",
+            Loss::Invalidated => "the host invalidated the stream",
+            Loss::HostGone => "the audio host went away",
+            Loss::Failed => "the device failed",
+            Loss::Stalled => "the device stopped taking frames",
+            Loss::Marked => "the device was marked lost",
+        }
+    }
+}
+
+impl std::fmt::Display for Loss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
 /// What the callbacks report, readable from any thread without locks.
 #[derive(Debug, Default)]
 pub struct Health {
-    lost: AtomicBool,
+    /// 0 while alive, else 1 + the index of the [`Loss`] in `Loss::ALL`.
+    lost: AtomicU8,
     frames: AtomicU64,
     callbacks: AtomicU64,
     xruns: AtomicU64,
     errors: AtomicU64,
+    reroutes: AtomicU64,
 }
 
 impl Health {
     /// Whether the device was lost (disconnected, invalidated, or failing): the stream must be
     /// rebuilt.
     pub fn is_lost(&self) -> bool {
-        self.lost.load(Ordering::Acquire)
+        self.lost.load(Ordering::Acquire) != 0
     }
 
-    /// Mark the device lost (what cpal's error callback does; also a way to test recovery).
+    /// Why the stream was lost (the first cause reported), if it was.
+    pub fn loss(&self) -> Option<Loss> {
+        let code = self.lost.load(Ordering::Acquire);
+        Loss::ALL.get(usize::from(code).checked_sub(1)?).copied()
+    }
+
+    /// Mark the device lost (a way to test recovery).
     pub fn mark_lost(&self) {
-        self.lost.store(true, Ordering::Release);
+        self.mark_lost_because(Loss::Marked);
+    }
+
+    /// Mark the device lost for `why` (the first cause stays).
+    pub fn mark_lost_because(&self, why: Loss) {
+        let code = Loss::ALL.iter().position(|&l| l == why).unwrap_or(0) as u8 + 1;
+        let _ = self
+            .lost
+            .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// Times the host moved the stream to a new default device by itself (cpal's
+    /// `DeviceChanged`, on hosts that follow the default).
+    pub fn reroutes(&self) -> u64 {
+        self.reroutes.load(Ordering::Relaxed)
     }
 
     /// Frames handed to the device so far.
@@ -84,12 +153,20 @@ impl Health {
             cpal::ErrorKind::Xrun => {
                 self.xruns.fetch_add(1, Ordering::Relaxed);
             }
-            cpal::ErrorKind::DeviceNotAvailable
+            cpal::ErrorKind::DeviceChanged => {
+                self.reroutes.fetch_add(1, Ordering::Relaxed);
+            }
+            kind @ (cpal::ErrorKind::DeviceNotAvailable
             | cpal::ErrorKind::StreamInvalidated
             | cpal::ErrorKind::HostUnavailable
-            | cpal::ErrorKind::BackendError => {
+            | cpal::ErrorKind::BackendError) => {
                 self.errors.fetch_add(1, Ordering::Relaxed);
-                self.mark_lost();
+                self.mark_lost_because(match kind {
+                    cpal::ErrorKind::DeviceNotAvailable => Loss::Disconnected,
+                    cpal::ErrorKind::StreamInvalidated => Loss::Invalidated,
+                    cpal::ErrorKind::HostUnavailable => Loss::HostGone,
+                    _ => Loss::Failed,
+                });
             }
             _ => {
                 self.errors.fetch_add(1, Ordering::Relaxed);
@@ -157,7 +234,10 @@ impl Plan {
         let mut last = DeviceError::Unsupported("no period to try".into());
         for &period in &self.periods {
             let health = Arc::new(Health::default());
-            match self.build(period, make(), health.clone()) {
+            // alsa-lib's complaints about a refused period stay off stderr (the error says).
+            let (built, alsa) =
+                crate::quiet::quietly(|| self.build(period, make(), health.clone()));
+            match built.map_err(|e| e.noting(&alsa)) {
                 Ok(stream) => {
                     stream.play().map_err(DeviceError::from)?;
                     let granted = stream.buffer_size().ok().filter(|&p| p > 0);

@@ -157,6 +157,11 @@ impl<R: Advance> NullSink<R> {
     pub fn renderer_mut(&mut self) -> &mut R {
         &mut self.renderer
     }
+
+    /// The renderer, where the clock left it (for a driver that hands it to a device).
+    pub fn into_renderer(self) -> R {
+        self.renderer
+    }
 }
 
 #[cfg(test)]

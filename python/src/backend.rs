@@ -64,21 +64,6 @@ impl Engine {
         }
     }
 
-    /// Whether the device has work waiting that may take a while (a reopen).
-    fn needs_maintenance(&self) -> bool {
-        match self {
-            Engine::Live(b) => b.needs_maintenance(),
-            Engine::Offline(_) => false,
-        }
-    }
-
-    /// Do that work.
-    fn maintain(&mut self) {
-        if let Engine::Live(b) = self {
-            b.maintain();
-        }
-    }
-
     /// The null backend's clock, when this is the null backend.
     fn null_clock(&mut self) -> Option<simvx_audio::NullClock<'_>> {
         match self {
@@ -194,17 +179,12 @@ impl SimvxAudioBackend {
     }
 
     /// Run `f` on the state (pure Rust only: no Python code may run while it is held). Device
-    /// work that may take a while (reopening a lost or underrunning device) runs first, with
-    /// the GIL released.
+    /// work (reopening a lost or underrunning device) never runs here: the device watcher
+    /// thread does it.
     fn with<R>(&self, py: Python<'_>, f: impl FnOnce(&mut State) -> R) -> R {
         logbridge::flush(py);
         self.follow_tree(py);
         let mut state = lock(&self.state, py);
-        if state.engine.needs_maintenance() {
-            drop(state);
-            self.detached(py, |s| s.engine.maintain());
-            state = lock(&self.state, py);
-        }
         f(&mut state)
     }
 

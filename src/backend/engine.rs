@@ -3,7 +3,9 @@
 use mixer_core::VoiceId;
 use platform_cpal::{DeviceError, Timing};
 
-use crate::backend::driver::{Clock, Device, Driver, Live, LiveDriver, NullClock, Offline};
+use crate::backend::driver::{
+    Clock, Device, DeviceEvent, Driver, Live, LiveDriver, NullClock, NullLive, Offline,
+};
 use crate::backend::facet::streaming_missing;
 use crate::backend::{
     BackendInfo, BackendKind, Buses, ChannelId, Fading, HasStreams, Mixer, PlayParams, Playback,
@@ -96,6 +98,18 @@ impl<D: Driver> Backend<D> {
     /// through a device (native or legacy).
     pub fn device(&self) -> Option<&Device> {
         self.driver.device()
+    }
+
+    /// What happened to the device since the last call, oldest first: lost, reopened, fell
+    /// back to silent, back on a device, format changed, rerouted, lengthened. Each was also
+    /// logged as a warning when it happened. A null backend from
+    /// [`make_backend`](crate::make_backend) reports `FellBackToSilent` first, and
+    /// `BackOnDevice` when it moves onto a device that appeared.
+    pub fn take_device_events(&mut self) -> Vec<DeviceEvent> {
+        if !self.mixer.shut_down {
+            self.driver.before(&mut self.mixer);
+        }
+        self.driver.take_events()
     }
 
     /// The device driver's controls (loss simulation), when this backend plays through a
@@ -235,15 +249,9 @@ impl<D: Driver> Backend<D> {
         self.streaming().ok_or(missing)
     }
 
-    /// Whether the next call has work to do on the device (a lost stream to reopen,
-    /// underruns to weigh) that may take a while; [`maintain`](Self::maintain) does it.
-    pub fn needs_maintenance(&self) -> bool {
-        !self.mixer.shut_down && self.device().is_some_and(Device::needs_attention)
-    }
-
-    /// Do the device work every call does first (reopen a lost device, lengthen the period of
-    /// one that keeps underrunning), now: for a host that runs it without holding a lock of
-    /// its own. No-op after shutdown.
+    /// Take the device watcher's news now (what every call does first: the device now
+    /// playing, its events; a null backend moves onto a device that appeared), without a
+    /// call of its own. Never waits on the device. No-op after shutdown.
     pub fn maintain(&mut self) {
         if !self.mixer.shut_down {
             self.driver.before(&mut self.mixer);
@@ -826,19 +834,29 @@ impl Backend<Live> {
         }
     }
 
+    /// The null backend, on its own (no device is looked for).
     pub(crate) fn from_null(backend: Backend<Clock>) -> Self {
+        Self::null_looking(backend, None)
+    }
+
+    /// The null backend, with `looking` (a device driver on standby) to move onto when a
+    /// device opens.
+    pub(crate) fn null_looking(backend: Backend<Clock>, looking: Option<Device>) -> Self {
         Self {
             mixer: backend.mixer,
-            driver: Live(LiveDriver::Null(backend.driver)),
+            driver: Live(LiveDriver::Null(Box::new(NullLive {
+                clock: backend.driver,
+                looking: looking.map(Box::new),
+            }))),
         }
     }
 
     /// The null backend's clock, when this is the null backend.
     pub fn as_null(&mut self) -> Option<NullClock<'_>> {
         match &mut self.driver.0 {
-            LiveDriver::Null(clock) => Some(NullClock {
+            LiveDriver::Null(null) => Some(NullClock {
                 mixer: &mut self.mixer,
-                clock,
+                clock: &mut null.clock,
             }),
             LiveDriver::Device(_) => None,
         }

@@ -44,12 +44,20 @@ pub struct BackendInfo {
     pub buffer_frames: Option<u32>,
     /// The output latency that buffer costs, in seconds (`None` without a device).
     pub latency_seconds: Option<f64>,
-    /// Output frames per second.
+    /// The mixer's frames per second (what the backend's timeline counts in).
     pub sample_rate: u32,
-    /// Output channels.
+    /// The mixer's channels.
     pub channels: u16,
+    /// The device's own rate: `sample_rate`, unless the device changed to one at another rate
+    /// and the device shim resamples to it.
+    pub device_sample_rate: u32,
+    /// The device's own channels: `channels`, unless the shim maps them.
+    pub device_channels: u16,
     /// The device's sample format (`f32` for the null and offline backends).
     pub sample_format: String,
+    /// Why this device (or none): the default output, the one asked for by name, legacy
+    /// timing after native failed, a reopen after a loss, no device found.
+    pub reason: String,
 }
 
 impl BackendInfo {
@@ -63,7 +71,18 @@ impl BackendInfo {
             latency_seconds: None,
             sample_rate: config.sample_rate,
             channels: config.channels,
+            device_sample_rate: config.sample_rate,
+            device_channels: config.channels,
             sample_format: "f32".into(),
+            reason: match kind {
+                BackendKind::Offline => "offline: rendered when pulled, no device".into(),
+                _ => "asked for the null backend".into(),
+            },
         }
+    }
+
+    /// Whether the device shim converts the mixer's rate or channels to the device's.
+    pub fn is_converted(&self) -> bool {
+        (self.sample_rate, self.channels) != (self.device_sample_rate, self.device_channels)
     }
 }

@@ -2,13 +2,18 @@
 
 use platform_cpal::{DeviceError, Timing};
 
-use crate::backend::{Backend, DeviceBackend, NullBackend};
+use crate::backend::{Backend, Device, DeviceBackend, NullBackend};
 use crate::config::{ALLOW_LEGACY_ENV, AudioConfig, FallbackPolicy};
 use crate::error::AudioError;
 use crate::log::warn_once;
 
 /// Open the best backend available, in order: native (default output device, ≤ 20 ms buffer),
 /// legacy (the same device, about 100 ms), null (silent, on a clock the game drives).
+///
+/// The null backend it returns keeps looking for a device (unless
+/// [`AudioConfig::watch_devices`] is off): a watcher thread tries one every second, and when
+/// one opens the backend moves onto it at the next call, every channel playing on from where
+/// the clock had taken it (the events say so: [`Backend::take_device_events`]).
 ///
 /// Each fallback logs one loud WARNING (target `simvx_audio`) per process and cause, naming
 /// what failed, what it costs, and what to do. With `SIMVX_ALLOW_LEGACY_AUDIO=0` (read at each
@@ -38,7 +43,19 @@ pub fn make_backend(config: &AudioConfig) -> Result<Backend, AudioError> {
              {ALLOW_LEGACY_ENV}=0 to make this an error."
         ),
     );
-    null_backend(config)
+    let mut null = NullBackend::new(config)?;
+    null.driver_mut()
+        .set_reason(format!("no audio device could be opened ({cause})"));
+    if !config.watch_devices {
+        return Ok(Backend::from_null(null));
+    }
+    let looking = Device::standby(
+        config,
+        vec![Timing::Native, Timing::Legacy],
+        null.info().clone(),
+        &cause.to_string(),
+    );
+    Ok(Backend::null_looking(null, Some(looking)))
 }
 
 /// A backend on the default output device, never the null one: native timing, then (with

@@ -28,6 +28,12 @@ impl Clock {
         Ok((mixer, Self { sink, info }))
     }
 
+    /// The renderer, caught up with the clock (for a device that takes over from it).
+    pub(crate) fn into_renderer(mut self, mixer: &mut Mixer) -> Box<CoreRenderer> {
+        self.sync(mixer);
+        self.sink.into_renderer()
+    }
+
     /// Apply what the calls queued (at the renderer's current frame), then catch the renderer
     /// up with the clock.
     fn sync(&mut self, mixer: &mut Mixer) {
@@ -60,6 +66,13 @@ impl super::sealed::Ops for Clock {
         false
     }
     fn release(&mut self) {}
+}
+
+impl Clock {
+    /// Why there is no device (for `info`).
+    pub(crate) fn set_reason(&mut self, reason: String) {
+        self.info.reason = reason;
+    }
 }
 
 /// The null backend's clock controls, borrowed from a backend
