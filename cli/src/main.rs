@@ -1,10 +1,13 @@
 //! The `simvx-audio` command: `render`, `play`, `demo`, `info`.
 
+mod monitor;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use monitor::Monitor;
 use simvx_audio::{
     AudioConfig, AudioError, Backend, Container, HasStreams, PlayParams, Playback, RenderStats,
     Scene, ScenePlayer, Scheduling, Sound, WavFormat, WavStream, make_backend, render_scene,
@@ -50,8 +53,14 @@ enum Command {
     /// Play a sound file, or a scene (JSON) in real time, through the best backend and wait
     /// for the end.
     Play {
-        /// A sound file (WAV) or a scene (`.json`).
+        /// A sound file (wav, ogg, mp3, flac) or a scene (`.json`).
         input: PathBuf,
+        /// Loop the sound file (until `--for` runs out, or Ctrl-C).
+        #[arg(long = "loop")]
+        looping: bool,
+        /// Stop after this many seconds.
+        #[arg(long = "for", value_name = "SECONDS")]
+        limit: Option<f64>,
     },
     /// Play a short built-in scene through the best backend, and write it to a WAV file.
     Demo {
@@ -122,7 +131,11 @@ fn main() -> ExitCode {
             strict,
             meters,
         } => render(&scene, &output, format.into(), block, strict, meters),
-        Command::Play { input } => play(&input, base()),
+        Command::Play {
+            input,
+            looping,
+            limit,
+        } => play(&input, looping, limit, base()),
         Command::Demo { output } => demo(&output, base()),
         Command::Info => info(base()),
         Command::Devices => devices(),
@@ -322,10 +335,19 @@ fn describe(backend: &Backend) {
     let info = backend.info();
     println!("backend: {}", info.kind);
     println!("device: {}", info.device);
+    if !info.reason.is_empty() {
+        println!("why: {}", info.reason);
+    }
     println!(
         "format: {} Hz, {} channels, {}",
         info.sample_rate, info.channels, info.sample_format
     );
+    if info.is_converted() {
+        println!(
+            "device format: {} Hz, {} channels (the device shim converts)",
+            info.device_sample_rate, info.device_channels
+        );
+    }
     match (info.buffer_frames, info.latency_seconds) {
         (Some(frames), Some(latency)) => {
             println!(
@@ -410,13 +432,10 @@ fn info(config: AudioConfig) -> Result<(), AudioError> {
 /// their frame, so they land within one device period of it. Then wait out the scene.
 fn play_live<'s>(
     backend: &mut Backend,
+    monitor: &mut Monitor,
     scene: &'s Scene,
     sounds: &'s std::collections::BTreeMap<String, Sound>,
 ) -> Result<ScenePlayer<'s>, AudioError> {
-    // The null backend follows the wall clock, so channels end exactly as on a device.
-    if let Some(mut null) = backend.as_null() {
-        null.use_wall_clock();
-    }
     println!(
         "playing {} ({:.1} s) through the {} backend...",
         scene.file,
@@ -431,27 +450,41 @@ fn play_live<'s>(
         player.apply(backend, event)?;
     }
     for event in timed {
-        wait_for_frame(backend, player.frame_of(event), rate);
+        wait_for_frame(backend, monitor, player.frame_of(event), rate);
         player.apply(backend, event)?;
     }
     let end = origin + (scene.duration * f64::from(rate)).round() as u64;
-    wait_for_frame(backend, end, rate);
+    wait_for_frame(backend, monitor, end, rate);
+    monitor.clear();
     Ok(player)
 }
 
-/// Sleep until the backend's timeline reaches `frame`.
-fn wait_for_frame(backend: &mut Backend, frame: u64, rate: u32) {
+/// Sleep until the backend's timeline reaches `frame`, showing what happens meanwhile.
+fn wait_for_frame(backend: &mut Backend, monitor: &mut Monitor, frame: u64, rate: u32) {
     loop {
         let now = backend.now_frames();
         if now >= frame {
             return;
         }
         let left = Duration::from_secs_f64((frame - now) as f64 / f64::from(rate.max(1)));
-        std::thread::sleep(left.min(Duration::from_millis(2)));
+        monitor.wait(backend, left.min(Duration::from_millis(2)));
     }
 }
 
-fn play(input: &Path, base: AudioConfig) -> Result<(), AudioError> {
+/// Play a sound file or a scene; `looping` loops a sound file, `limit` stops after that many
+/// seconds. Device events are printed as they happen, and a status line drawn on a terminal.
+fn play(
+    input: &Path,
+    looping: bool,
+    limit: Option<f64>,
+    base: AudioConfig,
+) -> Result<(), AudioError> {
+    if let Some(s) = limit.filter(|s| !(s.is_finite() && *s >= 0.0)) {
+        return Err(AudioError::InvalidParameter {
+            name: "--for",
+            reason: format!("{s} is not a number of seconds"),
+        });
+    }
     let scene = input
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -468,43 +501,64 @@ fn play(input: &Path, base: AudioConfig) -> Result<(), AudioError> {
     };
     let mut backend = make_backend(&config)?;
     describe(&backend);
+    let mut monitor = Monitor::new();
+    // The null backend follows the wall clock, so channels end exactly as on a device.
+    if let Some(mut null) = backend.as_null() {
+        null.use_wall_clock();
+    }
+    let started = Instant::now();
+    let until = limit.map(|s| started + Duration::from_secs_f64(s));
     if let Some(scene) = scene {
         let sounds = scene.load_sounds()?;
-        play_live(&mut backend, &scene, &sounds)?;
-    } else if let Some(streams) = backend.streams().filter(|_| streamable(input)) {
-        // Compressed files stream from disk on a decoder thread: memory stays bounded
-        // whatever the file's length.
-        println!("streaming {} ...", input.display());
-        let id = streams.open_stream(0.0, "Master", 1.0, false, Some(input), 0.0)?;
+        play_live(&mut backend, &mut monitor, &scene, &sounds)?;
+    } else {
+        let (id, margin) = if let Some(streams) = backend.streams().filter(|_| streamable(input)) {
+            // Compressed files stream from disk on a decoder thread: memory stays bounded
+            // whatever the file's length.
+            println!("streaming {} ...", input.display());
+            let id = streams.open_stream(0.0, "Master", 1.0, looping, Some(input), 0.0)?;
+            (id, None)
+        } else {
+            let sound = Sound::from_file(input)?;
+            println!(
+                "playing {} ({:.2} s, {} Hz, {} channels{}) through the {} backend...",
+                input.display(),
+                sound.duration(),
+                sound.rate(),
+                sound.channel_count(),
+                if looping { ", looping" } else { "" },
+                backend.kind()
+            );
+            let params = PlayParams {
+                looping,
+                ..PlayParams::default()
+            };
+            let id = backend.play_audio(&sound, &params)?;
+            // The end, with a margin for the device's buffer.
+            (
+                id,
+                Some(started + Duration::from_secs_f64(sound.duration() + 2.0)),
+            )
+        };
+        let _ = std::io::Write::flush(&mut std::io::stdout());
         while backend.is_channel_active(id) {
-            std::thread::sleep(Duration::from_millis(20));
+            let now = Instant::now();
+            if until.is_some_and(|t| now >= t) || (!looping && margin.is_some_and(|t| now >= t)) {
+                break;
+            }
+            monitor.wait(&mut backend, Duration::from_millis(20));
         }
+        monitor.clear();
         if let Some((_, e)) = backend
             .streams()
             .and_then(|s| s.take_stream_errors().into_iter().next())
         {
             return Err(e);
         }
-    } else {
-        let sound = Sound::from_file(input)?;
-        if let Some(mut null) = backend.as_null() {
-            null.use_wall_clock();
-        }
-        println!(
-            "playing {} ({:.2} s, {} Hz, {} channels) through the {} backend...",
-            input.display(),
-            sound.duration(),
-            sound.rate(),
-            sound.channel_count(),
-            backend.kind()
-        );
-        let id = backend.play_audio(&sound, &PlayParams::default())?;
-        // Wait for the end, with a margin for the device's buffer.
-        let limit = Instant::now() + Duration::from_secs_f64(sound.duration() + 2.0);
-        while backend.is_channel_active(id) && Instant::now() < limit {
-            std::thread::sleep(Duration::from_millis(10));
-        }
     }
+    // The last events (a loss in the final block, say) are printed too.
+    monitor.tick(&mut backend);
+    monitor.clear();
     backend.shutdown();
     println!("done");
     Ok(())
@@ -528,7 +582,11 @@ fn demo(output: &Path, config: AudioConfig) -> Result<(), AudioError> {
     describe(&backend);
     let scene = Scene::parse(DEMO_SCENE, "the demo", PathBuf::from("."))?;
     let sounds = scene.load_sounds()?;
-    let player = play_live(&mut backend, &scene, &sounds)?;
+    if let Some(mut null) = backend.as_null() {
+        null.use_wall_clock();
+    }
+    let mut monitor = Monitor::new();
+    let player = play_live(&mut backend, &mut monitor, &scene, &sounds)?;
     let mut active: Vec<&str> = ["drone", "n1", "n2", "n3", "n4", "hit"]
         .into_iter()
         .filter(|name| {

@@ -522,3 +522,124 @@ fn render_meters_match_the_ebu_reference() {
     );
     println!("EBU 3341 case 1: {lufs:.2} LUFS");
 }
+
+/// A 1 kHz tone at half scale, mono, 44.1 kHz, `seconds` long: `dir/tone.wav`.
+fn write_tone(dir: &Path, seconds: f64) -> PathBuf {
+    let wav = dir.join("tone.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for i in 0..(seconds * 44_100.0) as usize {
+        let s = (i as f64 * 2.0 * std::f64::consts::PI * 1000.0 / 44_100.0).sin();
+        w.write_sample((s * 16_384.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    wav
+}
+
+/// `play` of a 10 s looping file started with no device (the silent clock), then the system's
+/// configuration rewritten to a device (the `file` plugin over a real-time device that accepts
+/// only `rate`): within 2 s the capture receives the sound, the events say "fell back to
+/// silent" then "back on a device" (and "format changed" when the device is not at the mixer's
+/// 48 kHz), and the capture is the 1 kHz tone at half scale, at 1 kHz.
+fn play_moves_onto_a_device_that_appears(rate: u32) {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_tone(dir.path(), 10.0);
+    let capture = dir.path().join("capture.raw");
+    let conf = dir.path().join("system.conf");
+    std::fs::write(&conf, "# no PCM yet: no device\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simvx-audio"))
+        .args(["play", wav.to_str().unwrap(), "--loop", "--for", "5"])
+        .env_remove("SIMVX_ALLOW_LEGACY_AUDIO")
+        .env_remove("RUST_LOG")
+        .env("ALSA_CONFIG_PATH", &conf)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !lines.iter().any(|l: &String| l.starts_with("playing ")) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        lines.push(rx.recv_timeout(left).expect("play starts"));
+    }
+    assert!(
+        lines.iter().any(|l| l == "backend: null"),
+        "no device at first: {lines:?}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let size = || std::fs::metadata(&capture).map_or(0, |m| m.len());
+    assert_eq!(size(), 0, "nothing was played before the device appeared");
+
+    common::alsa::rewrite(&conf, &common::alsa::paced_file_config(&capture, rate, 2));
+    let appeared = std::time::Instant::now();
+    while size() == 0 && appeared.elapsed() < std::time::Duration::from_secs(3) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let heard = appeared.elapsed();
+    assert!(
+        size() > 0 && heard < std::time::Duration::from_secs(2),
+        "the capture grew {heard:?} after the device appeared"
+    );
+
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    lines.extend(rx.try_iter());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{stderr}");
+    let at = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix));
+    let (silent, back) = (
+        at("device: fell back to silent"),
+        at("device: back on a device"),
+    );
+    assert!(
+        silent.is_some() && back.is_some() && silent < back,
+        "{lines:?}"
+    );
+    let changed = at(&format!(
+        "device: format changed: the device runs 2 channels at {rate} Hz"
+    ));
+    assert_eq!(changed.is_some(), rate != 48_000, "{lines:?}");
+    assert!(stderr.contains("an audio device is back"), "{stderr}");
+
+    let (left, right) = common::split_stereo(&common::alsa::read_f32(&capture));
+    let rate_f = f64::from(rate);
+    let second = &left[rate as usize / 10..rate as usize * 11 / 10];
+    let f = common::dominant_frequency(second, rate_f, 900.0, 1100.0);
+    let (peak, rms) = (common::peak(second), common::rms(&right[..left.len()]));
+    println!(
+        "device at {rate} Hz: heard {:.0} ms after it appeared; {:.2} s captured; {f:.4} Hz, \
+         peak {peak:.4}, rms (whole capture, right) {rms:.4}",
+        heard.as_secs_f64() * 1000.0,
+        left.len() as f64 / rate_f
+    );
+    assert!((f - 1000.0).abs() < 0.05, "{f} Hz");
+    assert!((peak - 0.5).abs() < 0.005, "peak {peak}");
+    assert!((rms - 0.5 / 2f64.sqrt()).abs() < 0.01, "rms {rms}");
+}
+
+#[test]
+fn play_moves_onto_a_device_that_appears_at_48k() {
+    play_moves_onto_a_device_that_appears(48_000);
+}
+
+#[test]
+fn play_moves_onto_a_device_that_appears_at_44k1_only() {
+    play_moves_onto_a_device_that_appears(44_100);
+}

@@ -119,6 +119,60 @@ pub mod alsa {
         path
     }
 
+    /// The text of a configuration whose default PCM is the `file` plugin (writing what is
+    /// played, raw f32, to `capture`) over a device that keeps real time and accepts only
+    /// `rate` Hz, `channels` channels and f32: `tests/alsa/paced.c`, an ALSA I/O plugin
+    /// compiled here with `cc` on first use. A device stuck at one rate, as a USB headset
+    /// at 44.1 kHz is, and one whose capture grows at the real-time rate (the stock `null`
+    /// PCM runs hundreds of times faster).
+    pub fn paced_file_config(capture: &Path, rate: u32, channels: u16) -> String {
+        format!(
+            "pcm_type.paced {{ lib \"{}\" }}\npcm.!default {{\n  type file\n  slave.pcm \"clock\"\n  file \"{}\"\n  format \"raw\"\n}}\npcm.clock {{ type paced file \"/dev/null\" rate {rate} channels {channels} }}\n",
+            paced_plugin().display(),
+            capture.display()
+        )
+    }
+
+    /// [`paced_file_config`] written to a configuration file of its own.
+    pub fn paced_file_device(name: &str, capture: &Path, rate: u32, channels: u16) -> PathBuf {
+        let path = dir().join(format!("{name}.conf"));
+        std::fs::write(&path, paced_file_config(capture, rate, channels)).unwrap();
+        path
+    }
+
+    /// Replace the configuration at `path` by `text` in one step (a rename), as a system
+    /// whose default device changes: alsa-lib reloads a changed file on the next open.
+    pub fn rewrite(path: &Path, text: &str) {
+        let next = path.with_extension("next");
+        std::fs::write(&next, text).unwrap();
+        std::fs::rename(&next, path).unwrap();
+    }
+
+    /// The paced device's plugin, built once per test process.
+    fn paced_plugin() -> &'static Path {
+        static LIB: OnceLock<PathBuf> = OnceLock::new();
+        LIB.get_or_init(|| {
+            // The root package's tests, or a member's (the CLI's) one folder down.
+            let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let source = [here, &here.join("..")]
+                .iter()
+                .map(|root| root.join("tests/alsa/paced.c"))
+                .find(|p| p.exists())
+                .expect("tests/alsa/paced.c");
+            let lib = dir().join("libasound_module_pcm_paced.so");
+            let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+            let status = std::process::Command::new(cc)
+                .args(["-O2", "-Wall", "-DPIC", "-shared", "-fPIC", "-o"])
+                .arg(&lib)
+                .arg(&source)
+                .arg("-lasound")
+                .status()
+                .expect("run the C compiler for the paced test device");
+            assert!(status.success(), "the paced test device did not compile");
+            lib
+        })
+    }
+
     /// Interleaved little-endian `f32` samples from a raw capture.
     pub fn read_f32(capture: &Path) -> Vec<f32> {
         std::fs::read(capture)

@@ -25,6 +25,7 @@ use std::time::Duration;
 use crossbeam_utils::atomic::AtomicCell;
 use platform_cpal::{DeviceConfig, DeviceError, Timing};
 
+use super::event::DeviceEvent;
 use super::watch::{Shared, Target, Update, Watcher, info_of};
 use crate::backend::{BackendInfo, CoreRenderer, Mixer};
 use crate::config::AudioConfig;
@@ -32,55 +33,6 @@ use crate::error::AudioError;
 
 #[allow(unused_imports)]
 pub(crate) use super::watch::{RETRY_INTERVAL, XRUN_LIMIT, XRUN_WINDOW};
-
-/// What happened to a device backend's device, for the game to take
-/// ([`Device::take_events`]); each is also logged as a warning every time it happens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DeviceEvent {
-    /// The device was lost (the next event says what the backend did about it).
-    Lost {
-        /// The device that was playing.
-        device: String,
-        /// Why: disconnected, invalidated, failed, or stopped taking frames.
-        cause: String,
-    },
-    /// The device was lost and reopened (`device` is the one now playing); every channel
-    /// kept playing.
-    Reopened {
-        /// The device now playing.
-        device: String,
-    },
-    /// The device was lost and none could be opened: the mixer runs on a silent clock.
-    FellBackToSilent {
-        /// Why no device could be opened.
-        cause: String,
-    },
-    /// A device could be opened again after the silent clock: every channel plays on it from
-    /// where the silent clock had taken it.
-    BackOnDevice {
-        /// The device now playing.
-        device: String,
-    },
-    /// The device now playing runs at another rate or channel count than the one before: the
-    /// mixer keeps its own, and the device shim converts.
-    FormatChanged {
-        /// The device's rate now, in Hz.
-        sample_rate: u32,
-        /// The device's channels now.
-        channels: u16,
-    },
-    /// The system's default device changed and the host moved the stream to it by itself
-    /// (hosts that follow the default: WASAPI, CoreAudio).
-    Rerouted,
-    /// The device kept underrunning: it was reopened with longer periods.
-    Lengthened {
-        /// The period before, and after, in frames.
-        from_frames: u32,
-        /// The period now.
-        to_frames: u32,
-    },
-}
 
 /// The renderer's home between callbacks.
 pub(super) type Slot = Arc<AtomicCell<Option<Box<CoreRenderer>>>>;

@@ -8,12 +8,14 @@
 
 mod clock;
 mod device;
+mod event;
 mod offline;
 mod silent;
 mod watch;
 
 pub use clock::{Clock, NullClock};
-pub use device::{Device, DeviceEvent, Reopen};
+pub use device::{Device, Reopen};
+pub use event::DeviceEvent;
 pub use offline::Offline;
 
 use crate::backend::{BackendInfo, Mixer};

@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 
 use platform_cpal::{DeviceConfig, DeviceError, Health, Loss, Output, Timing};
 
-use super::device::{DeviceEvent, Slot, callback};
+use super::device::{Slot, callback};
+use super::event::DeviceEvent;
 use super::silent::SilentClock;
 use crate::backend::{BackendInfo, BackendKind};
 use crate::log::warn_always;
