@@ -1,6 +1,7 @@
 //! The `simvx-audio` command: `render`, `play`, `demo`, `info`.
 
 mod monitor;
+mod plot;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +50,10 @@ enum Command {
         /// integrated loudness.
         #[arg(long)]
         meters: bool,
+        /// Also draw the render to this PNG: each channel's waveform envelope, each bus's
+        /// level over time and a spectrogram.
+        #[arg(long, value_name = "PNG")]
+        plot: Option<PathBuf>,
     },
     /// Play a sound file, or a scene (JSON) in real time, through the best backend and wait
     /// for the end.
@@ -91,26 +96,7 @@ impl From<Format> for WavFormat {
 
 /// The demo: a looping low drone on Music, an arpeggio on SFX panned across the field (one
 /// note a 44.1 kHz tone), a noise burst, and the drone faded down then stopped.
-const DEMO_SCENE: &str = r#"{
-  "sample_rate": 48000, "channels": 2, "duration": 2.5,
-  "sounds": {
-    "drone": {"tone": {"frequency": 110.0, "amplitude": 0.3, "seconds": 1.0, "sample_rate": 48000}},
-    "c5": {"tone": {"frequency": 523.25, "amplitude": 0.4, "seconds": 0.3, "sample_rate": 44100}},
-    "e5": {"tone": {"frequency": 659.25, "amplitude": 0.4, "seconds": 0.3, "sample_rate": 48000}},
-    "g5": {"tone": {"frequency": 783.99, "amplitude": 0.4, "seconds": 0.3, "sample_rate": 22050}},
-    "hiss": {"noise": {"amplitude": 0.2, "seconds": 0.15, "seed": 7, "sample_rate": 48000}}
-  },
-  "events": [
-    {"at": 0.0, "call": "play_audio", "channel": "drone", "sound": "drone", "bus": "Music", "loop": true, "volume_db": -6.0},
-    {"at": 0.25, "call": "play_audio", "channel": "n1", "sound": "c5", "bus": "SFX", "pan": -0.8},
-    {"at": 0.5, "call": "play_audio", "channel": "n2", "sound": "e5", "bus": "SFX", "pan": 0.0},
-    {"at": 0.75, "call": "play_audio", "channel": "n3", "sound": "g5", "bus": "SFX", "pan": 0.8},
-    {"at": 1.0, "call": "play_audio", "channel": "n4", "sound": "c5", "bus": "SFX", "pitch": 2.0, "mode": "2d", "position": [3.0, 0.0, 0.0]},
-    {"at": 1.25, "call": "play_audio", "channel": "hit", "sound": "hiss", "bus": "UI", "volume_db": -3.0},
-    {"at": 1.5, "call": "update_audio_2d", "channel": "drone", "volume_db": -18.0, "pan": 0.5},
-    {"at": 2.2, "call": "stop_audio", "channel": "drone"}
-  ]
-}"#;
+const DEMO_SCENE: &str = include_str!("../../examples/scenes/demo.json");
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
@@ -130,7 +116,16 @@ fn main() -> ExitCode {
             block,
             strict,
             meters,
-        } => render(&scene, &output, format.into(), block, strict, meters),
+            plot,
+        } => render(
+            &scene,
+            &output,
+            format.into(),
+            block,
+            strict,
+            meters,
+            plot.as_deref(),
+        ),
         Command::Play {
             input,
             looping,
@@ -178,8 +173,10 @@ fn render(
     block: usize,
     strict: bool,
     meters: bool,
+    plot: Option<&Path>,
 ) -> Result<(), AudioError> {
     use std::io::IsTerminal;
+    let name = scene.display().to_string();
     let scene = Scene::load(scene)?;
     let sounds = scene.load_sounds()?;
     let total = scene.frames();
@@ -209,6 +206,7 @@ fn render(
     };
     let mut wav = WavStream::create(output, scene.channels, scene.sample_rate, format)?;
     let mut levels = meters.then(|| Levels::new(scene.channels, scene.sample_rate));
+    let mut picture = plot.map(|_| plot::Plot::new(total, scene.channels, scene.sample_rate));
     render_scene_to(
         &scene,
         &sounds,
@@ -216,6 +214,9 @@ fn render(
         |samples, backend| {
             if let Some(l) = levels.as_mut() {
                 l.add(samples, backend);
+            }
+            if let Some(p) = picture.as_mut() {
+                p.add(samples, backend);
             }
             wav.write(samples)
         },
@@ -227,6 +228,10 @@ fn render(
     print_stats(&stats, scene.sample_rate);
     if let Some(l) = levels {
         l.print();
+    }
+    if let (Some(p), Some(path)) = (picture, plot) {
+        p.save(path, &name)?;
+        println!("plotted {}", path.display());
     }
     // On stderr: it varies from run to run, and stdout is the render's (repeatable) record.
     if let Some(mib) = peak_memory_mib() {

@@ -643,3 +643,37 @@ fn play_moves_onto_a_device_that_appears_at_48k() {
 fn play_moves_onto_a_device_that_appears_at_44k1_only() {
     play_moves_onto_a_device_that_appears(44_100);
 }
+
+/// Tests that `render --plot` draws the demo scene into a 1600 × 1200 PNG and leaves the WAV
+/// (its hash) as a render without the plot writes it.
+#[test]
+fn render_plots_to_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/scenes/demo.json");
+    let (wav, png) = (dir.path().join("demo.wav"), dir.path().join("demo.png"));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "render",
+            scene.to_str().unwrap(),
+            "-o",
+            wav.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = cli(&args, &[]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    let plain = run(&[]);
+    let plotted = run(&["--plot", png.to_str().unwrap()]);
+    let hash = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("hash:"))
+            .map(String::from)
+    };
+    assert_eq!(hash(&plain), hash(&plotted));
+    assert!(plotted.contains("plotted "), "{plotted}");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!((be(16), be(20)), (1600, 1200), "IHDR width and height");
+}
