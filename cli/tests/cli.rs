@@ -375,13 +375,14 @@ fn render_warns_and_strict_fails() {
 }
 
 /// Tests (release, from `scripts/test`) that an hour-long scene renders to disk in flat
-/// memory: peak resident memory under 64 MB, as `/usr/bin/time -v` (where there is one) and
-/// the command's own report say.
+/// memory, with its meters and its plot gathered too: peak resident memory under 64 MB, as
+/// `/usr/bin/time -v` (where there is one) and the command's own report say.
 #[test]
 #[ignore = "an hour of audio: run in release by scripts/test"]
 fn an_hour_renders_in_flat_memory() {
     let dir = tempfile::tempdir().unwrap();
     let scene = write_scene(dir.path(), "hour.json", 3600.0);
+    let png = dir.path().join("hour.png");
     let started = std::time::Instant::now();
     let bin = env!("CARGO_BIN_EXE_simvx-audio");
     let args = [
@@ -391,6 +392,9 @@ fn an_hour_renders_in_flat_memory() {
         "/dev/null",
         "--format",
         "s16",
+        "--meters",
+        "--plot",
+        png.to_str().unwrap(),
     ];
     let timed = Path::new("/usr/bin/time").exists();
     let o = if timed {
@@ -406,6 +410,7 @@ fn an_hour_renders_in_flat_memory() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
     assert!(stdout.contains("frames: 172800000"), "{stdout}");
+    assert!(stdout.contains("loudness: ") && png.exists(), "{stdout}");
     let own: f64 = text(&o.stderr)
         .lines()
         .find_map(|l| l.strip_prefix("peak memory: "))
