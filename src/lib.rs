@@ -27,6 +27,7 @@ mod config;
 mod error;
 mod listener;
 mod log;
+mod loudness;
 mod player;
 mod scene;
 mod sound;
@@ -57,6 +58,7 @@ pub use config::{
 pub use error::AudioError;
 pub use listener::Listener;
 pub use log::LOG_TARGET;
+pub use loudness::Loudness;
 pub use mixer_core::fade::Curve;
 /// The original engine's player-side spatial model and the spatial math (see
 /// [`mixer_core::spatial`]).

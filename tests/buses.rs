@@ -418,3 +418,76 @@ fn spectrum_bands_from_the_tap() {
     assert!(at(250.0).db < one_k.db - 40.0, "{:?}", at(250.0));
     assert!(at(4_000.0).db < one_k.db - 40.0, "{:?}", at(4_000.0));
 }
+
+/// Tests a bus tap and the loudness read from it: with a −23 dBFS 1 kHz sine on SFX (EBU Tech
+/// 3341's first case) and a 200 Hz tone on Music, the SFX tap holds SFX alone, after its level
+/// (no 200 Hz; peak 0.0708), its loudness reads −23.0 LUFS momentary and integrated (within
+/// 0.1 LU), −29.0 with SFX at −6 dB, and the output tap reads the sum; a bus tap changes no
+/// bit of the mix.
+#[test]
+fn a_bus_tap_gives_the_bus_loudness() {
+    let run = |tap_bus: bool| {
+        let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
+        let sine = Sound::tone(1_000.0, 0.070_794_6, 1.0, 48_000, 1).unwrap();
+        let low = Sound::tone(200.0, 0.2, 1.0, 48_000, 1).unwrap();
+        for (sound, bus) in [(&sine, "SFX"), (&low, "Music")] {
+            let params = PlayParams {
+                bus: bus.into(),
+                looping: true,
+                ..PlayParams::default()
+            };
+            b.play_audio(sound, &params).unwrap();
+        }
+        let tap = tap_bus.then(|| b.open_bus_tap("SFX", 1.0).unwrap());
+        (b, tap)
+    };
+    let (mut plain, _) = run(false);
+    let (mut b, tap) = run(true);
+    let mut loudness = simvx_audio::Loudness::new(tap.unwrap()).unwrap();
+    let mut first = Vec::new();
+    for block in 0..400 {
+        let out = b.render_frames(2_400);
+        assert!(
+            out == plain.render_frames(2_400),
+            "block {block}: the mix changed"
+        );
+        if block == 0 {
+            loudness.tap().read_into(&mut first);
+        } else {
+            loudness.update();
+        }
+    }
+    assert_eq!(b.tap_dropped(), 0);
+    let (left, _) = common::split_stereo(&first);
+    let peak = common::peak(&left);
+    let low = common::magnitude_at(&left, 200.0, 48_000.0);
+    assert!(
+        (peak - 0.070_794_6).abs() < 1e-4 && low < 1e-5,
+        "peak {peak}, 200 Hz {low}"
+    );
+    let (m, i) = (loudness.momentary(), loudness.integrated());
+    println!("SFX tap: momentary {m:.3} LUFS, integrated {i:.3} LUFS (EBU 3341 case 1: -23.0)");
+    assert!((m + 23.0).abs() < 0.1 && (i + 23.0).abs() < 0.1, "{m} {i}");
+
+    let mut layout = AudioBusLayout::default();
+    layout.set_volume_db("SFX", -6.0).unwrap();
+    b.sync_bus_layout(&layout).unwrap();
+    b.render_frames(4_800);
+    loudness.reset();
+    for _ in 0..50 {
+        b.render_frames(4_800);
+        loudness.update();
+    }
+    let i = loudness.integrated();
+    println!("SFX at -6 dB: integrated {i:.3} LUFS");
+    assert!((i + 29.0).abs() < 0.1, "{i}");
+
+    // The output tap replaces the bus tap, and reads both buses.
+    let mut out = simvx_audio::Loudness::new(b.open_tap(1.0).unwrap()).unwrap();
+    for _ in 0..50 {
+        b.render_frames(4_800);
+        out.update();
+    }
+    assert!(out.integrated() > i + 3.0, "{} vs {i}", out.integrated());
+    assert!(b.open_bus_tap("Nope", 1.0).is_err());
+}

@@ -129,8 +129,10 @@ fn render_never_allocates() {
         for block in 0..200 {
             // Commands are queued outside the counted region, applied inside it.
             match block {
-                // A tap of the output: filled inside the counted render, then replaced.
+                // A tap of the output, then of a bus: filled inside the counted render, then
+                // replaced.
                 5 | 100 => tap = Some(b.open_tap(1.0).unwrap()),
+                60 => tap = Some(b.open_bus_tap("SFX", 1.0).unwrap()),
                 150 => b.close_tap().unwrap(),
                 10 => ids
                     .iter()

@@ -230,6 +230,16 @@ pub(crate) fn fold_order<const B: usize, const E: usize>(
     order.iter().map(|&(_, i)| i).collect()
 }
 
+/// Add `src` into `dst`, frame by frame.
+pub(crate) fn add(src: (&[f32], &[f32]), dst: (&mut [f32], &mut [f32])) {
+    for (d, s) in dst.0.iter_mut().zip(src.0) {
+        *d += s;
+    }
+    for (d, s) in dst.1.iter_mut().zip(src.1) {
+        *d += s;
+    }
+}
+
 /// Add `src * gain` (ramping) into `dst`, advancing the ramp by `n` frames.
 pub(crate) fn fold(src: (&[f32], &[f32]), dst: (&mut [f32], &mut [f32]), gain: &mut Ramp) {
     let n = src.0.len();

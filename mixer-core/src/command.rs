@@ -72,9 +72,9 @@ pub(crate) enum Command<H> {
     Stop(VoiceId),
     /// Fade out and end every voice.
     StopAll,
-    /// Copy the output into this stream's ring from now on (`None`: stop); the tap before is
-    /// handed back.
-    Tap(Option<H>),
+    /// Copy the output, or the bus given (after its effects and its level), into this
+    /// stream's ring from now on (`None`: stop); the tap before is handed back.
+    Tap(Option<H>, Option<BusId>),
     /// Fade out and hold the cursor.
     Pause(VoiceId),
     /// Continue from the held cursor, fading in.

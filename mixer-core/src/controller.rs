@@ -810,9 +810,26 @@ where
     /// # Errors
     /// [`Error::QueueFull`].
     pub fn set_tap(&mut self, tap: Option<H>) -> Result<(), Error> {
+        self.tap_at(tap, None)
+    }
+
+    /// Like [`set_tap`](Self::set_tap), but copy bus `bus` (stereo, after its effects and its
+    /// level: what it sends on, and what its meter reads) instead of the output. One tap at a
+    /// time: this replaces an output tap, and the reverse.
+    ///
+    /// # Errors
+    /// [`Error::UnknownBus`], [`Error::QueueFull`].
+    pub fn set_bus_tap(&mut self, tap: Option<H>, bus: BusId) -> Result<(), Error> {
+        if !self.bus_exists(bus) {
+            return Err(Error::UnknownBus(bus));
+        }
+        self.tap_at(tap, Some(bus))
+    }
+
+    fn tap_at(&mut self, tap: Option<H>, bus: Option<BusId>) -> Result<(), Error> {
         self.collect();
         let is = tap.is_some();
-        self.send(ASAP, Command::Tap(tap))?;
+        self.send(ASAP, Command::Tap(tap, bus))?;
         // It comes back through the retired queue when replaced: count it as a slot's sound.
         self.occupied += usize::from(is);
         Ok(())

@@ -104,10 +104,14 @@ pub struct Renderer<
     /// The level meters' windows in progress: each bus's, and the output's.
     meters: [Accum; B],
     out_meter: Accum,
-    /// The stream the output is copied into, and one handed back that waits for room in the
-    /// retired queue.
+    /// The stream the output (or bus `tap_bus`) is copied into, and one handed back that waits
+    /// for room in the retired queue.
     tap: Option<H>,
     tap_retiring: Option<H>,
+    /// The bus the tap copies (`None`: the output), and its pass after its level.
+    tap_bus: Option<usize>,
+    tap_left: [f32; SEGMENT],
+    tap_right: [f32; SEGMENT],
     /// Commands taken from the queue, held until their frame, earliest (then oldest) first:
     /// a command stamped for later never holds up one behind it in the queue (while fewer than
     /// [`HELD_COMMANDS`] wait for their frame; past that, the next ones wait in the queue).
@@ -219,6 +223,9 @@ where
             addr_of_mut!((*p).out_meter).write(Accum::ZERO);
             addr_of_mut!((*p).tap).write(None);
             addr_of_mut!((*p).tap_retiring).write(None);
+            addr_of_mut!((*p).tap_bus).write(None);
+            addr_of_mut!((*p).tap_left).write([0.0; SEGMENT]);
+            addr_of_mut!((*p).tap_right).write([0.0; SEGMENT]);
             addr_of_mut!((*p).spatial_pending).write(false);
             addr_of_mut!((*p).virtualizes).write(config.virtualizes());
             addr_of_mut!((*p).rank_dirty).write(false);
@@ -379,13 +386,17 @@ where
         }
     }
 
-    /// Copy the pass's output into the tap (what does not fit is counted, never waited for).
+    /// Copy the pass's output, or its tapped bus, into the tap (what does not fit is counted,
+    /// never waited for).
     fn tap_out(&mut self, n: usize) {
         use core::sync::atomic::Ordering;
         let Some(ring) = self.tap.as_ref().and_then(|t| t.stream()) else {
             return;
         };
-        let taken = ring.write_planar(&self.out_left[..n], &self.out_right[..n]);
+        let taken = match self.tap_bus {
+            Some(_) => ring.write_planar(&self.tap_left[..n], &self.tap_right[..n]),
+            None => ring.write_planar(&self.out_left[..n], &self.out_right[..n]),
+        };
         if taken < n {
             self.shared
                 .tap_dropped
@@ -604,6 +615,7 @@ where
         }
         self.out_left[..n].fill(0.0);
         self.out_right[..n].fill(0.0);
+        let tapped = self.tap_bus.filter(|_| self.tap.is_some());
         for k in 0..self.order.len() {
             let i = self.order[k] as usize;
             let parent = self.buses[i]
@@ -648,6 +660,31 @@ where
                     (&src.left[off..off + k], &src.right[off..off + k]),
                     off..off + k,
                 );
+                if tapped == Some(i) {
+                    // The tapped bus folds into the tap's pass first (from −0.0, the sum's
+                    // identity, so what reaches its parent is the same bits), then on.
+                    let tap = (
+                        &mut self.tap_left[to.clone()],
+                        &mut self.tap_right[to.clone()],
+                    );
+                    tap.0.fill(-0.0);
+                    tap.1.fill(-0.0);
+                    if src.touched {
+                        bus::fold(from, (&mut *tap.0, &mut *tap.1), &mut src.gain);
+                        bus::add((&*tap.0, &*tap.1), (&mut dst.0[to.clone()], &mut dst.1[to]));
+                        if metering {
+                            self.meters[i].add(tap.0, tap.1);
+                        }
+                    } else {
+                        tap.0.fill(0.0);
+                        tap.1.fill(0.0);
+                        src.gain.advance(k as u32);
+                        self.meters[i].frames += k as u32;
+                    }
+                    src.gain_ran(k);
+                    off += k;
+                    continue;
+                }
                 match (src.touched, metering) {
                     (true, false) => bus::fold(
                         from,
@@ -778,7 +815,8 @@ where
                 }
             }
             Command::Stop(id) => self.control(id, |v, _| v.stop(fade)),
-            Command::Tap(tap) => {
+            Command::Tap(tap, bus) => {
+                self.tap_bus = bus.map(BusId::index);
                 let old = core::mem::replace(&mut self.tap, tap);
                 if let Some(old) = old {
                     // Handed back to be dropped on the game thread (later if the queue is full;

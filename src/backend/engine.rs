@@ -159,18 +159,37 @@ impl<D: Driver> Backend<D> {
     /// [`AudioError::InvalidParameter`] for a length that is not positive and at most an
     /// hour, [`AudioError::Shutdown`].
     pub fn open_tap(&mut self, seconds: f64) -> Result<crate::Tap, AudioError> {
+        self.tap_at(None, seconds)
+    }
+
+    /// Start copying bus `name` (stereo, after its effects and its level: what it sends on,
+    /// and what its [`meter`](Self::meter) reads) into a new [`Tap`](crate::Tap), as
+    /// [`open_tap`](Self::open_tap) does the output; one tap at a time (this replaces an
+    /// output tap, and the reverse). Feed a [`Loudness`](crate::Loudness) with it for the
+    /// bus's EBU R128 loudness.
+    ///
+    /// # Errors
+    /// [`AudioError::UnknownBus`], and as [`open_tap`](Self::open_tap).
+    pub fn open_bus_tap(&mut self, name: &str, seconds: f64) -> Result<crate::Tap, AudioError> {
+        self.tap_at(Some(name), seconds)
+    }
+
+    fn tap_at(&mut self, bus: Option<&str>, seconds: f64) -> Result<crate::Tap, AudioError> {
         if !(seconds > 0.0 && seconds <= 3600.0) {
             return Err(AudioError::InvalidParameter {
                 name: "seconds",
                 reason: format!("{seconds} is not in (0, 3600]"),
             });
         }
+        let bus = bus.map(|name| self.mixer.bus_id(name)).transpose()?;
         let rate = self.info().sample_rate;
         let tap = crate::Tap::new((seconds * f64::from(rate)).ceil() as usize, rate);
         let mixer = self.live()?;
-        let r = mixer
-            .controller
-            .set_tap(Some(crate::stream::Source::Stream(tap.ring())));
+        let ring = Some(crate::stream::Source::Stream(tap.ring()));
+        let r = match bus {
+            Some(bus) => mixer.controller.set_bus_tap(ring, bus),
+            None => mixer.controller.set_tap(ring),
+        };
         r.map_err(|e| mixer.err(e))?;
         Ok(tap)
     }
