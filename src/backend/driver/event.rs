@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// What happened to a device backend's device, for the game to take
-/// ([`Device::take_events`]); each is also logged as a warning every time it happens.
+/// ([`Backend::take_device_events`](crate::Backend::take_device_events)); each is also logged as a warning every time it happens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeviceEvent {
