@@ -8,6 +8,9 @@
 //!   of 8 effects (EQ, low-pass, compressor, delay, reverb, soft clip, gain, limiter). The time
 //!   per iteration is the cost of one 480-frame block; divide by 10 ms for the share of one
 //!   core it takes in real time.
+//! - `effects_chain/32_silent_filter_tails`: 32 buses, each with a low-pass and a high-pass,
+//!   that were fed one click and then a second of silence: the cost of a block of their
+//!   tails (subnormals for ever before the state was flushed; exact zeros now).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_main};
 use simvx_audio::{
@@ -164,6 +167,57 @@ fn setup_effects() -> OfflineBackend {
     backend
 }
 
+/// 32 buses with a low-pass and a high-pass each, fed one click, then a second of silence.
+fn setup_tails() -> OfflineBackend {
+    use simvx_audio::{EffectParams, FilterParams};
+    let config = AudioConfig {
+        voices: 64,
+        ..AudioConfig::default()
+    };
+    let mut backend = OfflineBackend::new(&config).expect("backend");
+    let mut layout = AudioBusLayout::default();
+    // The five default buses and 27 more: the most a mixer holds.
+    for i in 0..27 {
+        layout
+            .add_bus(&format!("Tail{i}"), 0.0, "Master")
+            .expect("bus");
+    }
+    let names: Vec<String> = layout
+        .buses()
+        .iter()
+        .map(|b| b.name().to_string())
+        .collect();
+    for name in &names {
+        for params in [
+            EffectParams::LowPass(FilterParams {
+                cutoff_hz: 300.0,
+                q: 0.707,
+            }),
+            EffectParams::HighPass(FilterParams {
+                cutoff_hz: 3_000.0,
+                q: 2.0,
+            }),
+        ] {
+            layout
+                .add_effect(name, Effect::new(params))
+                .expect("effect");
+        }
+    }
+    backend.sync_bus_layout(&layout).expect("layout");
+    let click = Sound::from_pcm_f32(vec![1.0], 1, 48_000).expect("click");
+    for name in &names {
+        let params = PlayParams {
+            bus: name.clone(),
+            ..PlayParams::default()
+        };
+        backend.play_audio(&click, &params).expect("play");
+    }
+    let head = backend.render_frames(BLOCK);
+    assert!(head.iter().any(|s| s.abs() > 1e-3), "the clicks are heard");
+    backend.render_frames(48_000);
+    backend
+}
+
 fn effects(c: &mut Criterion) {
     let mut group = c.benchmark_group("effects_chain");
     let mut backend = setup_effects();
@@ -172,6 +226,13 @@ fn effects(c: &mut Criterion) {
     group.bench_function("5_buses_x_8_effects", |b| {
         b.iter(|| {
             backend.render(&mut out);
+            std::hint::black_box(&out);
+        })
+    });
+    let mut tails = setup_tails();
+    group.bench_function("32_silent_filter_tails", |b| {
+        b.iter(|| {
+            tails.render(&mut out);
             std::hint::black_box(&out);
         })
     });

@@ -64,7 +64,7 @@ pub use mixer_core::fade::Curve;
 /// [`mixer_core::spatial`]).
 pub use mixer_core::spatial;
 pub use mixer_core::spatial::{
-    Attenuation, Cone, Emitter, SPEED_OF_SOUND, Spatialized, spatialize,
+    Attenuation, Cone, Emitter, PanLaw, SPEED_OF_SOUND, Spatialized, spatialize,
 };
 pub use mixer_core::synth::{
     Adsr, Envelope, Filter, Oscillator, Stage, SynthError, SynthParam, SynthVoice,

@@ -6,8 +6,9 @@ mod common;
 
 use common::{peak, rms, split_stereo};
 use simvx_audio::{
-    AudioBusLayout, AudioConfig, Buses, DelayParams, Effect, EffectParams, FilterParams,
-    LimiterParams, OfflineBackend, PlayParams, Playback, ReverbParams, Sound,
+    AudioBusLayout, AudioConfig, BandKind, Buses, DelayParams, Effect, EffectParams, EqBand,
+    EqParams, FilterParams, LimiterParams, OfflineBackend, PlayParams, Playback, ReverbParams,
+    Sound,
 };
 
 fn backend() -> OfflineBackend {
@@ -366,4 +367,135 @@ fn an_effect_tween_sweeps_a_filter() {
             Some(r) => assert!(*r == out, "block {block}"),
         }
     }
+}
+
+/// RBJ's Audio-EQ-Cookbook shelf, written out here from the cookbook (not from the engine):
+/// the magnitude in dB at `f` of a shelf at corner `f0`, `gain_db`, slope `s`, at `fs`.
+fn rbj_shelf_db(high: bool, f0: f64, gain_db: f64, s: f64, f: f64, fs: f64) -> f64 {
+    let a = 10f64.powf(gain_db / 40.0);
+    let w0 = std::f64::consts::TAU * f0 / fs;
+    let (cs, sn) = (w0.cos(), w0.sin());
+    let alpha = sn / 2.0 * ((a + 1.0 / a) * (1.0 / s - 1.0) + 2.0).sqrt();
+    let sa = 2.0 * a.sqrt() * alpha;
+    let sign = if high { -1.0 } else { 1.0 };
+    // The high shelf is the low shelf with cos(w0) and b1, a1 of the other sign.
+    let b = [
+        a * ((a + 1.0) - sign * (a - 1.0) * cs + sa),
+        sign * 2.0 * a * ((a - 1.0) - sign * (a + 1.0) * cs),
+        a * ((a + 1.0) - sign * (a - 1.0) * cs - sa),
+    ];
+    let d = [
+        (a + 1.0) + sign * (a - 1.0) * cs + sa,
+        -sign * 2.0 * ((a - 1.0) + sign * (a + 1.0) * cs),
+        (a + 1.0) + sign * (a - 1.0) * cs - sa,
+    ];
+    let w = std::f64::consts::TAU * f / fs;
+    let power = |p: [f64; 3]| {
+        let re = p[0] + p[1] * w.cos() + p[2] * (2.0 * w).cos();
+        let im = p[1] * w.sin() + p[2] * (2.0 * w).sin();
+        re * re + im * im
+    };
+    10.0 * (power(b) / power(d)).log10()
+}
+
+/// Tests issue 15's shelves: the original's low shelf (120 Hz) and high shelf (8 kHz) at its
+/// default `q = 1`, +6 dB, render at 50 Hz, at the corner and at 5 kHz the gain RBJ's slope
+/// formula gives (within 0.01 dB), monotonic (no overshoot past +6 dB, no dip below 0).
+#[test]
+fn shelves_read_q_as_the_rbj_slope() {
+    for (kind, corner) in [
+        (BandKind::LowShelf, 120.0f32),
+        (BandKind::HighShelf, 8_000.0),
+    ] {
+        let mut eq = EqParams::empty();
+        eq.push(EqBand {
+            kind,
+            freq: corner,
+            q: 1.0,
+            gain_db: 6.0,
+        });
+        let layout = sfx_with(Effect::new(EffectParams::ParametricEq(eq)));
+        for f in [50.0, corner, 5_000.0] {
+            let mut b = backend();
+            b.sync_bus_layout(&layout).unwrap();
+            let tone = Sound::tone(f64::from(f), 0.25, 3.0, 48_000, 1).unwrap();
+            b.play_audio(&tone, &on_sfx()).unwrap();
+            b.render_frames(48_000); // past the filter's settling
+            let (l, _) = split_stereo(&b.render_frames(48_000));
+            let got = 20.0 * (common::magnitude_at(&l, f64::from(f), 48_000.0) / 0.25).log10();
+            let want = rbj_shelf_db(
+                kind == BandKind::HighShelf,
+                f64::from(corner),
+                6.0,
+                1.0,
+                f64::from(f),
+                48_000.0,
+            );
+            println!(
+                "{kind:?} at {corner} Hz, q 1, +6 dB: {f} Hz reads {got:.4} dB (RBJ S = 1: {want:.4})"
+            );
+            assert!(
+                (got - want).abs() < 0.01,
+                "{kind:?} {f} Hz: {got} vs {want}"
+            );
+            assert!((-0.001..=6.001).contains(&got), "monotonic: {got}");
+        }
+    }
+}
+
+/// Tests issue 15's subnormal flush: a bus with a filter, an EQ, a delay or a reverb, fed one
+/// impulse and then silence, outputs exact zeros within a bounded time, and never a subnormal:
+/// within 20 s (the default delay repeats at −8 dB every 0.25 s) a whole second is all +0.0.
+#[test]
+fn filter_tails_end_in_exact_zeros() {
+    use simvx_audio::{CompressorParams, EqParams};
+    let effects: Vec<(&str, Effect)> = vec![
+        ("lowpass", lowpass(200.0)),
+        (
+            "highpass",
+            Effect::new(EffectParams::HighPass(FilterParams {
+                cutoff_hz: 2_000.0,
+                q: 4.0,
+            })),
+        ),
+        (
+            "parametriceq",
+            Effect::new(EffectParams::ParametricEq(EqParams::default())),
+        ),
+        ("delay", Effect::default_for("delay").unwrap()),
+        ("reverb", Effect::default_for("reverb").unwrap()),
+        (
+            "compressor",
+            Effect::new(EffectParams::Compressor(CompressorParams::default())),
+        ),
+    ];
+    let click = Sound::from_pcm_f32(vec![1.0], 1, 48_000).unwrap();
+    let mut endless = Vec::new();
+    for (name, effect) in effects {
+        let mut b = backend();
+        b.sync_bus_layout(&sfx_with(effect)).unwrap();
+        b.play_audio(&click, &on_sfx()).unwrap();
+        let head = b.render_frames(4_800);
+        assert!(
+            head.iter().any(|s| *s != 0.0),
+            "{name}: the impulse came out"
+        );
+        let mut first_zero = None;
+        let mut subnormals = 0usize;
+        for second in 0..21 {
+            let out = b.render_frames(48_000);
+            subnormals += out.iter().filter(|s| s.is_subnormal()).count();
+            if first_zero.is_none() && out.iter().all(|s| s.to_bits() == 0) {
+                first_zero = Some(second);
+            }
+        }
+        println!("{name}: exact zeros from second {first_zero:?}; {subnormals} subnormal samples");
+        if first_zero.is_none_or(|s| s > 20) || subnormals > 0 {
+            endless.push(name);
+        }
+    }
+    assert!(
+        endless.is_empty(),
+        "tails that never end, or pass through subnormals: {endless:?}"
+    );
 }

@@ -82,30 +82,37 @@ fn emitter() -> impl Strategy<Value = Emitter> {
         vec3(-500.0, 500.0),
         vec3(-1.0, 1.0),
         (float(0.0, 20.0), float(0.0, 500.0), float(0.0, 4.0)),
-        0..4u8,
+        (0..4u8, 0..3u8),
         (float(0.0, 7.0), float(0.0, 7.0), float(0.0, 1.0)),
         float(0.0, 3.0),
     )
         .prop_map(
-            |(position, velocity, direction, (min, max, rolloff), att, cone, doppler)| Emitter {
-                position,
-                velocity,
-                direction,
-                min_distance: min,
-                max_distance: max,
-                rolloff,
-                attenuation: [
-                    spatial::Attenuation::None,
-                    spatial::Attenuation::Inverse,
-                    spatial::Attenuation::Linear,
-                    spatial::Attenuation::Exponential,
-                ][att as usize],
-                cone: spatial::Cone {
-                    inner_angle: cone.0,
-                    outer_angle: cone.1,
-                    outer_gain: cone.2,
-                },
-                doppler_factor: doppler,
+            |(position, velocity, direction, (min, max, rolloff), (att, law), cone, doppler)| {
+                Emitter {
+                    position,
+                    velocity,
+                    direction,
+                    min_distance: min,
+                    max_distance: max,
+                    rolloff,
+                    attenuation: [
+                        spatial::Attenuation::None,
+                        spatial::Attenuation::Inverse,
+                        spatial::Attenuation::Linear,
+                        spatial::Attenuation::Exponential,
+                    ][att as usize],
+                    cone: spatial::Cone {
+                        inner_angle: cone.0,
+                        outer_angle: cone.1,
+                        outer_gain: cone.2,
+                    },
+                    doppler_factor: doppler,
+                    pan_law: [
+                        spatial::PanLaw::Balance,
+                        spatial::PanLaw::ConstantPower,
+                        spatial::PanLaw::Speakers,
+                    ][law as usize],
+                }
             },
         )
 }

@@ -5,7 +5,8 @@ mod common;
 
 use common::{dominant_frequency, rms, split_stereo};
 use simvx_audio::{
-    Attenuation, AudioConfig, Emitter, OfflineBackend, PlayParams, Playback, SPEED_OF_SOUND, Sound,
+    Attenuation, AudioConfig, Emitter, OfflineBackend, PanLaw, PlayParams, Playback,
+    SPEED_OF_SOUND, Sound,
 };
 
 fn backend() -> OfflineBackend {
@@ -17,6 +18,8 @@ fn tone() -> Sound {
     Sound::tone(1000.0, 0.5, 2.0, 48_000, 1).unwrap()
 }
 
+/// An emitter at `position` under the balance law (unity on both sides ahead), so the
+/// distance and direction tests read the attenuation alone; `pan_laws_...` tests the laws.
 fn emitter_at(position: [f32; 3]) -> Emitter {
     Emitter {
         position,
@@ -24,6 +27,7 @@ fn emitter_at(position: [f32; 3]) -> Emitter {
         max_distance: 50.0,
         rolloff: 1.0,
         attenuation: Attenuation::Inverse,
+        pan_law: PanLaw::Balance,
         ..Emitter::default()
     }
 }
@@ -216,4 +220,58 @@ fn moving_emitter_is_smooth() {
             "largest step {step}, the tone's own {own}"
         );
     }
+}
+
+/// Tests issue 15's pan laws for engine-side emitters, with no attenuation: under the default
+/// (the original engine's speaker model) a source at the listener's side is heard in the far
+/// ear at −14 dB (0.2) and one straight ahead at −6 dB in each ear; constant power gives −3 dB
+/// ahead; the balance law keeps unity ahead and silences the far ear.
+#[test]
+fn pan_laws_and_the_far_ear() {
+    let unity = 0.5 / std::f64::consts::SQRT_2;
+    let at = |p: [f32; 3], law: Option<PanLaw>| {
+        let e = Emitter {
+            position: p,
+            attenuation: Attenuation::None,
+            ..Emitter::default()
+        };
+        let (l, r) = levels(Emitter {
+            pan_law: law.unwrap_or(e.pan_law),
+            ..e
+        });
+        (l / unity, r / unity)
+    };
+    let db = |x: f64| 20.0 * x.log10();
+    assert_eq!(Emitter::default().pan_law, PanLaw::Speakers);
+    let (far, near) = at([5.0, 0.0, 0.0], None);
+    println!(
+        "default law, source at the right: far ear {:.2} dB, near ear {:.2} dB",
+        db(far),
+        db(near)
+    );
+    assert!(
+        (far - 0.2).abs() < 1e-3 && (near - 1.0).abs() < 1e-3,
+        "{far} {near}"
+    );
+    let (l, r) = at([0.0, 0.0, -5.0], None);
+    assert!(
+        (l - 0.5).abs() < 1e-3 && (r - 0.5).abs() < 1e-3,
+        "ahead: {l} {r}"
+    );
+    let (l, r) = at([0.0, 0.0, -5.0], Some(PanLaw::ConstantPower));
+    let h = std::f64::consts::FRAC_1_SQRT_2;
+    assert!(
+        (l - h).abs() < 1e-3 && (r - h).abs() < 1e-3,
+        "constant power: {l} {r}"
+    );
+    let (l, r) = at([5.0, 0.0, 0.0], Some(PanLaw::ConstantPower));
+    assert!(
+        l < 1e-3 && (r - 1.0).abs() < 1e-3,
+        "constant power, right: {l} {r}"
+    );
+    let (l, r) = at([5.0, 0.0, 0.0], Some(PanLaw::Balance));
+    assert!(
+        l < 1e-6 && (r - 1.0).abs() < 1e-3,
+        "balance, right: {l} {r}"
+    );
 }

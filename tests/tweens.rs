@@ -252,8 +252,10 @@ fn a_bus_volume_tween_follows_its_curve() {
 #[test]
 fn an_emitter_tween_moves_the_source() {
     use simvx_audio::Emitter;
+    // The balance law: unity ahead, so the level is the attenuation alone.
     let at = |d: f32| Emitter {
         position: [0.0, 0.0, -d],
+        pan_law: simvx_audio::PanLaw::Balance,
         ..Emitter::default()
     };
     let n = 24_000;

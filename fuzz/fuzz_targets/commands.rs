@@ -17,7 +17,7 @@ use mixer_core::effect::params::{
     BandKind, CompressorParams, DelayParams, EqBand, EqParams, FilterParams, GainParams,
     LimiterParams, ReverbParams, SoftClipParams,
 };
-use mixer_core::spatial::{Attenuation, Cone, Emitter, Listener};
+use mixer_core::spatial::{Attenuation, Cone, Emitter, Listener, PanLaw};
 use mixer_core::stream::{StreamRing, StreamSource};
 use mixer_core::{
     BusId, Channels, Config, Controller, Interpolation, PlayParams, Renderer, Samples, Shared,
@@ -78,6 +78,7 @@ struct Em {
     direction: [f32; 3],
     distances: [f32; 3],
     attenuation: u8,
+    pan_law: u8,
     cone: [f32; 3],
     doppler: f32,
 }
@@ -103,6 +104,11 @@ impl Em {
                 outer_gain: self.cone[2],
             },
             doppler_factor: self.doppler,
+            pan_law: match self.pan_law % 3 {
+                0 => PanLaw::Balance,
+                1 => PanLaw::ConstantPower,
+                _ => PanLaw::Speakers,
+            },
         }
     }
 }

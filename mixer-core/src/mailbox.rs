@@ -16,7 +16,7 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering, fence};
 
-use crate::spatial::{Attenuation, Cone, Emitter, Listener};
+use crate::spatial::{Attenuation, Cone, Emitter, Listener, PanLaw};
 
 /// A sequence lock over `W` words: one writer, one reader, no waiting.
 #[derive(Debug)]
@@ -165,12 +165,18 @@ pub(crate) fn emitter_words(e: &Emitter) -> [u32; EMITTER_WORDS] {
     for (o, x) in w.iter_mut().zip(floats) {
         *o = x.to_bits();
     }
-    w[16] = match e.attenuation {
+    let attenuation = match e.attenuation {
         Attenuation::None => 0,
         Attenuation::Inverse => 1,
         Attenuation::Linear => 2,
         Attenuation::Exponential => 3,
     };
+    let law = match e.pan_law {
+        PanLaw::Balance => 0,
+        PanLaw::ConstantPower => 1,
+        PanLaw::Speakers => 2,
+    };
+    w[16] = attenuation | law << 8;
     w
 }
 
@@ -190,11 +196,16 @@ pub(crate) fn emitter_from(w: &[u32]) -> Emitter {
             outer_gain: f(14),
         },
         doppler_factor: f(15),
-        attenuation: match w[16] {
+        attenuation: match w[16] & 0xFF {
             0 => Attenuation::None,
             2 => Attenuation::Linear,
             3 => Attenuation::Exponential,
             _ => Attenuation::Inverse,
+        },
+        pan_law: match w[16] >> 8 {
+            0 => PanLaw::Balance,
+            1 => PanLaw::ConstantPower,
+            _ => PanLaw::Speakers,
         },
     }
 }
@@ -281,6 +292,7 @@ mod tests {
                 outer_gain: 0.25,
             },
             doppler_factor: 1.5,
+            pan_law: PanLaw::ConstantPower,
         };
         assert_eq!(emitter_from(&emitter_words(&e)), e);
         let l = Listener {

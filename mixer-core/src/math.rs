@@ -5,6 +5,18 @@
 //! is banned in this crate by `clippy.toml`: with `std` linked it would call the platform's libm,
 //! whose results differ in the last bit from target to target.
 
+/// The magnitude below which recursive DSP state is flushed to exactly 0 (−360 dBFS): a
+/// decaying filter, delay or reverb tail reaches silence in bounded time instead of
+/// circulating subnormals for ever (tens of cycles an operation on x86). A compare, so the
+/// same bits on every target, whatever its denormal mode.
+pub(crate) const FLUSH: f32 = 1e-18;
+
+/// `x`, or exactly 0 where it is below [`FLUSH`] in magnitude.
+#[inline(always)]
+pub(crate) fn flush(x: f32) -> f32 {
+    if x.abs() < FLUSH { 0.0 } else { x }
+}
+
 /// `sin(x)` in single precision.
 #[inline]
 pub fn sin(x: f32) -> f32 {

@@ -50,6 +50,74 @@ pub fn balance(pan: f32) -> (f32, f32) {
     )
 }
 
+/// How an emitter's direction becomes left and right gains: a [`spatialize`]d pan (the
+/// lateral component of the direction to the emitter, −1 at the listener's left to +1 at the
+/// right) through one of these laws.
+///
+/// ```
+/// use mixer_core::spatial::PanLaw;
+/// // Straight ahead, and hard right.
+/// assert_eq!(PanLaw::Balance.gains(0.0), (1.0, 1.0));
+/// assert_eq!(PanLaw::Speakers.gains(0.0), (0.5, 0.5));
+/// assert_eq!(PanLaw::Speakers.gains(1.0), (0.2, 1.0)); // the far ear still hears it
+/// let (l, r) = PanLaw::ConstantPower.gains(0.0);
+/// assert!((l * l + r * r - 1.0).abs() < 1e-6);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PanLaw {
+    /// The original players' [`balance`] law: unity on both sides at the centre, the far side
+    /// silent at the side (`pan = ±1`). As loud ahead as the sound itself.
+    Balance,
+    /// Constant power, `(cos θ, sin θ)` with `θ = (pan + 1)·π/4`: −3 dB on each side at the
+    /// centre, the far side silent at the side, the same power everywhere.
+    ConstantPower,
+    /// The original engine's speaker model (miniaudio's, which SimVX's native path used): per
+    /// channel `max((dot(u, side) + 1) / 2, 0.2)` with the sides at the listener's ±X, that is
+    /// `(max((1 − pan)/2, 0.2), max((1 + pan)/2, 0.2))`: −6 dB on each side at the centre, and
+    /// the far ear never below −14 dB. The default: what a game ported from the original
+    /// sounds like, and never a silent ear.
+    #[default]
+    Speakers,
+}
+
+impl PanLaw {
+    /// The left and right gains of `pan` (clamped to `[-1, 1]`).
+    pub fn gains(self, pan: f32) -> (f32, f32) {
+        let pan = math::clamp(pan, -1.0, 1.0);
+        match self {
+            PanLaw::Balance => balance(pan),
+            PanLaw::ConstantPower => {
+                let theta = (pan + 1.0) * core::f32::consts::FRAC_PI_4;
+                (math::cos(theta), math::sin(theta))
+            }
+            PanLaw::Speakers => (
+                ((1.0 - pan) * 0.5).max(SPEAKER_FLOOR),
+                ((1.0 + pan) * 0.5).max(SPEAKER_FLOOR),
+            ),
+        }
+    }
+
+    /// Its name in scenes: `"balance"`, `"constant_power"`, `"speakers"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PanLaw::Balance => "balance",
+            PanLaw::ConstantPower => "constant_power",
+            PanLaw::Speakers => "speakers",
+        }
+    }
+
+    /// The law called `name` (see [`name`](Self::name)).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [PanLaw::Balance, PanLaw::ConstantPower, PanLaw::Speakers]
+            .into_iter()
+            .find(|l| l.name() == name)
+    }
+}
+
+/// The quietest a channel gets under [`PanLaw::Speakers`] (−14 dB): miniaudio's minimum.
+pub const SPEAKER_FLOOR: f32 = 0.2;
+
 /// The speed of sound in world units per second (metres in air), as in the original engine.
 pub const SPEED_OF_SOUND: f32 = 343.0;
 
@@ -595,6 +663,9 @@ pub struct Emitter {
     pub cone: Cone,
     /// Scales the Doppler effect (0: none; 1: physical). Default: 1.
     pub doppler_factor: f32,
+    /// How the direction to the emitter becomes left and right gains. Default:
+    /// [`PanLaw::Speakers`] (the original engine's; the far ear never silent).
+    pub pan_law: PanLaw,
 }
 
 impl Default for Emitter {
@@ -609,6 +680,7 @@ impl Default for Emitter {
             attenuation: Attenuation::Inverse,
             cone: Cone::default(),
             doppler_factor: 1.0,
+            pan_law: PanLaw::Speakers,
         }
     }
 }
@@ -654,11 +726,12 @@ impl Emitter {
             attenuation: self.attenuation,
             cone: self.cone.sanitized(),
             doppler_factor: sanitize_scalar(self.doppler_factor, d.doppler_factor, 0.0, f32::MAX),
+            pan_law: self.pan_law,
         }
     }
 }
 
-/// What [`spatialize`] gives a voice: a linear gain, a balance pan and a pitch ratio.
+/// What [`spatialize`] gives a voice: a linear gain, a pan and a pitch ratio.
 ///
 /// The default is the identity: gain 1, centred, pitch 1.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -666,7 +739,7 @@ impl Emitter {
 pub struct Spatialized {
     /// Linear gain in [0, 1]: distance attenuation times the cone.
     pub gain: f32,
-    /// Pan in [−1, 1] for [`balance`].
+    /// Pan in [−1, 1], for the emitter's [`PanLaw`].
     pub pan: f32,
     /// Doppler pitch ratio (multiplies the voice's own pitch), in `[1e-4, 1e4]`.
     pub pitch: f32,
@@ -1378,6 +1451,7 @@ mod tests {
                 outer_gain: f32::NAN,
             },
             doppler_factor: f32::NAN,
+            pan_law: PanLaw::Balance,
         };
         let s = nan.sanitized();
         assert_eq!(s.position, [0.0, -f32::MAX, 1.0]);
@@ -1386,6 +1460,7 @@ mod tests {
             Emitter {
                 position: s.position,
                 attenuation: Attenuation::Exponential,
+                pan_law: PanLaw::Balance,
                 ..d
             }
         );

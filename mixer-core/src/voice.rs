@@ -219,7 +219,7 @@ impl<H: SoundData> Voice<H> {
         if let Some(sp) = &self.spatial {
             (start.gain, start.pan, start.pitch) = sp.heard(listener);
         }
-        let (pl, pr) = balance(start.pan);
+        let (pl, pr) = self.pan_gains(start.pan);
         let step = resample::step_for(sound.sample_rate(), output_rate, start.pitch);
         self.cursor = Cursor {
             pos: (start.start_frame as u64) << 32,
@@ -269,7 +269,7 @@ impl<H: SoundData> Voice<H> {
         if let Some(from) = from.filter(|_| !self.heard) {
             self.level = from;
             if self.state == State::Playing {
-                let (pl, pr) = balance(self.cursor.pan);
+                let (pl, pr) = self.pan_gains(self.cursor.pan);
                 let g = self.cursor.gain * from * self.mixed();
                 self.cursor.left.jump(g * pl);
                 self.cursor.right.jump(g * pr);
@@ -381,7 +381,7 @@ impl<H: SoundData> Voice<H> {
             let (gain, pan) = self.tween.map_or((self.cursor.gain, self.cursor.pan), |t| {
                 t.at(t.done + piece)
             });
-            let (pl, pr) = balance(pan);
+            let (pl, pr) = self.pan_gains(pan);
             let g = gain * level * self.mixed();
             self.cursor.left.set(g * pl, piece);
             self.cursor.right.set(g * pr, piece);
@@ -685,13 +685,24 @@ impl<H: SoundData> Voice<H> {
         }
     }
 
+    /// The left and right gains of `pan`: the emitter's [`PanLaw`] for a voice spatialised
+    /// in the engine, the original players' balance law for the others.
+    ///
+    /// [`PanLaw`]: crate::spatial::PanLaw
+    fn pan_gains(&self, pan: f32) -> (f32, f32) {
+        match &self.spatial {
+            Some(sp) => sp.emitter.pan_law.gains(pan),
+            None => balance(pan),
+        }
+    }
+
     fn ramp_to_mix(&mut self, fade: u32) {
         if (self.fade.is_some() || self.tween.is_some()) && self.state == State::Playing {
             // The fade's next piece aims at the new values.
             self.aimed = false;
             return;
         }
-        let (pl, pr) = balance(self.cursor.pan);
+        let (pl, pr) = self.pan_gains(self.cursor.pan);
         let gain = self.cursor.gain * self.level * self.mixed();
         self.cursor.left.set(gain * pl, fade);
         self.cursor.right.set(gain * pr, fade);
@@ -719,7 +730,7 @@ impl<H: SoundData> Voice<H> {
     /// What the voice would be heard at, before its bus: its gain (spatial attenuation and
     /// cone included), fade level and the louder side of its pan.
     pub fn audible(&self) -> f32 {
-        let (pl, pr) = balance(self.cursor.pan);
+        let (pl, pr) = self.pan_gains(self.cursor.pan);
         self.cursor.gain * self.level * pl.max(pr)
     }
 

@@ -18,7 +18,7 @@ use crate::config::MAX_VOICES;
 use crate::error::AudioError;
 pub use crate::error::SceneError;
 use crate::sound::Sound;
-use mixer_core::spatial::{Attenuation, Cone, Emitter};
+use mixer_core::spatial::{Attenuation, Cone, Emitter, PanLaw};
 
 /// How a scene makes a sound.
 #[derive(Debug, Clone, PartialEq)]
@@ -958,6 +958,7 @@ fn parse_emitter(ctx: &Ctx<'_>, v: &Value) -> Result<Emitter, SceneError> {
         "attenuation",
         "cone",
         "doppler_factor",
+        "pan_law",
     ];
     let inner = Ctx {
         file: ctx.file,
@@ -1004,6 +1005,21 @@ fn parse_emitter(ctx: &Ctx<'_>, v: &Value) -> Result<Emitter, SceneError> {
             ));
         }
     };
+    let pan_law = match obj.get("pan_law") {
+        None => d.pan_law,
+        Some(Value::String(l)) => PanLaw::from_name(l).ok_or_else(|| {
+            ctx.err(
+                Some("emitter.pan_law"),
+                format!("{l:?} is not balance, constant_power or speakers"),
+            )
+        })?,
+        Some(v) => {
+            return Err(ctx.err(
+                Some("emitter.pan_law"),
+                format!("expected a string, got {v}"),
+            ));
+        }
+    };
     let cone = match obj.get("cone") {
         None => d.cone,
         Some(Value::Object(c)) => {
@@ -1041,6 +1057,7 @@ fn parse_emitter(ctx: &Ctx<'_>, v: &Value) -> Result<Emitter, SceneError> {
         attenuation,
         cone,
         doppler_factor: num("doppler_factor", d.doppler_factor)?,
+        pan_law,
     })
 }
 

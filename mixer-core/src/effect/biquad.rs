@@ -7,7 +7,9 @@
 //! the shape's frequency. So a low- or high-pass has gain `Q` at its cutoff (−3.01 dB at
 //! Q 0.707, +12.04 dB at Q 4), the band-pass is the cookbook's "constant 0 dB peak gain"
 //! variant, the bell peaks at `gain_db`, and a shelf reaches `gain_db` at its far end and
-//! `gain_db / 2` at its corner, with `Q` as the cookbook's shelf Q. [`magnitude_db`] evaluates
+//! `gain_db / 2` at its corner, its `q` being the cookbook's shelf slope `S` (as miniaudio,
+//! and so the original, read it: `S = 1` is the steepest shelf with no overshoot; the
+//! table's `Q` is then `1/√((A + 1/A)·(1/S − 1) + 2)`). [`magnitude_db`] evaluates
 //! the cookbook's own coefficients, so it is the reference the tests measure against.
 //!
 //! # Topology
@@ -126,7 +128,8 @@ pub struct Shape {
     pub kind: ShapeKind,
     /// Cutoff, centre or corner frequency in Hz; kept within `[1e-6, 0.49]·fs`.
     pub freq: f32,
-    /// The cookbook's `Q` (for shelves, the shelf's `Q`); kept within `[0.025, 40]`.
+    /// The cookbook's `Q`; for the shelves, its shelf slope `S` (1: the steepest with no
+    /// overshoot). Kept within `[0.025, 40]` (a shelf's resulting `Q` too).
     pub q: f32,
     /// Boost or cut in dB for the bell and shelves (ignored by the others); kept within ±48.
     pub gain_db: f32,
@@ -159,12 +162,28 @@ impl Shape {
     /// `freq / fs`, `q` and `gain_db` within the limits a section uses.
     fn limited(&self, sample_rate: u32) -> (f32, f32, f32) {
         let fs = sample_rate.max(1) as f32;
+        let q = math::clamp(self.q, MIN_Q, MAX_Q);
+        let gain_db = math::clamp(self.gain_db, -MAX_GAIN_DB, MAX_GAIN_DB);
+        let q = match self.kind {
+            ShapeKind::LowShelf | ShapeKind::HighShelf => shelf_q(q, gain_db),
+            _ => q,
+        };
         (
             math::clamp(self.freq / fs, MIN_RATIO, MAX_RATIO),
-            math::clamp(self.q, MIN_Q, MAX_Q),
-            math::clamp(self.gain_db, -MAX_GAIN_DB, MAX_GAIN_DB),
+            q,
+            gain_db,
         )
     }
+}
+
+/// The cookbook's shelf `Q` for shelf slope `slope` (its `S`) at `gain_db`:
+/// `1/Q = √((A + 1/A)·(1/S − 1) + 2)` with `A = 10^(gain_db/40)`. `S = 1` is the steepest
+/// shelf that stays monotonic (`Q = 1/√2`); above 1 it overshoots, up to where the root would
+/// vanish (kept at `Q` 40). This is how miniaudio, and so the original, reads a shelf's `q`.
+fn shelf_q(slope: f32, gain_db: f32) -> f32 {
+    let a = math::powf(10.0, gain_db / 40.0);
+    let x = (a + 1.0 / a) * (1.0 / slope - 1.0) + 2.0;
+    math::clamp(1.0 / math::sqrt(x.max(1.0 / (MAX_Q * MAX_Q))), MIN_Q, MAX_Q)
 }
 
 /// The magnitude response of `shape` at `freq_hz`, in dB, at `sample_rate`.
@@ -346,8 +365,9 @@ impl State {
         let v3 = v0 - self.ic2;
         let v1 = a.0 * self.ic1 + a.1 * v3;
         let v2 = self.ic2 + a.1 * self.ic1 + a.2 * v3;
-        self.ic1 = 2.0 * v1 - self.ic1;
-        self.ic2 = 2.0 * v2 - self.ic2;
+        // Flushed: a silent input's tail ends in exact zeros, never in subnormals.
+        self.ic1 = math::flush(2.0 * v1 - self.ic1);
+        self.ic2 = math::flush(2.0 * v2 - self.ic2);
         c.m0 * v0 + c.m1 * v1 + c.m2 * v2
     }
 }
@@ -446,7 +466,7 @@ impl Section {
             self.state = [State::default(); 2];
             return;
         }
-        if left.is_empty() {
+        if left.is_empty() || self.is_resting(left, right) {
             return;
         }
         let c = self.target;
@@ -457,6 +477,17 @@ impl Section {
             *r = sr.tick(*r, a, &c);
         }
         self.state = [sl, sr];
+    }
+
+    /// Whether the state and the input are all +0.0, so every frame would output +0.0 (what
+    /// the input already holds) and leave the state so: a silent tail costs a scan.
+    fn is_resting(&self, left: &[f32], right: &[f32]) -> bool {
+        let zero = |x: &f32| x.to_bits() == 0;
+        self.state
+            .iter()
+            .all(|s| s.ic1.to_bits() == 0 && s.ic2.to_bits() == 0)
+            && left.iter().all(zero)
+            && right.iter().all(zero)
     }
 
     /// The frames of a ramp (`left.len() <= self.left`): the tuning moves every frame.

@@ -208,8 +208,9 @@ impl Delay {
             };
             let dl = al + frac * (line_l[b] - al);
             let dr = ar + frac * (line_r[b] - ar);
-            line_l[w] = xl + feedback * dl;
-            line_r[w] = xr + feedback * dr;
+            // Flushed: a repeat decayed below −360 dB is silence, not a subnormal for ever.
+            line_l[w] = math::flush(xl + feedback * dl);
+            line_r[w] = math::flush(xr + feedback * dr);
             *l = dry * xl + wet * dl;
             *r = dry * xr + wet * dr;
 

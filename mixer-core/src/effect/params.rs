@@ -103,7 +103,8 @@ pub struct EqBand {
     pub kind: BandKind,
     /// Centre (bell) or corner (shelf) frequency in Hz, `[20, 20000]`, default 1000.
     pub freq: f32,
-    /// Bandwidth (bell) or shelf slope (shelf), as RBJ's Q, `[0.1, 20]`, default 1.
+    /// The bell's bandwidth as RBJ's `Q`, or a shelf's slope as RBJ's `S` (1: the steepest
+    /// with no overshoot; as miniaudio and the original read it), `[0.1, 20]`, default 1.
     pub q: f32,
     /// Boost or cut in dB, `[-24, 24]`, default 0.
     pub gain_db: f32,

@@ -36,6 +36,7 @@
 
 use super::EffectContext;
 use super::params::ReverbParams;
+use crate::math;
 use crate::smooth::Ramp;
 
 /// Comb lengths at 44.1 kHz.
@@ -65,8 +66,6 @@ const SCALE_ROOM: f32 = 0.28;
 const OFFSET_ROOM: f32 = 0.7;
 /// The all-passes' feedback.
 const ALLPASS_FEEDBACK: f32 = 0.5;
-/// Comb filter states smaller than this are zeroed (−400 dB: inaudible, never subnormal).
-const FLUSH: f32 = 1e-20;
 
 /// Lines per channel: the combs, then the all-passes (their order in `mem`).
 const LINES: usize = COMBS + ALLPASSES;
@@ -141,10 +140,7 @@ impl Tank {
         {
             if let Some(slot) = mem.get_mut(offset + usize::from(*pos)) {
                 let y = *slot;
-                let mut s = y * c.damp2 + *store * c.damp1;
-                if s.abs() < FLUSH {
-                    s = 0.0;
-                }
+                let s = math::flush(y * c.damp2 + *store * c.damp1);
                 *store = s;
                 *slot = input + s * c.feedback;
                 out += y;
@@ -155,7 +151,7 @@ impl Tank {
         for (&len, pos) in ap_lens.iter().zip(ap_pos.iter_mut()) {
             if let Some(slot) = mem.get_mut(offset + usize::from(*pos)) {
                 let buffered = *slot;
-                *slot = out + buffered * ALLPASS_FEEDBACK;
+                *slot = math::flush(out + buffered * ALLPASS_FEEDBACK);
                 out = buffered - out;
             }
             *pos = next(*pos, len);

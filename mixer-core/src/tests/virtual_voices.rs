@@ -255,10 +255,13 @@ fn scattered(n: usize) -> Vec<[f32; 3]> {
         .collect()
 }
 
+/// A crowd voice at `position`, under the balance law: its louder side is unity whatever its
+/// direction, so the nearest voices are exactly the loudest.
 fn crowd_params(position: [f32; 3]) -> PlayParams {
     PlayParams {
         emitter: Some(Emitter {
             position,
+            pan_law: crate::spatial::PanLaw::Balance,
             ..Emitter::default()
         }),
         ..looping(0.0)
