@@ -253,17 +253,12 @@ pub(crate) fn fold(src: (&[f32], &[f32]), dst: (&mut [f32], &mut [f32]), gain: &
         }
     } else {
         let k = n.min(gain.left as usize);
-        let mut g = gain.value;
         for i in 0..k {
+            let g = gain.within(i as u32);
             dst.0[i] += src.0[i] * g;
             dst.1[i] += src.1[i] * g;
-            g += gain.step;
         }
-        gain.value = g;
-        gain.left -= k as u32;
-        if gain.left == 0 {
-            gain.jump(gain.target);
-        }
+        gain.advance(k as u32);
         let g = gain.value;
         for i in k..n {
             dst.0[i] += src.0[i] * g;
@@ -287,21 +282,16 @@ pub(crate) fn fold_metered(
         n.min(gain.left as usize)
     };
     let (mut peak, mut sum) = (meter.peak, meter.sum);
-    let mut g = gain.value;
     for i in 0..k {
+        let g = gain.within(i as u32);
         let (l, r) = (src.0[i] * g, src.1[i] * g);
         dst.0[i] += l;
         dst.1[i] += r;
         peak = [peak[0].max(l.abs()), peak[1].max(r.abs())];
         sum = [sum[0] + l * l, sum[1] + r * r];
-        g += gain.step;
     }
     if k > 0 {
-        gain.value = g;
-        gain.left -= k as u32;
-        if gain.left == 0 {
-            gain.jump(gain.target);
-        }
+        gain.advance(k as u32);
     }
     let g = gain.value;
     for i in k..n {

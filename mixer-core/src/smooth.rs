@@ -1,8 +1,10 @@
 //! Linear parameter ramps, so no control change clicks.
 //!
 //! A ramp moves from its current value to a target in a fixed number of frames, one equal step
-//! per frame, and lands exactly on the target. The step is computed once when the target is set,
-//! never recomputed mid-ramp, so rendering a ramp in one block or in many gives the same bits.
+//! per frame, and lands exactly on the target. Frame `k` of a ramp is `start + k·step`, computed
+//! afresh (not summed frame by frame): the step is set once, so rendering a ramp in one block or
+//! in many gives the same bits, the error does not grow along the ramp, and every frame's value
+//! is known without the ones before it (so a ramp vectorises).
 
 /// A value ramping linearly toward a target.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,6 +17,10 @@ pub(crate) struct Ramp {
     pub target: f32,
     /// Frames left in the ramp.
     pub left: u32,
+    /// The value the ramp started from.
+    pub start: f32,
+    /// Frames of the ramp run so far: the next frame is `start + done·step`.
+    pub done: u32,
 }
 
 impl Ramp {
@@ -25,6 +31,8 @@ impl Ramp {
             step: 0.0,
             target: value,
             left: 0,
+            start: value,
+            done: 0,
         }
     }
 
@@ -39,6 +47,8 @@ impl Ramp {
         } else {
             self.step = (target - self.value) / frames as f32;
             self.left = frames;
+            self.start = self.value;
+            self.done = 0;
         }
     }
 
@@ -52,6 +62,13 @@ impl Ramp {
         self.left == 0
     }
 
+    /// The value `k` frames from now, for `k < left` (the target is the caller's from `left`
+    /// on).
+    #[inline(always)]
+    pub fn within(&self, k: u32) -> f32 {
+        self.start + (self.done + k) as f32 * self.step
+    }
+
     /// Advance by `frames` frames without producing values (the caller applied them).
     #[inline]
     pub fn advance(&mut self, frames: u32) {
@@ -59,9 +76,8 @@ impl Ramp {
             self.jump(self.target);
         } else {
             self.left -= frames;
-            for _ in 0..frames {
-                self.value += self.step;
-            }
+            self.done += frames;
+            self.value = self.start + self.done as f32 * self.step;
         }
     }
 }

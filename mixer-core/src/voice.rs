@@ -1212,10 +1212,15 @@ impl Cursor {
             if glide > 0 {
                 self.gliding_linear::<T, CH>(data, &mut ol[..glide], &mut or[..glide], ramp);
                 done += glide;
-            } else if safe > 0 && !ramp && !CUBIC {
-                // The hot path: steady gains and pitch, linear interpolation, every frame
-                // inside the sound. Same arithmetic as the kernel, in a form that vectorises.
-                self.steady_linear::<T, CH>(data, &mut ol[..safe], &mut or[..safe]);
+            } else if safe > 0 && !CUBIC {
+                // The hot path: steady pitch, linear interpolation, every frame inside the
+                // sound (gains steady, or ramping in closed form). Same arithmetic as the
+                // kernel, in a form that vectorises.
+                if ramp {
+                    self.steady_linear::<T, CH, true>(data, &mut ol[..safe], &mut or[..safe]);
+                } else {
+                    self.steady_linear::<T, CH, false>(data, &mut ol[..safe], &mut or[..safe]);
+                }
                 done += safe;
             } else if safe > 0 {
                 let fetch = |i: i64| frame::<T, CH>(data, i as usize);
@@ -1242,35 +1247,80 @@ impl Cursor {
         !self.looping && self.pos >= end
     }
 
-    /// [`kernel`](Self::kernel) for linear interpolation with settled gains, over frames the
-    /// caller proved are inside `data` (`pos` + `(n − 1)·step` + 1 frame). Bit-identical to the
-    /// kernel: the same `a0 + (a1 − a0)·t`, the same products and sums, in the same order.
+    /// [`kernel`](Self::kernel) for linear interpolation at a steady pitch, over frames the
+    /// caller proved are inside `data` (`pos` + `(n − 1)·step` + 1 frame) and, with `RAMP`,
+    /// within the gain ramps. Bit-identical to the kernel: the same `a0 + (a1 − a0)·t`, the
+    /// same gains (a ramp's `start + f32(done + k)·step`), products and sums, in the same order.
     #[inline(always)]
-    fn steady_linear<T: Pcm, const CH: usize>(
+    fn steady_linear<T: Pcm, const CH: usize, const RAMP: bool>(
         &mut self,
         data: &[T],
         out_l: &mut [f32],
         out_r: &mut [f32],
     ) {
         let n = out_l.len().min(out_r.len());
-        let (gl, gr) = (self.left.value, self.right.value);
+        debug_assert!(!RAMP || (self.left.done == self.right.done && n <= self.left.left as usize));
+        let gains = if RAMP {
+            gather::Gains {
+                l: self.left.start,
+                r: self.right.start,
+                dl: self.left.step,
+                dr: self.right.step,
+                k0: self.left.done,
+                ramp: true,
+            }
+        } else {
+            gather::Gains::steady(self.left.value, self.right.value)
+        };
+        self.steady_frames::<T, CH, RAMP>(data, gains, out_l, out_r);
+        if RAMP {
+            self.left.advance(n as u32);
+            self.right.advance(n as u32);
+        }
+    }
+
+    /// The frames of [`steady_linear`](Self::steady_linear), at `gains`.
+    #[inline(always)]
+    fn steady_frames<T: Pcm, const CH: usize, const RAMP: bool>(
+        &mut self,
+        data: &[T],
+        gains: gather::Gains,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
+        let n = out_l.len().min(out_r.len());
+        let at = |k: usize| {
+            if RAMP {
+                gains.at(k as u32)
+            } else {
+                (gains.l, gains.r)
+            }
+        };
         let first = (self.pos >> 32) as usize;
         if self.step == resample::ONE {
             // Pitch 1: a fixed fraction over contiguous frames.
             let t = fraction(self.pos);
             let win = &data[first * CH..(first + n + 1) * CH];
             if CH == 1 {
-                for ((ol, or), w) in out_l.iter_mut().zip(out_r.iter_mut()).zip(win.windows(2)) {
+                for (k, ((ol, or), w)) in out_l
+                    .iter_mut()
+                    .zip(out_r.iter_mut())
+                    .zip(win.windows(2))
+                    .enumerate()
+                {
+                    let (gl, gr) = at(k);
                     let s = linear(w[0].to_f32(), w[1].to_f32(), t);
                     *ol += s * gl;
                     *or += s * gr;
                 }
             } else {
-                for ((ol, or), w) in out_l
+                for (k, ((ol, or), w)) in out_l
                     .iter_mut()
                     .zip(out_r.iter_mut())
                     .zip(win.windows(4).step_by(2))
+                    .enumerate()
                 {
+                    let (gl, gr) = at(k);
                     *ol += linear(w[0].to_f32(), w[2].to_f32(), t) * gl;
                     *or += linear(w[1].to_f32(), w[3].to_f32(), t) * gr;
                 }
@@ -1285,17 +1335,20 @@ impl Cursor {
         let win = &data[first * CH..(last + 2) * CH];
         let mut p = self.pos - base;
         let (mut out_l, mut out_r) = (out_l, out_r);
+        let mut skip = 0;
         if let (1, Some(rest)) = (CH, T::as_f32(&data[first..])) {
             // Mono f32 (the common case): several frames at a time, the same bits. It gets
             // the rest of the sound, not just `win`: its wide loads may run past the last
             // frame needed (and ignore what they read there), so a window that ends at the
             // sound's end is the only one that makes it stop early.
-            let (done, end) = gather::linear_mono(rest, p, step, (gl, gr), out_l, out_r);
+            let (done, end) = gather::linear_mono(rest, p, step, gains, out_l, out_r);
             p = end;
             out_l = &mut out_l[done..];
             out_r = &mut out_r[done..];
+            skip = done;
         }
-        for (ol, or) in out_l.iter_mut().zip(out_r.iter_mut()) {
+        for (k, (ol, or)) in out_l.iter_mut().zip(out_r.iter_mut()).enumerate() {
+            let (gl, gr) = at(skip + k);
             let j = (p >> 32) as usize * CH;
             let t = fraction(p);
             if CH == 1 {
@@ -1321,33 +1374,26 @@ impl Cursor {
         out_r: &mut [f32],
         ramp: bool,
     ) {
-        let (mut gl, mut gr) = (self.left.value, self.right.value);
-        let (dl, dr) = (self.left.step, self.right.step);
+        let (left, right) = (self.left, self.right);
         let n = out_l.len().min(out_r.len());
-        for (ol, or) in out_l.iter_mut().zip(out_r.iter_mut()) {
+        for (k, (ol, or)) in out_l.iter_mut().zip(out_r.iter_mut()).enumerate() {
             let i = (self.pos >> 32) as usize;
             let t = fraction(self.pos);
             let (a0, b0) = frame::<T, CH>(data, i);
             let (a1, b1) = frame::<T, CH>(data, i + 1);
+            let (gl, gr) = if ramp {
+                (left.within(k as u32), right.within(k as u32))
+            } else {
+                (left.value, right.value)
+            };
             *ol += linear(a0, a1, t) * gl;
             *or += linear(b0, b1, t) * gr;
-            if ramp {
-                gl += dl;
-                gr += dr;
-            }
             self.pos += self.step;
             self.glide_step();
         }
         if ramp {
-            let k = n as u32;
-            self.left.value = gl;
-            self.right.value = gr;
-            self.left.left -= k;
-            self.right.left -= k;
-            if self.left.left == 0 {
-                self.left.jump(self.left.target);
-                self.right.jump(self.right.target);
-            }
+            self.left.advance(n as u32);
+            self.right.advance(n as u32);
         }
     }
 
@@ -1362,9 +1408,13 @@ impl Cursor {
     ) {
         let mut pos = self.pos;
         let step = self.step;
-        let (mut gl, mut gr) = (self.left.value, self.right.value);
-        let (dl, dr) = (self.left.step, self.right.step);
-        for (ol, or) in out_l.iter_mut().zip(out_r.iter_mut()) {
+        let (left, right) = (self.left, self.right);
+        for (k, (ol, or)) in out_l.iter_mut().zip(out_r.iter_mut()).enumerate() {
+            let (gl, gr) = if RAMP {
+                (left.within(k as u32), right.within(k as u32))
+            } else {
+                (left.value, right.value)
+            };
             let i = (pos >> 32) as i64;
             let t = fraction(pos);
             let (l, r) = if CUBIC {
@@ -1380,23 +1430,13 @@ impl Cursor {
             };
             *ol += l * gl;
             *or += r * gr;
-            if RAMP {
-                gl += dl;
-                gr += dr;
-            }
             pos += step;
         }
         self.pos = pos;
         if RAMP {
-            let k = out_l.len() as u32;
-            self.left.value = gl;
-            self.right.value = gr;
-            self.left.left -= k;
-            self.right.left -= k;
-            if self.left.left == 0 {
-                self.left.jump(self.left.target);
-                self.right.jump(self.right.target);
-            }
+            let k = out_l.len().min(out_r.len()) as u32;
+            self.left.advance(k);
+            self.right.advance(k);
         }
     }
 }

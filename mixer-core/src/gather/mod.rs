@@ -8,13 +8,52 @@
 //!
 //! **Bit-identical to the scalar loop.** Lane k computes exactly what the scalar kernel computes
 //! for frame k, with the same IEEE operations in the same order (no fused multiply-add):
-//! `t = (low32(p) >> 8) · 2⁻²⁴`, `s = a + (b − a)·t`, `out_l += s·gl`, `out_r += s·gr`. The
-//! golden-render hashes hold it to that.
+//! `t = (low32(p) >> 8) · 2⁻²⁴`, `s = a + (b − a)·t`, `out_l += s·gl`, `out_r += s·gr`, where
+//! a ramping gain is `gl = l + f32(k0 + k)·dl` (see [`Gains`]). The golden-render hashes hold
+//! it to that.
+
+/// The gains a kernel applies: steady (`l`, `r`), or ramps whose frame `k` of the call is
+/// `l + f32(k0 + k)·dl` (and the same for `r`): a [`Ramp`](crate::smooth::Ramp)'s closed form,
+/// with `l` its start and `k0` the frames it has run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Gains {
+    pub l: f32,
+    pub r: f32,
+    pub dl: f32,
+    pub dr: f32,
+    pub k0: u32,
+    pub ramp: bool,
+}
+
+impl Gains {
+    /// Steady gains.
+    pub const fn steady(l: f32, r: f32) -> Self {
+        Self {
+            l,
+            r,
+            dl: 0.0,
+            dr: 0.0,
+            k0: 0,
+            ramp: false,
+        }
+    }
+
+    /// The gains of frame `k` of the call.
+    #[inline(always)]
+    pub fn at(&self, k: u32) -> (f32, f32) {
+        if self.ramp {
+            let kf = (self.k0 + k) as f32;
+            (self.l + kf * self.dl, self.r + kf * self.dr)
+        } else {
+            (self.l, self.r)
+        }
+    }
+}
 
 /// Mix `n = min(out_l.len(), out_r.len())` rounded down to a multiple of four frames of a mono
 /// sound `win` read linearly from 32.32 position `p` (relative to `win`) by `step`, scaled by
-/// `gl`/`gr` and added into the outputs. Returns the number of frames mixed and the position
-/// after them.
+/// `gains` and added into the outputs. Returns the number of frames mixed and the position
+/// after them. A ramp must not end within the frames (the caller cuts at its end).
 ///
 /// Mixes nothing (returns `(0, p)`) unless every sample it would read is inside `win`, so the
 /// caller can always finish with its scalar loop.
@@ -23,7 +62,7 @@ pub(crate) fn linear_mono(
     win: &[f32],
     p: u64,
     step: u64,
-    (gl, gr): (f32, f32),
+    gains: Gains,
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) -> (usize, u64) {
@@ -40,7 +79,11 @@ pub(crate) fn linear_mono(
         Some(q) if ((q >> 32) as usize) < win.len().saturating_sub(1) => {}
         _ => return (0, p),
     }
-    let p = imp::linear_mono(win, p, step, gl, gr, &mut out_l[..n], &mut out_r[..n]);
+    let p = if gains.ramp {
+        imp::linear_mono::<true>(win, p, step, gains, &mut out_l[..n], &mut out_r[..n])
+    } else {
+        imp::linear_mono::<false>(win, p, step, gains, &mut out_l[..n], &mut out_r[..n])
+    };
     (n, p)
 }
 
@@ -50,28 +93,35 @@ mod imp;
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 mod imp {
+    use super::Gains;
     use crate::resample::{fraction, linear};
 
     /// Portable body of [`super::linear_mono`]: the same lanes as four-element arrays.
     #[inline]
-    pub(super) fn linear_mono(
+    pub(super) fn linear_mono<const RAMP: bool>(
         win: &[f32],
         mut p: u64,
         step: u64,
-        gl: f32,
-        gr: f32,
+        g: Gains,
         out_l: &mut [f32],
         out_r: &mut [f32],
     ) -> u64 {
+        let mut k0 = 0;
         for (ol, or) in out_l.chunks_exact_mut(4).zip(out_r.chunks_exact_mut(4)) {
             let q = [p, p + step, p + 2 * step, p + 3 * step];
             for k in 0..4 {
                 let j = (q[k] >> 32) as usize;
                 let s = linear(win[j], win[j + 1], fraction(q[k]));
+                let (gl, gr) = if RAMP {
+                    g.at(k0 + k as u32)
+                } else {
+                    (g.l, g.r)
+                };
                 ol[k] += s * gl;
                 or[k] += s * gr;
             }
             p += 4 * step;
+            k0 += 4;
         }
         p
     }
@@ -79,22 +129,24 @@ mod imp {
 
 #[cfg(test)]
 mod tests {
-    use super::linear_mono;
+    use super::{Gains, linear_mono};
     use crate::resample::{fraction, linear};
 
     /// The scalar reference: one frame at a time.
-    fn scalar(win: &[f32], mut p: u64, step: u64, g: (f32, f32), l: &mut [f32], r: &mut [f32]) {
-        for (ol, or) in l.iter_mut().zip(r.iter_mut()) {
+    fn scalar(win: &[f32], mut p: u64, step: u64, g: Gains, l: &mut [f32], r: &mut [f32]) {
+        for (k, (ol, or)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
             let j = (p >> 32) as usize;
             let s = linear(win[j], win[j + 1], fraction(p));
-            *ol += s * g.0;
-            *or += s * g.1;
+            let (gl, gr) = g.at(k as u32);
+            *ol += s * gl;
+            *or += s * gr;
             p += step;
         }
     }
 
-    /// Tests that the four-lane loop is bit-identical to the scalar loop over many pitches
-    /// and start fractions, and that it stops short of a window it would overrun.
+    /// Tests that the lanes are bit-identical to the scalar loop over many pitches and start
+    /// fractions, with steady gains and with ramps part-way through, and that it stops short
+    /// of a window it would overrun.
     #[test]
     fn matches_scalar_bit_for_bit() {
         let mut x = 0x2545_f491u32;
@@ -110,25 +162,42 @@ mod tests {
         {
             let step = (pitch * (1u64 << 32) as f64) as u64;
             let p = (i as u64) << 29;
-            let g = (0.31, -0.7);
-            let (mut l1, mut r1) = ([0.25f32; 160], [0.5f32; 160]);
-            let (mut l2, mut r2) = (l1, r1);
-            let (done, end) = linear_mono(&win, p, step, g, &mut l1, &mut r1);
-            assert_eq!(done, 160);
-            assert_eq!(end, p + 160 * step);
-            scalar(&win, p, step, g, &mut l2, &mut r2);
-            assert_eq!(l1.map(f32::to_bits), l2.map(f32::to_bits), "pitch {pitch}");
-            assert_eq!(r1.map(f32::to_bits), r2.map(f32::to_bits), "pitch {pitch}");
+            let ramp = Gains {
+                l: 0.31,
+                r: -0.7,
+                dl: 0.001_37,
+                dr: -0.000_91,
+                k0: 37 * i as u32,
+                ramp: true,
+            };
+            for g in [Gains::steady(0.31, -0.7), ramp] {
+                let (mut l1, mut r1) = ([0.25f32; 160], [0.5f32; 160]);
+                let (mut l2, mut r2) = (l1, r1);
+                let (done, end) = linear_mono(&win, p, step, g, &mut l1, &mut r1);
+                assert_eq!(done, 160);
+                assert_eq!(end, p + 160 * step);
+                scalar(&win, p, step, g, &mut l2, &mut r2);
+                assert_eq!(
+                    l1.map(f32::to_bits),
+                    l2.map(f32::to_bits),
+                    "pitch {pitch} {g:?}"
+                );
+                assert_eq!(
+                    r1.map(f32::to_bits),
+                    r2.map(f32::to_bits),
+                    "pitch {pitch} {g:?}"
+                );
+            }
         }
         // 12 frames at step 1.5 from 0 need samples up to index 17: a window of 17 is refused.
         let step = 3u64 << 31;
         let (mut l, mut r) = ([0.0f32; 12], [0.0f32; 12]);
         assert_eq!(
-            linear_mono(&win[..17], 0, step, (1.0, 1.0), &mut l, &mut r),
+            linear_mono(&win[..17], 0, step, Gains::steady(1.0, 1.0), &mut l, &mut r),
             (0, 0)
         );
         assert_eq!(
-            linear_mono(&win[..18], 0, step, (1.0, 1.0), &mut l, &mut r).0,
+            linear_mono(&win[..18], 0, step, Gains::steady(1.0, 1.0), &mut l, &mut r).0,
             12
         );
     }

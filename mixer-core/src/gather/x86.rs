@@ -18,6 +18,7 @@ use core::arch::x86_64::{
 };
 use core::sync::atomic::{AtomicU8, Ordering};
 
+use super::Gains;
 use crate::resample::{self, FRACTION_UNIT};
 
 /// The largest step the AVX2 body takes: pitch 2 (eight lanes span at most 15 samples).
@@ -26,12 +27,11 @@ const AVX2_MAX_STEP: u64 = 2 << 32;
 /// Body of [`super::linear_mono`]; the caller proved every read is inside `win` and that the
 /// outputs hold a multiple of four frames.
 #[inline(always)]
-pub(super) fn linear_mono(
+pub(super) fn linear_mono<const RAMP: bool>(
     win: &[f32],
     p: u64,
     step: u64,
-    gl: f32,
-    gr: f32,
+    g: Gains,
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) -> u64 {
@@ -39,15 +39,19 @@ pub(super) fn linear_mono(
     if step <= AVX2_MAX_STEP && has_avx2() {
         (done, p) = if step <= resample::ONE {
             // SAFETY: `has_avx2` checked that the CPU and the OS support AVX2.
-            unsafe { avx2::<false>(win, p, step, gl, gr, out_l, out_r) }
+            unsafe { avx2::<false, RAMP>(win, p, step, g, out_l, out_r) }
         } else {
             // SAFETY: as above.
-            unsafe { avx2::<true>(win, p, step, gl, gr, out_l, out_r) }
+            unsafe { avx2::<true, RAMP>(win, p, step, g, out_l, out_r) }
         };
     }
+    let g = Gains {
+        k0: g.k0 + done as u32,
+        ..g
+    };
     // SAFETY: this module is compiled only where SSE2 is enabled for the whole build
     // (`cfg(target_feature = "sse2")`, the x86_64 baseline), so the CPU has it.
-    unsafe { sse2(win, p, step, gl, gr, &mut out_l[done..], &mut out_r[done..]) }
+    unsafe { sse2::<RAMP>(win, p, step, g, &mut out_l[done..], &mut out_r[done..]) }
 }
 
 /// Whether the CPU and OS run AVX2 code, detected once (`cpuid`, and `xgetbv` for the OS
@@ -83,24 +87,28 @@ fn detect_avx2() -> bool {
 
 /// Eight frames per step while the windows fit in `win`; returns the frames mixed and the
 /// position after them. `WIDE` covers steps up to 2 (offsets 0…14, two windows per side),
-/// otherwise steps up to 1 (offsets 0…7, one window per side).
+/// otherwise steps up to 1 (offsets 0…7, one window per side). `RAMP`: the gains ramp (lane
+/// k's frame count converted from an integer lane, as the scalar `(k0 + k) as f32` is).
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-unsafe fn avx2<const WIDE: bool>(
+unsafe fn avx2<const WIDE: bool, const RAMP: bool>(
     win: &[f32],
     mut p: u64,
     step: u64,
-    gl: f32,
-    gr: f32,
+    g: Gains,
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) -> (usize, u64) {
     // Samples read from `j0`: 17 (two windows and their twins) or 9.
     let span = if WIDE { 17 } else { 9 };
     let scale = _mm256_set1_ps(FRACTION_UNIT);
-    let (vgl, vgr) = (_mm256_set1_ps(gl), _mm256_set1_ps(gr));
+    let (vgl, vgr) = (_mm256_set1_ps(g.l), _mm256_set1_ps(g.r));
+    let (vdl, vdr) = (_mm256_set1_ps(g.dl), _mm256_set1_ps(g.dr));
+    let k = |i: u32| g.k0.wrapping_add(i) as i32;
+    let mut frames = _mm256_setr_epi32(k(0), k(1), k(2), k(3), k(4), k(5), k(6), k(7));
+    let eight = _mm256_set1_epi32(8);
     // Lane k's position split in 32-bit halves; the caller checked no position overflows.
     let at = |k: u64| p + k * step;
     let mut lo = _mm256_setr_epi32(
@@ -161,8 +169,18 @@ unsafe fn avx2<const WIDE: bool>(
         };
         let t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32::<8>(lo)), scale);
         let s = _mm256_add_ps(a, _mm256_mul_ps(_mm256_sub_ps(b, a), t));
-        accumulate8(ol, _mm256_mul_ps(s, vgl));
-        accumulate8(or, _mm256_mul_ps(s, vgr));
+        let (gl, gr) = if RAMP {
+            let kf = _mm256_cvtepi32_ps(frames);
+            frames = _mm256_add_epi32(frames, eight);
+            (
+                _mm256_add_ps(vgl, _mm256_mul_ps(kf, vdl)),
+                _mm256_add_ps(vgr, _mm256_mul_ps(kf, vdr)),
+            )
+        } else {
+            (vgl, vgr)
+        };
+        accumulate8(ol, _mm256_mul_ps(s, gl));
+        accumulate8(or, _mm256_mul_ps(s, gr));
         // Advance every lane by eight steps: add the fractions, then the whole frames and
         // the carry (−1 where the fraction wrapped, i.e. where the new one is below the add).
         let next = _mm256_add_epi32(lo, s8_lo);
@@ -202,23 +220,26 @@ fn accumulate8(out: &mut [f32], v: __m256) {
     }
 }
 
-/// Four frames per step, each lane loading its own sample pair.
+/// Four frames per step, each lane loading its own sample pair; `RAMP` as in [`avx2`].
 ///
 /// # Safety
 /// The CPU must support SSE2 (every x86_64 CPU does).
 #[inline]
 #[target_feature(enable = "sse2")]
-unsafe fn sse2(
+unsafe fn sse2<const RAMP: bool>(
     win: &[f32],
     mut p: u64,
     step: u64,
-    gl: f32,
-    gr: f32,
+    g: Gains,
     out_l: &mut [f32],
     out_r: &mut [f32],
 ) -> u64 {
     let scale = _mm_set1_ps(FRACTION_UNIT);
-    let (vgl, vgr) = (_mm_set1_ps(gl), _mm_set1_ps(gr));
+    let (vgl, vgr) = (_mm_set1_ps(g.l), _mm_set1_ps(g.r));
+    let (vdl, vdr) = (_mm_set1_ps(g.dl), _mm_set1_ps(g.dr));
+    let k = |i: u32| g.k0.wrapping_add(i) as i32;
+    let mut frames = _mm_setr_epi32(k(0), k(1), k(2), k(3));
+    let four = _mm_set1_epi32(4);
     // The low (fraction) halves of the four lanes' positions, moved on with wrapping
     // 32-bit adds: always the low halves of the lanes' 64-bit positions.
     let lane = |k: u64| p.wrapping_add(k.wrapping_mul(step)) as u32 as i32;
@@ -243,8 +264,18 @@ unsafe fn sse2(
         let b = _mm_shuffle_ps::<0b11_01_11_01>(x01, x23);
         let t = _mm_mul_ps(_mm_cvtepi32_ps(_mm_srli_epi32::<8>(lo)), scale);
         let s = _mm_add_ps(a, _mm_mul_ps(_mm_sub_ps(b, a), t));
-        accumulate4(ol, _mm_mul_ps(s, vgl));
-        accumulate4(or, _mm_mul_ps(s, vgr));
+        let (gl, gr) = if RAMP {
+            let kf = _mm_cvtepi32_ps(frames);
+            frames = _mm_add_epi32(frames, four);
+            (
+                _mm_add_ps(vgl, _mm_mul_ps(kf, vdl)),
+                _mm_add_ps(vgr, _mm_mul_ps(kf, vdr)),
+            )
+        } else {
+            (vgl, vgr)
+        };
+        accumulate4(ol, _mm_mul_ps(s, gl));
+        accumulate4(or, _mm_mul_ps(s, gr));
         lo = _mm_add_epi32(lo, s4);
         p += 4 * step;
     }
@@ -267,7 +298,8 @@ mod tests {
     use super::*;
 
     /// Tests that the AVX2 body (where the CPU has it) and the SSE2 body give the same bits as
-    /// each other for pitches up to 2, including the window edge where AVX2 hands over.
+    /// each other for pitches up to 2, with ramping gains, including the window edge where AVX2
+    /// hands over.
     #[test]
     fn avx2_and_sse2_agree() {
         if !has_avx2() {
@@ -280,19 +312,27 @@ mod tests {
             let n = ((390.0 / pitch) as usize).min(160) & !7;
             let (mut l1, mut r1) = ([0.1f32; 160], [0.2f32; 160]);
             let (mut l2, mut r2) = (l1, r1);
+            let g = Gains {
+                l: 0.5,
+                r: 0.25,
+                dl: 0.003,
+                dr: -0.001,
+                k0: 5,
+                ramp: true,
+            };
             let (done, p1) = if step <= resample::ONE {
                 // SAFETY: `has_avx2` returned true.
-                unsafe { avx2::<false>(&win, p, step, 0.5, 0.25, &mut l1[..n], &mut r1[..n]) }
+                unsafe { avx2::<false, true>(&win, p, step, g, &mut l1[..n], &mut r1[..n]) }
             } else {
                 // SAFETY: `has_avx2` returned true.
-                unsafe { avx2::<true>(&win, p, step, 0.5, 0.25, &mut l1[..n], &mut r1[..n]) }
+                unsafe { avx2::<true, true>(&win, p, step, g, &mut l1[..n], &mut r1[..n]) }
             };
             assert!(
                 done >= n - 24,
                 "pitch {pitch}: AVX2 mixed only {done} of {n}"
             );
             // SAFETY: SSE2 is the x86_64 baseline.
-            let p2 = unsafe { sse2(&win, p, step, 0.5, 0.25, &mut l2[..done], &mut r2[..done]) };
+            let p2 = unsafe { sse2::<true>(&win, p, step, g, &mut l2[..done], &mut r2[..done]) };
             assert_eq!(p1, p2);
             assert_eq!(l1.map(f32::to_bits), l2.map(f32::to_bits), "pitch {pitch}");
             assert_eq!(r1.map(f32::to_bits), r2.map(f32::to_bits), "pitch {pitch}");
