@@ -2,9 +2,10 @@
 //!
 //! A voice at any pitch but 1 reads its sound at positions `p, p + step, …`: every output frame
 //! gathers two samples at a data-dependent index, which compilers leave scalar. On x86_64,
-//! [`x86`](imp) mixes eight frames per step with AVX2 where the CPU has it (detected once at
-//! run time) and four with SSE2 (the x86_64 baseline) otherwise. Elsewhere a portable
-//! four-lane form runs, which the compiler vectorises where it can.
+//! `x86.rs` mixes eight frames per step with AVX2 where the CPU has it (detected once at run
+//! time) and four with SSE2 (the x86_64 baseline) otherwise; on aarch64, `neon.rs` mixes four
+//! with NEON. Elsewhere a portable four-lane form runs, which the compiler vectorises where it
+//! can.
 //!
 //! **Bit-identical to the scalar loop.** Lane k computes exactly what the scalar kernel computes
 //! for frame k, with the same IEEE operations in the same order (no fused multiply-add):
@@ -91,7 +92,14 @@ pub(crate) fn linear_mono(
 #[path = "x86.rs"]
 mod imp;
 
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[cfg(target_arch = "aarch64")]
+#[path = "neon.rs"]
+mod imp;
+
+#[cfg(not(any(
+    all(target_arch = "x86_64", target_feature = "sse2"),
+    target_arch = "aarch64"
+)))]
 mod imp {
     use super::Gains;
     use crate::resample::{fraction, linear};

@@ -8,6 +8,7 @@ mod blocks;
 mod control;
 mod footprint;
 mod mix;
+mod platforms;
 mod route;
 mod stream;
 mod time;
