@@ -173,19 +173,7 @@ fn info_and_play_on_a_device() {
     );
     assert!(out.contains("effect.reverb"), "{out}");
 
-    let wav = dir.path().join("tone.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 44_100,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
-    for i in 0..22_050 {
-        let s = (i as f64 * 2.0 * std::f64::consts::PI * 1000.0 / 44_100.0).sin();
-        w.write_sample((s * 16_000.0) as i16).unwrap();
-    }
-    w.finalize().unwrap();
+    let wav = write_tone(dir.path(), 0.5);
     let o = cli(&["play", wav.to_str().unwrap()], &env);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
