@@ -3,6 +3,7 @@
 
 #[path = "common.rs"]
 mod common;
+mod effects;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -97,7 +98,7 @@ mod kira_peer {
     /// The manual backend: `AudioManager` hands it the renderer; we pull blocks from it the way
     /// kira's cpal backend does in its callback (`on_start_processing`, then `process`).
     pub struct ManualBackend {
-        renderer: Option<Renderer>,
+        pub(crate) renderer: Option<Renderer>,
     }
 
     impl Backend for ManualBackend {
@@ -506,7 +507,11 @@ fn run_in_process(engine: &str, w: Workload, n: usize, noise: &[f32], cfg: &Conf
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let effects = args.first().is_some_and(|a| a == "effects");
+    if effects {
+        args.remove(0);
+    }
     let cfg = match Config::from_args(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -514,6 +519,10 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if effects {
+        effects::run(cfg.seconds, cfg.runs);
+        return;
+    }
     let engines: Vec<&str> = ENGINES.into_iter().filter(|e| cfg.wants(e)).collect();
     let started = Instant::now();
     let noise = common::noise();

@@ -1374,6 +1374,13 @@ impl Cursor {
         out_r: &mut [f32],
         ramp: bool,
     ) {
+        let (mut out_l, mut out_r) = (out_l, out_r);
+        if let (1, Some(win)) = (CH, T::as_f32(data)) {
+            // Mono f32: the frames of the glide in closed form, in lanes; the same bits.
+            let fast = self.glide_in_lanes(win, out_l, out_r, ramp);
+            out_l = &mut out_l[fast..];
+            out_r = &mut out_r[fast..];
+        }
         let (left, right) = (self.left, self.right);
         let n = out_l.len().min(out_r.len());
         for (k, (ol, or)) in out_l.iter_mut().zip(out_r.iter_mut()).enumerate() {
@@ -1395,6 +1402,51 @@ impl Cursor {
             self.left.advance(n as u32);
             self.right.advance(n as u32);
         }
+    }
+
+    /// The frames of [`gliding_linear`](Self::gliding_linear) that are still gliding, for a
+    /// mono f32 sound: [`gather::linear_mono_glide`] with the cursor and the ramps moved on as
+    /// the frame-by-frame loop moves them. Returns the frames mixed.
+    fn glide_in_lanes(
+        &mut self,
+        win: &[f32],
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        ramp: bool,
+    ) -> usize {
+        let n = out_l.len().min(out_r.len()).min(self.step_left as usize);
+        // Steps move linearly from `step` towards the target, so checking both ends of the
+        // frames shows no step reaches the floor of 1 (where the running sum would clamp).
+        let last = self.step as i64 + self.step_delta * (n as i64 - 1).max(0);
+        if n < 4 || last < 1 {
+            return 0;
+        }
+        let gains = if ramp {
+            gather::Gains {
+                l: self.left.start,
+                r: self.right.start,
+                dl: self.left.step,
+                dr: self.right.step,
+                k0: self.left.done,
+                ramp: true,
+            }
+        } else {
+            gather::Gains::steady(self.left.value, self.right.value)
+        };
+        let (o_l, o_r) = (&mut out_l[..n], &mut out_r[..n]);
+        self.pos =
+            gather::linear_mono_glide(win, self.pos, self.step, self.step_delta, gains, o_l, o_r);
+        self.step_left -= n as u32;
+        self.step = if self.step_left == 0 {
+            self.step_target
+        } else {
+            (self.step as i64 + self.step_delta * n as i64) as u64
+        };
+        if ramp {
+            self.left.advance(n as u32);
+            self.right.advance(n as u32);
+        }
+        n
     }
 
     /// The inner loop: interpolate, apply gains, accumulate, advance. `RAMP` callers keep the
