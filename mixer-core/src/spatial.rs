@@ -223,6 +223,13 @@ fn sanitize_scalar(x: f32, default: f32, lo: f32, hi: f32) -> f32 {
     }
 }
 
+/// A position made total as [`Emitter::sanitized`] makes one (NaN: the origin's component;
+/// infinities clamped to `±f32::MAX`).
+#[inline]
+pub(crate) fn sanitize_position(v: Vec3) -> Vec3 {
+    sanitize_vec(v, [0.0; 3])
+}
+
 /// Each NaN component replaced by `default`'s, infinities clamped to `±f32::MAX`.
 #[inline]
 fn sanitize_vec(v: Vec3, default: Vec3) -> Vec3 {
@@ -603,7 +610,12 @@ impl Cone {
     /// is omnidirectional (1), and so is a zero `direction` or `to_listener`. The cone is
     /// [sanitized](Cone::sanitized) first.
     pub fn gain(&self, direction: Vec3, to_listener: Vec3) -> f32 {
-        let cone = self.sanitized();
+        self.sanitized().gain_sanitized(direction, to_listener)
+    }
+
+    /// [`gain`](Self::gain) of a cone already sanitized.
+    fn gain_sanitized(&self, direction: Vec3, to_listener: Vec3) -> f32 {
+        let cone = self;
         if cone.inner_angle >= TAU {
             return 1.0;
         }
@@ -810,7 +822,14 @@ impl ListenerFrame {
 
     /// How `emitter` is heard by this listener (see [`spatialize`]).
     pub fn spatialize(&self, emitter: &Emitter) -> Spatialized {
-        spatialize_prepared(&self.listener, self.right, emitter)
+        spatialize_sane(&self.listener, self.right, &emitter.sanitized())
+    }
+
+    /// [`spatialize`](Self::spatialize) for an emitter already [sanitized](Emitter::sanitized)
+    /// (the renderer's are: the controller sanitizes what it sends), skipping the second pass:
+    /// the same bits, as sanitizing is idempotent.
+    pub(crate) fn spatialize_sanitized(&self, emitter: &Emitter) -> Spatialized {
+        spatialize_sane(&self.listener, self.right, emitter)
     }
 }
 
@@ -820,8 +839,8 @@ impl Default for ListenerFrame {
     }
 }
 
-fn spatialize_prepared(l: &Listener, right: Vec3, emitter: &Emitter) -> Spatialized {
-    let e = emitter.sanitized();
+/// [`spatialize`] of a sanitized listener (with its `right` axis) and a sanitized emitter.
+fn spatialize_sane(l: &Listener, right: Vec3, e: &Emitter) -> Spatialized {
     let (delta, k) = offset(e.position, l.position);
     let u = normalize(delta);
     if u == [0.0; 3] {
@@ -837,7 +856,7 @@ fn spatialize_prepared(l: &Listener, right: Vec3, emitter: &Emitter) -> Spatiali
     let gain = e
         .attenuation
         .gain(distance, e.min_distance, e.max_distance, e.rolloff)
-        * e.cone.gain(e.direction, neg(u));
+        * e.cone.gain_sanitized(e.direction, neg(u));
     let pan = math::clamp(dot(u, right), -1.0, 1.0);
     let pitch = doppler(l.velocity, e.velocity, u, e.doppler_factor);
     Spatialized { gain, pan, pitch }

@@ -123,7 +123,9 @@ impl Glide {
 impl Spatial {
     /// The voice's (gain, pan, pitch) heard from `listener`.
     pub fn heard(&self, listener: &ListenerFrame) -> (f32, f32, f32) {
-        let s = listener.spatialize(&self.emitter);
+        // The emitter is kept sanitized (the controller sends it so, and a glide's positions
+        // are sanitized as they are made), so it is not sanitized again per evaluation.
+        let s = listener.spatialize_sanitized(&self.emitter);
         (
             self.gain * s.gain,
             math::clamp(self.pan + s.pan, -1.0, 1.0),
@@ -617,7 +619,7 @@ impl<H: SoundData> Voice<H> {
         };
         let Some(g) = sp.glide else { return false };
         let at = frame + quantum;
-        sp.emitter.position = g.at(at);
+        sp.emitter.position = crate::spatial::sanitize_position(g.at(at));
         sp.dirty = true;
         if at >= g.start + u64::from(g.frames) {
             sp.glide = None;
