@@ -76,14 +76,7 @@ struct Kira {
 
 impl Blocks for Kira {
     fn block(&mut self, out: &mut [f32]) {
-        let r = self
-            .manager
-            .backend_mut()
-            .renderer
-            .as_mut()
-            .expect("kira started its renderer");
-        r.on_start_processing();
-        r.process(out, 2);
+        crate::kira_peer::pull(&mut self.manager, out);
     }
 }
 
@@ -102,7 +95,11 @@ fn kira(effects: bool, noise: &[f32]) -> Result<Kira, String> {
     let mut builder = TrackBuilder::new().sound_capacity(VOICES + 1);
     if effects {
         builder = builder
-            .with_effect(FilterBuilder::new().mode(FilterMode::LowPass).cutoff(1_000.0))
+            .with_effect(
+                FilterBuilder::new()
+                    .mode(FilterMode::LowPass)
+                    .cutoff(1_000.0),
+            )
             .with_effect(ReverbBuilder::new().feedback(0.5).damping(0.5))
             .with_effect(
                 CompressorBuilder::new()
@@ -133,7 +130,11 @@ fn kira(effects: bool, noise: &[f32]) -> Result<Kira, String> {
 
 /// The best CPU seconds per block over `runs` runs of `seconds` of audio, after a second of
 /// warm-up checked to be audible and finite.
-fn time(make: &dyn Fn() -> Result<Box<dyn Blocks>, String>, seconds: f64, runs: usize) -> Result<f64, String> {
+fn time(
+    make: &dyn Fn() -> Result<Box<dyn Blocks>, String>,
+    seconds: f64,
+    runs: usize,
+) -> Result<f64, String> {
     let blocks = (seconds * f64::from(RATE) / BLOCK as f64).ceil() as usize;
     let mut out = vec![0.0f32; 2 * BLOCK];
     let mut best = f64::INFINITY;
@@ -191,7 +192,9 @@ pub fn run(seconds: f64, runs: usize) {
         let base = time(without.as_ref(), seconds, runs);
         rows.push((name, total, base));
     }
-    println!("| engine | block with the 3 effects | block without | the effects' cost | per 10 ms of audio |");
+    println!(
+        "| engine | block with the 3 effects | block without | the effects' cost | per 10 ms of audio |"
+    );
     println!("|---|---|---|---|---|");
     let mut costs = Vec::new();
     for (name, total, base) in &rows {
@@ -211,6 +214,9 @@ pub fn run(seconds: f64, runs: usize) {
         }
     }
     if let [(_, ours), (_, theirs)] = costs[..] {
-        println!("\nkira's effects cost {:.1}× ours", theirs / ours.max(1e-12));
+        println!(
+            "\nkira's effects cost {:.1}× ours",
+            theirs / ours.max(1e-12)
+        );
     }
 }

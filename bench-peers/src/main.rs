@@ -216,15 +216,19 @@ mod kira_peer {
         }
 
         fn render(&mut self, out: &mut [f32]) {
-            let r = self
-                .manager
-                .backend_mut()
-                .renderer
-                .as_mut()
-                .expect("kira started its renderer");
-            r.on_start_processing();
-            r.process(out, 2);
+            pull(&mut self.manager, out);
         }
+    }
+
+    /// One block from `manager`'s renderer, as kira's cpal backend takes it in its callback.
+    pub fn pull(manager: &mut AudioManager<ManualBackend>, out: &mut [f32]) {
+        let r = manager
+            .backend_mut()
+            .renderer
+            .as_mut()
+            .expect("kira started its renderer");
+        r.on_start_processing();
+        r.process(out, 2);
     }
 }
 

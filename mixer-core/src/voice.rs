@@ -1262,7 +1262,17 @@ impl Cursor {
     ) {
         let n = out_l.len().min(out_r.len());
         debug_assert!(!RAMP || (self.left.done == self.right.done && n <= self.left.left as usize));
-        let gains = if RAMP {
+        let gains = self.gains(RAMP);
+        self.steady_frames::<T, CH, RAMP>(data, gains, out_l, out_r);
+        if RAMP {
+            self.left.advance(n as u32);
+            self.right.advance(n as u32);
+        }
+    }
+
+    /// The gains of the frames from here: the ramps' closed form (`ramp`), or steady.
+    fn gains(&self, ramp: bool) -> gather::Gains {
+        if ramp {
             gather::Gains {
                 l: self.left.start,
                 r: self.right.start,
@@ -1273,11 +1283,6 @@ impl Cursor {
             }
         } else {
             gather::Gains::steady(self.left.value, self.right.value)
-        };
-        self.steady_frames::<T, CH, RAMP>(data, gains, out_l, out_r);
-        if RAMP {
-            self.left.advance(n as u32);
-            self.right.advance(n as u32);
         }
     }
 
@@ -1423,18 +1428,7 @@ impl Cursor {
         if n < 4 || last < 1 {
             return 0;
         }
-        let gains = if ramp {
-            gather::Gains {
-                l: self.left.start,
-                r: self.right.start,
-                dl: self.left.step,
-                dr: self.right.step,
-                k0: self.left.done,
-                ramp: true,
-            }
-        } else {
-            gather::Gains::steady(self.left.value, self.right.value)
-        };
+        let gains = self.gains(ramp);
         let (o_l, o_r) = (&mut out_l[..n], &mut out_r[..n]);
         self.pos =
             gather::linear_mono_glide(win, self.pos, self.step, self.step_delta, gains, o_l, o_r);
