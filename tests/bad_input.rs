@@ -875,7 +875,12 @@ fn stale_ids_are_noops() {
             assert!(!b.is_channel_active(old));
             let new = b.play_audio(&victim_sound(), &looping_on("SFX")).unwrap();
             assert_ne!(old, new);
-            assert_eq!(old.get() as u32, new.get() as u32, "the slot was reused");
+            // The slot is the id's low 16 bits (above it: the generation, then the backend).
+            assert_eq!(
+                old.get() & 0xFFFF,
+                new.get() & 0xFFFF,
+                "the slot was reused"
+            );
             (b, reference, old, new)
         };
         let (mut a, reference, old, new) = make();
@@ -2484,4 +2489,39 @@ fn scenes_that_fail_when_run() {
     assert!(r.iter().all(|&s| s == 0.0), "pan −1e39 is hard left");
     // +24 dB on a 0.5 tone at pitch 16: 0.5 · 15.85 peak, less where samples fall between.
     assert!(common::peak(&l) > 6.0 && common::peak(&l) <= 0.5 * 15.85 + 1e-3);
+}
+
+/// Tests issue 16's row "ids cross backends": an id backend A issued, given to backend B (whose
+/// voice sits in the same slot at the same generation), is inert there: stop, volume, pitch and
+/// seek do nothing to B's voice, queries report it not active, and B's render is bit for bit a
+/// twin's that got no foreign calls. Before, A's id stopped B's voice.
+#[test]
+fn an_id_from_another_backend_is_inert() {
+    use simvx_audio::VoiceControl;
+    let tone = Sound::tone(1_000.0, 0.5, 1.0, 48_000, 1).unwrap();
+    let looping = PlayParams {
+        looping: true,
+        ..PlayParams::default()
+    };
+    let mut a = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    let mut b = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    let mut twin = OfflineBackend::new(&AudioConfig::default()).unwrap();
+    let from_a = a.play_audio(&tone, &looping).unwrap();
+    let in_b = b.play_audio(&tone, &looping).unwrap();
+    twin.play_audio(&tone, &looping).unwrap();
+    assert_ne!(from_a, in_b, "the ids differ by their backend");
+    b.render_frames(480);
+    twin.render_frames(480);
+    b.update_audio_2d(from_a, -40.0, 1.0).unwrap();
+    b.set_pitch(from_a, 2.0).unwrap();
+    b.seek(from_a, 0.5).unwrap();
+    b.stop_audio(from_a).unwrap();
+    assert!(!b.is_channel_active(from_a));
+    assert_eq!(b.get_playback_position(from_a), 0.0);
+    assert!(b.voice_state(from_a).is_none());
+    assert!(b.is_channel_active(in_b), "B's voice plays on");
+    assert!(b.render_frames(9_600) == twin.render_frames(9_600));
+    // And the other way round: B's id does nothing to A's voice.
+    a.stop_audio(in_b).unwrap();
+    assert!(a.is_channel_active(from_a));
 }

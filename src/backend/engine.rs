@@ -1,6 +1,5 @@
 //! [`Backend`]: the mixer over a driver, and the one implementation of every facet.
 
-use mixer_core::VoiceId;
 use platform_cpal::{DeviceError, Timing};
 
 use crate::backend::driver::{
@@ -137,7 +136,7 @@ impl<D: Driver> Backend<D> {
     /// What the channel is doing (playing, virtual, paused or stopping) as of the audio
     /// thread's last block; `None` once it ended, or for an id this backend never issued.
     pub fn voice_state(&self, id: ChannelId) -> Option<mixer_core::VoiceState> {
-        let v = mixer_core::VoiceId::from_bits(id.0)?;
+        let v = id.voice(self.mixer.tag)?;
         self.mixer.controller.voice_state(v)
     }
 
@@ -223,10 +222,7 @@ impl<D: Driver> Backend<D> {
     /// (spatial attenuation and doppler not included), its bus, priority and position;
     /// `None` once it ended.
     pub fn channel_info(&self, id: ChannelId) -> Option<ChannelInfo> {
-        let v = self
-            .mixer
-            .controller
-            .voice(mixer_core::VoiceId::from_bits(id.0)?)?;
+        let v = self.mixer.controller.voice(id.voice(self.mixer.tag)?)?;
         Some(ChannelInfo {
             state: v.state,
             volume_db: v.volume_db,
@@ -384,7 +380,7 @@ impl<D: Driver> Backend<D> {
             .controller
             .play_at(Source::Sound(sound.clone()), &core, at)
         {
-            Ok(v) => Ok(ChannelId(v.to_bits())),
+            Ok(v) => Ok(ChannelId::issue(mixer.tag, v)),
             Err(e) => Err(mixer.err(e)),
         }
     }
@@ -618,7 +614,7 @@ impl<D: Driver> Playback for Backend<D> {
         let Some(mixer) = self.query() else {
             return 0.0;
         };
-        match VoiceId::from_bits(id.0) {
+        match id.voice(mixer.tag) {
             Some(v) if mixer.controller.is_active(v) => {
                 mixer.streams.position(id, mixer.controller.position(v))
             }
@@ -631,7 +627,8 @@ impl<D: Driver> Playback for Backend<D> {
             return false;
         };
         mixer.controller.collect();
-        VoiceId::from_bits(id.0).is_some_and(|v| mixer.controller.is_active(v))
+        id.voice(mixer.tag)
+            .is_some_and(|v| mixer.controller.is_active(v))
     }
 
     fn shutdown(&mut self) {
@@ -727,7 +724,7 @@ impl<D: Driver> Streaming for Backend<D> {
             .controller
             .play_at(Source::Stream(ring.clone()), &params, p.start_at);
         let id = match played {
-            Ok(v) => ChannelId(v.to_bits()),
+            Ok(v) => ChannelId::issue(mixer.tag, v),
             Err(e) => return Err(mixer.err(e)),
         };
         mixer.prune_streams();

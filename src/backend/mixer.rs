@@ -104,6 +104,8 @@ pub struct Mixer {
     max_pending: usize,
     /// The effect memory in MiB, for the error that names it.
     pub(crate) effect_memory_mib: u32,
+    /// The tag this backend's channel ids carry.
+    pub(crate) tag: u16,
 }
 
 impl Mixer {
@@ -166,6 +168,7 @@ impl Mixer {
             shut_down: false,
             max_pending,
             effect_memory_mib: memory_mib,
+            tag: crate::channel::next_tag(),
         };
         let state = |name: &str, parent| BusState {
             name: name.into(),
@@ -268,7 +271,7 @@ impl Mixer {
         id: ChannelId,
         f: impl FnOnce(&mut CoreController, VoiceId) -> Result<(), mixer_core::Error>,
     ) -> Result<(), AudioError> {
-        let v = match VoiceId::from_bits(id.0) {
+        let v = match id.voice(self.tag) {
             Some(v) => v,
             None => return Ok(()),
         };
@@ -302,8 +305,8 @@ impl Mixer {
     /// Forget the streams whose channels have ended.
     pub(crate) fn prune_streams(&mut self) {
         self.controller.collect();
-        let c = &self.controller;
+        let (c, tag) = (&self.controller, self.tag);
         self.streams
-            .retain(|id| mixer_core::VoiceId::from_bits(id.0).is_some_and(|v| c.is_active(v)));
+            .retain(|id| id.voice(tag).is_some_and(|v| c.is_active(v)));
     }
 }
