@@ -8,8 +8,6 @@
 //! on a bus with no effects give each engine's baseline; the effects' cost is the difference.
 //! CPU time is the process's (`CLOCK_PROCESS_CPUTIME_ID`), the best of the runs.
 
-use std::sync::Arc;
-
 use crate::common::{self, BLOCK, RATE, VOLUME_DB};
 
 const VOICES: usize = 16;
@@ -84,9 +82,8 @@ fn kira(effects: bool, noise: &[f32]) -> Result<Kira, String> {
     use kira::effect::compressor::CompressorBuilder;
     use kira::effect::filter::{FilterBuilder, FilterMode};
     use kira::effect::reverb::ReverbBuilder;
-    use kira::sound::static_sound::{StaticSoundData, StaticSoundSettings};
     use kira::track::TrackBuilder;
-    use kira::{AudioManager, AudioManagerSettings, Decibels, Frame};
+    use kira::{AudioManager, AudioManagerSettings};
     let mut manager = AudioManager::<crate::kira_peer::ManualBackend>::new(AudioManagerSettings {
         internal_buffer_size: 128,
         ..AudioManagerSettings::default()
@@ -110,15 +107,7 @@ fn kira(effects: bool, noise: &[f32]) -> Result<Kira, String> {
             );
     }
     let mut track = manager.add_sub_track(builder).map_err(|e| e.to_string())?;
-    let frames: Arc<[Frame]> = noise.iter().map(|&s| Frame::from_mono(s)).collect();
-    let data = StaticSoundData {
-        sample_rate: RATE,
-        frames,
-        settings: StaticSoundSettings::new()
-            .loop_region(..)
-            .volume(Decibels(VOLUME_DB)),
-        slice: None,
-    };
+    let data = crate::kira_peer::looping_noise(noise);
     for _ in 0..VOICES {
         track.play(data.clone()).map_err(|e| e.to_string())?;
     }

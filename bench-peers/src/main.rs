@@ -146,15 +146,7 @@ mod kira_peer {
             backend_settings: (),
         };
         let mut manager = AudioManager::<ManualBackend>::new(settings)?;
-        let frames: Arc<[Frame]> = noise.iter().map(|&s| Frame::from_mono(s)).collect();
-        let data = StaticSoundData {
-            sample_rate: RATE,
-            frames,
-            settings: StaticSoundSettings::new()
-                .loop_region(..)
-                .volume(Decibels(VOLUME_DB)),
-            slice: None,
-        };
+        let data = looping_noise(noise);
         let mut voices = Vec::with_capacity(n);
         let listener = if w == Workload::Plain {
             for _ in 0..n {
@@ -217,6 +209,19 @@ mod kira_peer {
 
         fn render(&mut self, out: &mut [f32]) {
             pull(&mut self.manager, out);
+        }
+    }
+
+    /// `noise` as a looping kira sound at the bench's level.
+    pub fn looping_noise(noise: &[f32]) -> StaticSoundData {
+        let frames: Arc<[Frame]> = noise.iter().map(|&s| Frame::from_mono(s)).collect();
+        StaticSoundData {
+            sample_rate: RATE,
+            frames,
+            settings: StaticSoundSettings::new()
+                .loop_region(..)
+                .volume(Decibels(VOLUME_DB)),
+            slice: None,
         }
     }
 

@@ -616,6 +616,11 @@ where
         self.out_left[..n].fill(0.0);
         self.out_right[..n].fill(0.0);
         let tapped = self.tap_bus.filter(|_| self.tap.is_some());
+        if tapped.is_some() {
+            // Silence unless the tapped bus is folded this pass (it may have gone).
+            self.tap_left[..n].fill(0.0);
+            self.tap_right[..n].fill(0.0);
+        }
         for k in 0..self.order.len() {
             let i = self.order[k] as usize;
             let parent = self.buses[i]
@@ -667,17 +672,15 @@ where
                         &mut self.tap_left[to.clone()],
                         &mut self.tap_right[to.clone()],
                     );
-                    tap.0.fill(-0.0);
-                    tap.1.fill(-0.0);
                     if src.touched {
+                        tap.0.fill(-0.0);
+                        tap.1.fill(-0.0);
                         bus::fold(from, (&mut *tap.0, &mut *tap.1), &mut src.gain);
                         bus::add((&*tap.0, &*tap.1), (&mut dst.0[to.clone()], &mut dst.1[to]));
                         if metering {
                             self.meters[i].add(tap.0, tap.1);
                         }
                     } else {
-                        tap.0.fill(0.0);
-                        tap.1.fill(0.0);
                         src.gain.advance(k as u32);
                         self.meters[i].frames += k as u32;
                     }

@@ -9,7 +9,8 @@
 //! every channel keeps its cursor, bus and effects; a device at another rate or channel count
 //! is converted to the mixer's; with no device, a silent clock drives the renderer in real
 //! time, so sounds still end on time, and a device is tried again every second. A stream that
-//! underruns [`XRUN_LIMIT`] times within [`XRUN_WINDOW`] is reopened with the timing's next
+//! underruns [`XRUN_LIMIT`](super::watch::XRUN_LIMIT) times within
+//! [`XRUN_WINDOW`](super::watch::XRUN_WINDOW) is reopened with the timing's next
 //! longer period.
 //!
 //! The game side never waits on any of it: each call takes the watcher's news (the new
@@ -30,9 +31,6 @@ use super::watch::{Shared, Target, Update, Watcher, info_of};
 use crate::backend::{BackendInfo, CoreRenderer, Mixer};
 use crate::config::AudioConfig;
 use crate::error::AudioError;
-
-#[allow(unused_imports)]
-pub(crate) use super::watch::{RETRY_INTERVAL, XRUN_LIMIT, XRUN_WINDOW};
 
 /// The renderer's home between callbacks.
 pub(super) type Slot = Arc<AtomicCell<Option<Box<CoreRenderer>>>>;
