@@ -20,8 +20,8 @@ pub(crate) struct Bus<const E: usize> {
     pub gain: Ramp,
     /// Whether anything was added to the buffers in this segment.
     pub touched: bool,
-    pub left: [f32; SEGMENT],
-    pub right: [f32; SEGMENT],
+    pub left: Lane,
+    pub right: Lane,
     pub chain: Chain<E>,
     /// The chain a chain edit replaced, ringing out until frame `outgoing_until` (0: none),
     /// its input fading out as `xfade` (the new chain's share of the input) rises to 1.
@@ -43,8 +43,8 @@ impl<const E: usize> Bus<E> {
             parent: None,
             gain: Ramp::at(1.0),
             touched: false,
-            left: [0.0; SEGMENT],
-            right: [0.0; SEGMENT],
+            left: Lane::ZERO,
+            right: Lane::ZERO,
             chain: Chain::new(),
             outgoing: Chain::new(),
             outgoing_until: 0,
@@ -318,5 +318,29 @@ mod tests {
         buses[2].parent = Some(BusId(0));
         let order = fold_order(&buses);
         assert_eq!(order.as_slice(), &[1, 2, 3, 0]);
+    }
+}
+
+/// One channel of a segment's samples, aligned to a cache line, so the mix's eight-frame
+/// loads and stores of it (every voice adds into a bus's lanes) never straddle two lines.
+#[derive(Debug, Clone)]
+#[repr(C, align(64))]
+pub(crate) struct Lane(pub [f32; SEGMENT]);
+
+impl Lane {
+    /// A lane of zeros.
+    pub const ZERO: Self = Self([0.0; SEGMENT]);
+}
+
+impl core::ops::Deref for Lane {
+    type Target = [f32; SEGMENT];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for Lane {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
     }
 }

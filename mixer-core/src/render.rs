@@ -14,7 +14,7 @@ use core::mem::MaybeUninit;
 use core::ops::Deref;
 use core::ptr::addr_of_mut;
 
-use crate::bus::{self, Bus};
+use crate::bus::{self, Bus, Lane};
 use crate::chain::Scratch;
 use crate::command::{Command, GroupOp, Stamped};
 use crate::config::Config;
@@ -64,8 +64,8 @@ pub struct Renderer<
     voices: [Voice<H>; V],
     buses: [Bus<E>; B],
     order: heapless::Vec<u8, B>,
-    out_left: [f32; SEGMENT],
-    out_right: [f32; SEGMENT],
+    out_left: Lane,
+    out_right: Lane,
     config: Config,
     /// Voice slots in use (the logical limit and the spare slots).
     limit: usize,
@@ -208,8 +208,8 @@ where
                 buses.add(i).write(Bus::new(i == 0));
             }
             addr_of_mut!((*p).order).write(heapless::Vec::new());
-            addr_of_mut!((*p).out_left).write([0.0; SEGMENT]);
-            addr_of_mut!((*p).out_right).write([0.0; SEGMENT]);
+            addr_of_mut!((*p).out_left).write(Lane::ZERO);
+            addr_of_mut!((*p).out_right).write(Lane::ZERO);
             addr_of_mut!((*p).config).write(config);
             addr_of_mut!((*p).limit).write(limit);
             addr_of_mut!((*p).frame).write(0);

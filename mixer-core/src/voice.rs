@@ -1309,13 +1309,18 @@ impl Cursor {
             let t = fraction(self.pos);
             let win = &data[first * CH..(first + n + 1) * CH];
             if CH == 1 {
-                for (k, ((ol, or), w)) in out_l
+                // Mono f32: eight frames a step where the CPU has AVX2 (four on NEON).
+                let wide = match T::as_f32(win) {
+                    Some(w) => gather::unit_mono(w, t, gains, out_l, out_r),
+                    None => 0,
+                };
+                for (k, ((ol, or), w)) in out_l[wide..]
                     .iter_mut()
-                    .zip(out_r.iter_mut())
-                    .zip(win.windows(2))
+                    .zip(out_r[wide..].iter_mut())
+                    .zip(win[wide..].windows(2))
                     .enumerate()
                 {
-                    let (gl, gr) = at(k);
+                    let (gl, gr) = at(wide + k);
                     let s = linear(w[0].to_f32(), w[1].to_f32(), t);
                     *ol += s * gl;
                     *or += s * gr;

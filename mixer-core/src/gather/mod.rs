@@ -88,6 +88,31 @@ pub(crate) fn linear_mono(
     (n, p)
 }
 
+/// Mix `n = min(out_l.len(), out_r.len(), win.len() − 1)` frames of a mono sound at pitch 1,
+/// rounded down to the kernel's width: frame k is `win[k] + (win[k + 1] − win[k])·t` (a fixed
+/// fraction `t`), scaled by `gains` and added into the outputs. Returns the frames mixed; the
+/// caller's scalar loop finishes the rest (where no wide kernel runs, that is every frame, in
+/// a loop the compiler vectorises). A ramp must not end within the frames.
+#[inline]
+pub(crate) fn unit_mono(
+    win: &[f32],
+    t: f32,
+    gains: Gains,
+    out_l: &mut [f32],
+    out_r: &mut [f32],
+) -> usize {
+    let n = out_l
+        .len()
+        .min(out_r.len())
+        .min(win.len().saturating_sub(1));
+    let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
+    if gains.ramp {
+        imp::unit_mono::<true>(win, t, gains, out_l, out_r)
+    } else {
+        imp::unit_mono::<false>(win, t, gains, out_l, out_r)
+    }
+}
+
 /// Mix the frames of a pitch glide of a mono sound `win`: frame k reads position
 /// `p + k·step + delta·k(k−1)/2` (the running sum of a step that moves by `delta` each frame,
 /// in closed form: the same integers the frame-by-frame sum reaches), linearly interpolated,
@@ -156,6 +181,18 @@ mod imp {
     use super::Gains;
     use crate::resample::{fraction, linear};
 
+    /// Portable body of [`super::unit_mono`]: none (the caller's loop vectorises as it is).
+    #[inline]
+    pub(super) fn unit_mono<const RAMP: bool>(
+        _: &[f32],
+        _: f32,
+        _: Gains,
+        _: &mut [f32],
+        _: &mut [f32],
+    ) -> usize {
+        0
+    }
+
     /// Portable body of [`super::linear_mono`]: the same lanes as four-element arrays.
     #[inline]
     pub(super) fn linear_mono<const RAMP: bool>(
@@ -189,7 +226,7 @@ mod imp {
 
 #[cfg(test)]
 mod tests {
-    use super::{Gains, linear_mono, linear_mono_glide};
+    use super::{Gains, linear_mono, linear_mono_glide, unit_mono};
     use crate::resample::{fraction, linear};
 
     /// The scalar reference: one frame at a time.
@@ -260,6 +297,50 @@ mod tests {
             linear_mono(&win[..18], 0, step, Gains::steady(1.0, 1.0), &mut l, &mut r).0,
             12
         );
+    }
+
+    /// Tests that the pitch-1 lanes are bit-identical to the scalar loop, with steady and
+    /// ramping gains, at fractions 0 and not, over lengths that are and are not a multiple of
+    /// the width, and that they never read past the window (one sample beyond the last frame).
+    #[test]
+    fn pitch_one_matches_scalar_bit_for_bit() {
+        let win: [f32; 300] = core::array::from_fn(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0);
+        let ramp = Gains {
+            l: 0.4,
+            r: 0.7,
+            dl: -0.0017,
+            dr: 0.0009,
+            k0: 21,
+            ramp: true,
+        };
+        for t in [0.0f32, 0.25, 0.999_999_9] {
+            for n in [0usize, 7, 8, 13, 160, 299] {
+                for g in [Gains::steady(0.3, -0.6), ramp] {
+                    let (mut l1, mut r1) = ([0.1f32; 300], [-0.2f32; 300]);
+                    let (mut l2, mut r2) = (l1, r1);
+                    let w = &win[..n + 1];
+                    let done = unit_mono(w, t, g, &mut l1[..n], &mut r1[..n]);
+                    assert!(done <= n);
+                    for k in done..n {
+                        let s = linear(w[k], w[k + 1], t);
+                        let (gl, gr) = g.at(k as u32);
+                        l1[k] += s * gl;
+                        r1[k] += s * gr;
+                    }
+                    for k in 0..n {
+                        let s = linear(w[k], w[k + 1], t);
+                        let (gl, gr) = g.at(k as u32);
+                        l2[k] += s * gl;
+                        r2[k] += s * gr;
+                    }
+                    assert_eq!(l1.map(f32::to_bits), l2.map(f32::to_bits), "t {t} n {n}");
+                    assert_eq!(r1.map(f32::to_bits), r2.map(f32::to_bits), "t {t} n {n}");
+                }
+            }
+        }
+        // The window bounds the frames: 9 samples hold 8 frames, never 9.
+        let (mut l, mut r) = ([0.0f32; 16], [0.0f32; 16]);
+        assert!(unit_mono(&win[..9], 0.5, Gains::steady(1.0, 1.0), &mut l, &mut r) <= 8);
     }
 
     /// Tests that the glide's closed form is bit-identical to the frame-by-frame running sum

@@ -104,11 +104,7 @@ unsafe fn avx2<const WIDE: bool, const RAMP: bool>(
     // Samples read from `j0`: 17 (two windows and their twins) or 9.
     let span = if WIDE { 17 } else { 9 };
     let scale = _mm256_set1_ps(FRACTION_UNIT);
-    let (vgl, vgr) = (_mm256_set1_ps(g.l), _mm256_set1_ps(g.r));
-    let (vdl, vdr) = (_mm256_set1_ps(g.dl), _mm256_set1_ps(g.dr));
-    let k = |i: u32| g.k0.wrapping_add(i) as i32;
-    let mut frames = _mm256_setr_epi32(k(0), k(1), k(2), k(3), k(4), k(5), k(6), k(7));
-    let eight = _mm256_set1_epi32(8);
+    let mut gains = Gains8::new(g);
     // Lane k's position split in 32-bit halves; the caller checked no position overflows.
     let at = |k: u64| p + k * step;
     let mut lo = _mm256_setr_epi32(
@@ -169,16 +165,7 @@ unsafe fn avx2<const WIDE: bool, const RAMP: bool>(
         };
         let t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32::<8>(lo)), scale);
         let s = _mm256_add_ps(a, _mm256_mul_ps(_mm256_sub_ps(b, a), t));
-        let (gl, gr) = if RAMP {
-            let kf = _mm256_cvtepi32_ps(frames);
-            frames = _mm256_add_epi32(frames, eight);
-            (
-                _mm256_add_ps(vgl, _mm256_mul_ps(kf, vdl)),
-                _mm256_add_ps(vgr, _mm256_mul_ps(kf, vdr)),
-            )
-        } else {
-            (vgl, vgr)
-        };
+        let (gl, gr) = gains.next::<RAMP>();
         accumulate8(ol, _mm256_mul_ps(s, gl));
         accumulate8(or, _mm256_mul_ps(s, gr));
         // Advance every lane by eight steps: add the fractions, then the whole frames and
@@ -191,6 +178,107 @@ unsafe fn avx2<const WIDE: bool, const RAMP: bool>(
         done += 8;
     }
     (done, p)
+}
+
+/// Body of [`super::unit_mono`]: AVX2 where the CPU has it, eight frames per step; otherwise
+/// nothing, and the caller's loop runs (compiler-vectorised at SSE2 width).
+#[inline(always)]
+pub(super) fn unit_mono<const RAMP: bool>(
+    win: &[f32],
+    t: f32,
+    g: Gains,
+    out_l: &mut [f32],
+    out_r: &mut [f32],
+) -> usize {
+    if has_avx2() {
+        // SAFETY: `has_avx2` checked that the CPU and the OS support AVX2.
+        unsafe { unit_avx2::<RAMP>(win, t, g, out_l, out_r) }
+    } else {
+        0
+    }
+}
+
+/// Pitch 1, eight frames per step: two unaligned loads (`win[k..]` and `win[k + 1..]`) give
+/// every lane its pair, with no permute. Mixes `min(out_l.len(), out_r.len(), win.len() − 1)`
+/// frames rounded down to eight, and returns that count.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+unsafe fn unit_avx2<const RAMP: bool>(
+    win: &[f32],
+    t: f32,
+    g: Gains,
+    out_l: &mut [f32],
+    out_r: &mut [f32],
+) -> usize {
+    let n = out_l
+        .len()
+        .min(out_r.len())
+        .min(win.len().saturating_sub(1))
+        & !7;
+    let vt = _mm256_set1_ps(t);
+    let mut gains = Gains8::new(g);
+    let src = win.as_ptr();
+    let chunks = out_l[..n]
+        .chunks_exact_mut(8)
+        .zip(out_r[..n].chunks_exact_mut(8));
+    for (c, (ol, or)) in chunks.enumerate() {
+        // SAFETY: `8c + 8 ≤ n ≤ win.len() − 1`, so the loads read `win[8c .. 8c + 9]`, inside
+        // `win`.
+        let (a, b) = unsafe {
+            (
+                _mm256_loadu_ps(src.add(8 * c)),
+                _mm256_loadu_ps(src.add(8 * c + 1)),
+            )
+        };
+        let s = _mm256_add_ps(a, _mm256_mul_ps(_mm256_sub_ps(b, a), vt));
+        let (gl, gr) = gains.next::<RAMP>();
+        accumulate8(ol, _mm256_mul_ps(s, gl));
+        accumulate8(or, _mm256_mul_ps(s, gr));
+    }
+    n
+}
+
+/// The gains of eight lanes, step by step: steady, or a ramp's closed form
+/// `l + f32(k0 + k)·dl`, lane k's frame count converted from an integer lane as the scalar
+/// `(k0 + k) as f32` is.
+struct Gains8 {
+    l: __m256,
+    r: __m256,
+    dl: __m256,
+    dr: __m256,
+    frames: __m256i,
+}
+
+impl Gains8 {
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn new(g: Gains) -> Self {
+        let k = |i: u32| g.k0.wrapping_add(i) as i32;
+        Self {
+            l: _mm256_set1_ps(g.l),
+            r: _mm256_set1_ps(g.r),
+            dl: _mm256_set1_ps(g.dl),
+            dr: _mm256_set1_ps(g.dr),
+            frames: _mm256_setr_epi32(k(0), k(1), k(2), k(3), k(4), k(5), k(6), k(7)),
+        }
+    }
+
+    /// The next eight frames' left and right gains.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn next<const RAMP: bool>(&mut self) -> (__m256, __m256) {
+        if !RAMP {
+            return (self.l, self.r);
+        }
+        let kf = _mm256_cvtepi32_ps(self.frames);
+        self.frames = _mm256_add_epi32(self.frames, _mm256_set1_epi32(8));
+        (
+            _mm256_add_ps(self.l, _mm256_mul_ps(kf, self.dl)),
+            _mm256_add_ps(self.r, _mm256_mul_ps(kf, self.dr)),
+        )
+    }
 }
 
 /// Lane k of `first` or, where `second_mask` is set, of `second`, at index `r[k] mod 8`.

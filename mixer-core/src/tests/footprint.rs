@@ -19,9 +19,10 @@ fn footprint_per_voice_and_bus() {
     // About 130 B of it are the fade, the gain/pan tween, the pitch tween and the emitter
     // glide a voice may run; 24 B its presence (real or virtual), priority and wake-up.
     assert!(voice <= 360, "a voice grew to {voice} B");
-    // Two SEGMENT-frame f32 buffers, plus its gain (a ramp knows its start), parent and flags.
+    // Two SEGMENT-frame f32 buffers, plus its gain (a ramp knows its start), parent and flags,
+    // padded to the buffers' cache-line alignment (two lines).
     let buffers = 2 * crate::SEGMENT * 4;
-    assert!(bus_plain <= buffers + 96, "a bus grew to {bus_plain} B");
+    assert!(bus_plain <= buffers + 128, "a bus grew to {bus_plain} B");
     // Twice a processor, its parameters and a tween's target: the live chain's, and the
     // one an edit leaves ringing out.
     assert!(slot <= 2 * 1100, "an effect slot grew to {slot} B");
