@@ -25,6 +25,7 @@ mod capability;
 mod channel;
 mod config;
 mod error;
+mod limits;
 mod listener;
 mod log;
 mod loudness;
@@ -56,6 +57,7 @@ pub use config::{
     MAX_VOICES, SPARE_SLOTS,
 };
 pub use error::AudioError;
+pub use limits::{MAX_SAMPLE, MAX_SAMPLE_RATE, MAX_SOUND_SAMPLES, MAX_STREAM_RING_BYTES};
 pub use listener::Listener;
 pub use log::LOG_TARGET;
 pub use loudness::Loudness;
@@ -97,7 +99,7 @@ pub use spectrum::{Band, spectrum};
 pub use synth::{AudioSynth, SYNTH_VOICES, SynthStream};
 pub use tap::{Tap, TapRecorder};
 pub use tempo::TempoClock;
-pub use wav::{RenderStats, WavFormat, WavStream, to_s16, write_wav};
+pub use wav::{MAX_WAV_DATA_BYTES, RenderStats, WavFormat, WavStream, to_s16, wav_fits, write_wav};
 
 /// The README's Rust snippets, compiled as doctests so they cannot drift.
 #[cfg(doctest)]

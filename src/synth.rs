@@ -60,6 +60,16 @@ fn audio_error(e: SynthError) -> AudioError {
 
 /// A buffer of `samples` zeros, or an error instead of an allocation failure.
 fn buffer(samples: usize) -> Result<Vec<f32>, AudioError> {
+    if samples > crate::MAX_SOUND_SAMPLES {
+        return Err(AudioError::InvalidParameter {
+            name: "frames",
+            reason: format!(
+                "{samples} samples are more than a sound held whole may hold ({}): render \
+                 in chunks (render_chunk) and stream them",
+                crate::MAX_SOUND_SAMPLES
+            ),
+        });
+    }
     let mut out = Vec::new();
     out.try_reserve_exact(samples)
         .map_err(|_| AudioError::InvalidParameter {

@@ -14,6 +14,51 @@ pub enum WavFormat {
     S16,
 }
 
+impl WavFormat {
+    /// Bytes per sample: 4 or 2.
+    pub const fn bytes_per_sample(self) -> u64 {
+        match self {
+            WavFormat::F32 => 4,
+            WavFormat::S16 => 2,
+        }
+    }
+}
+
+/// The most sample data a WAV file holds: RIFF states its sizes in 32 bits, so the data and
+/// its header must stay under 4 GiB (4 KiB is kept for the header). Past it a writer would
+/// wrap the sizes, and players read a fraction of the file.
+pub const MAX_WAV_DATA_BYTES: u64 = u32::MAX as u64 - 4096;
+
+/// Refuse, before anything is written, a WAV of `frames` frames of `channels` channels in
+/// `format` that would not fit [`MAX_WAV_DATA_BYTES`].
+///
+/// ```
+/// use simvx_audio::{WavFormat, wav_fits};
+/// let hours = |h: u64| 48_000 * 3600 * h;
+/// assert!(wav_fits(hours(1), 2, WavFormat::F32).is_ok()); // 1.4 GB
+/// assert!(wav_fits(hours(4), 2, WavFormat::F32).is_err()); // 5.5 GB
+/// assert!(wav_fits(hours(4), 2, WavFormat::S16).is_ok()); // 2.8 GB
+/// ```
+///
+/// # Errors
+/// [`AudioError::InvalidParameter`] naming the size and what would fit.
+pub fn wav_fits(frames: u64, channels: u16, format: WavFormat) -> Result<(), AudioError> {
+    let frame_bytes = u64::from(channels.max(1)) * format.bytes_per_sample();
+    let bytes = frames.saturating_mul(frame_bytes);
+    if bytes > MAX_WAV_DATA_BYTES {
+        let most = MAX_WAV_DATA_BYTES / frame_bytes;
+        return Err(AudioError::InvalidParameter {
+            name: "duration",
+            reason: format!(
+                "{frames} frames of {channels} channel(s) are {bytes} bytes, more than a WAV \
+                 file holds ({MAX_WAV_DATA_BYTES}, RIFF's 32-bit sizes): at most {most} \
+                 frames fit; render a shorter scene, fewer channels or --format s16"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Frames, per-channel peak and RMS, and a hash of a render's samples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderStats {
@@ -170,8 +215,13 @@ impl WavStream {
     /// Append interleaved `samples`.
     ///
     /// # Errors
-    /// [`AudioError::Io`] (a full disk, or a file past the 4 GiB WAV limit).
+    /// [`AudioError::Io`] (a full disk); [`AudioError::InvalidParameter`] for samples that
+    /// would take the file past [`MAX_WAV_DATA_BYTES`] (nothing of them is written, and the
+    /// file written so far stays a valid WAV once finished).
     pub fn write(&mut self, samples: &[f32]) -> Result<(), AudioError> {
+        let ch = self.measure.peak.len() as u64;
+        let total = (self.measure.samples + samples.len()) as u64;
+        wav_fits(total / ch, ch as u16, self.measure.format)?;
         let io = |e| io_error(&self.path, e);
         match self.measure.format {
             WavFormat::F32 => {

@@ -204,6 +204,8 @@ fn render(
     } else {
         indicatif::ProgressBar::hidden()
     };
+    // Before the file is made: a render too long for a WAV file is refused, not wrapped.
+    simvx_audio::wav_fits(total, scene.channels, format)?;
     let mut wav = WavStream::create(output, scene.channels, scene.sample_rate, format)?;
     let mut levels = meters.then(|| Levels::new(scene.channels, scene.sample_rate));
     let mut picture = plot.map(|_| plot::Plot::new(total, scene.channels, scene.sample_rate));

@@ -135,6 +135,19 @@ impl<const E: usize> Bus<E> {
         self.xfade.set(1.0, fade);
     }
 
+    /// Replace the non-finite samples of the first `n` frames by silence; the count.
+    pub fn scrub(&mut self, n: usize) -> u32 {
+        crate::math::scrub(&mut self.left[..n])
+            .saturating_add(crate::math::scrub(&mut self.right[..n]))
+    }
+
+    /// Silence the state of both chains (the live one and one ringing out), keeping their
+    /// settings.
+    pub fn reset_chains(&mut self, memory: &mut [f32]) {
+        self.chain.reset(memory);
+        self.outgoing.reset(memory);
+    }
+
     /// Run the chains over the first `n` frames of the buffers (frame `frame` of the timeline
     /// first): the new chain on its share of the input, the outgoing one on the rest, summed.
     pub fn process_chains(

@@ -212,6 +212,16 @@ impl<const E: usize> Chain<E> {
         }
     }
 
+    /// Silence every slot's state (filter memories, delay lines, envelopes), keeping its
+    /// settings: what a chain that met a non-finite sample does, instead of ringing it.
+    pub fn reset(&mut self, memory: &mut [f32]) {
+        for s in self.slots.iter_mut() {
+            if let (Some(p), Some(mem)) = (s.processor.as_mut(), region(memory, s.offset, s.len)) {
+                p.reset(mem);
+            }
+        }
+    }
+
     /// Empty every slot.
     pub fn clear_all(&mut self) {
         for s in self.slots.iter_mut() {

@@ -840,6 +840,16 @@ where
         self.shared.tap_dropped.load(Ordering::Relaxed)
     }
 
+    /// Non-finite samples (NaN, ±∞) the renderer found in a bus or the output and replaced by
+    /// silence, so far (it saturates at 2^32 − 1). Nothing the facade builds can make one (its
+    /// sounds are held to [`MAX_SAMPLE`](crate::MAX_SAMPLE)); sound data that overflows the
+    /// mix, or a chain driven past `f32`'s range, does, and the bus whose chain made it has
+    /// that chain's state reset (so a filter or reverb never rings NaN for ever). 0 in a
+    /// healthy mix.
+    pub fn scrubbed(&self) -> u32 {
+        self.shared.scrubbed.load(Ordering::Relaxed)
+    }
+
     /// Voices playing or paused, not stopped (what the limit counts).
     fn logical_voices(&self) -> usize {
         (0..self.slots_used)

@@ -100,6 +100,14 @@ pub const QUANTUM: usize = 128;
 /// a caller's smaller blocks simply make shorter passes.
 pub const SEGMENT: usize = 512;
 
+/// The largest sample magnitude a sound should hold: 64 (+36.1 dBFS), far above any real
+/// recording's peaks and far enough below `f32`'s range that no mix of bounded sounds at the
+/// highest gains (+24 dB per voice and per bus, thousands of voices) can overflow. The facade
+/// refuses sounds beyond it; the renderer does not look at sound data, but replaces any
+/// non-finite sample a mix makes by silence and counts it
+/// ([`Controller::scrubbed`](crate::Controller::scrubbed)).
+pub const MAX_SAMPLE: f32 = 64.0;
+
 /// The two halves [`split`] returns.
 pub type Halves<H, S, M, const V: usize, const B: usize, const E: usize, const Q: usize> = (
     Controller<H, S, V, B, E, NoBacklog, Q>,

@@ -111,9 +111,44 @@ pub fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
     }
 }
 
+/// Replace every non-finite sample of `buf` (NaN, ±∞) by `+0.0`, and return how many there
+/// were. A first pass only looks (it vectorises, and is all a finite buffer costs).
+#[inline]
+pub fn scrub(buf: &mut [f32]) -> u32 {
+    if buf.iter().fold(true, |all, x| all & x.is_finite()) {
+        return 0;
+    }
+    let mut n = 0u32;
+    for x in buf.iter_mut().filter(|x| !x.is_finite()) {
+        *x = 0.0;
+        n = n.saturating_add(1);
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tests that scrub zeroes exactly the NaN and infinite samples, counts them, and leaves a
+    /// finite buffer's bits alone (−0.0 and the largest finite values included).
+    #[test]
+    fn scrub_replaces_only_non_finite_samples() {
+        let mut fine = [-0.0f32, f32::MAX, -f32::MAX, f32::MIN_POSITIVE, 1.0];
+        let before = fine.map(f32::to_bits);
+        assert_eq!(scrub(&mut fine), 0);
+        assert_eq!(fine.map(f32::to_bits), before);
+        let mut bad = [
+            1.0f32,
+            f32::NAN,
+            -2.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            3.0,
+        ];
+        assert_eq!(scrub(&mut bad), 3);
+        assert_eq!(bad, [1.0, 0.0, -2.0, 0.0, 0.0, 3.0]);
+    }
 
     /// Tests that clamp maps NaN to the lower bound and keeps infinities inside the range.
     #[test]

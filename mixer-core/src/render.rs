@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::effect::EffectContext;
 use crate::id::BusId;
 use crate::mailbox::{self, field, is_newer};
+use crate::math;
 use crate::meter::{Accum, OUTPUT_METER};
 use crate::rank::{self, RANK_FRAMES};
 use crate::ring::{Consumer, Producer};
@@ -616,6 +617,7 @@ where
         self.out_left[..n].fill(0.0);
         self.out_right[..n].fill(0.0);
         let tapped = self.tap_bus.filter(|_| self.tap.is_some());
+        let mut total_scrubbed = 0u32;
         if tapped.is_some() {
             // Silence unless the tapped bus is folded this pass (it may have gone).
             self.tap_left[..n].fill(0.0);
@@ -647,6 +649,9 @@ where
                     (&mut self.out_left, &mut self.out_right, &mut false),
                 ),
             };
+            // No non-finite sample reaches a chain, and none a chain makes goes on: that
+            // chain starts again from silence.
+            let mut scrubbed = if src.touched { src.scrub(n) } else { 0 };
             if src.chains_active() {
                 src.process_chains(
                     n,
@@ -656,7 +661,13 @@ where
                     &mut self.split,
                 );
                 src.touched = true;
+                let made = src.scrub(n);
+                if made > 0 {
+                    src.reset_chains(self.memory.as_mut());
+                }
+                scrubbed = scrubbed.saturating_add(made);
             }
+            total_scrubbed = total_scrubbed.saturating_add(scrubbed);
             // A tween of the bus's gain runs in pieces (one whole pass without one).
             let mut off = 0;
             while off < n {
@@ -709,6 +720,16 @@ where
                 off += k;
             }
             *dst.2 |= src.touched;
+        }
+        // Buses folded at the highest gains may still overflow into the output (or the tap).
+        let mut scrubbed = total_scrubbed.saturating_add(math::scrub(&mut self.out_left[..n]));
+        scrubbed = scrubbed.saturating_add(math::scrub(&mut self.out_right[..n]));
+        if tapped.is_some() {
+            scrubbed = scrubbed.saturating_add(math::scrub(&mut self.tap_left[..n]));
+            scrubbed = scrubbed.saturating_add(math::scrub(&mut self.tap_right[..n]));
+        }
+        if scrubbed > 0 {
+            self.count_scrubbed(scrubbed);
         }
         if metering {
             let window = self.config.meter_frames;
@@ -1068,6 +1089,16 @@ where
 
     /// The first slot from `from` on whose voice is in the mix loop.
     #[inline]
+    /// Add `n` to the game's count of non-finite samples replaced by silence (saturating).
+    fn count_scrubbed(&self, n: u32) {
+        use core::sync::atomic::Ordering;
+        let c = &self.shared.scrubbed;
+        c.store(
+            c.load(Ordering::Relaxed).saturating_add(n),
+            Ordering::Relaxed,
+        );
+    }
+
     fn next_mixing(&self, from: usize) -> Option<usize> {
         let bytes = &self.mixing[..self.limit.div_ceil(8)];
         let mut start = from / 64 * 8;

@@ -54,6 +54,9 @@ pub struct Shared<H, const V: usize, const Q: usize = COMMAND_CAPACITY> {
     pub(crate) meters: [MeterCell; METERS],
     /// Output frames a full tap could not take (they wrap at 2^32).
     pub(crate) tap_dropped: AtomicU32,
+    /// Non-finite samples the renderer replaced by silence (see
+    /// [`Controller::scrubbed`](crate::Controller::scrubbed)); saturates.
+    pub(crate) scrubbed: AtomicU32,
     /// Voices mixed, and voices virtual, as of the renderer's last block.
     pub(crate) real_voices: AtomicU32,
     pub(crate) virtual_voices: AtomicU32,
@@ -75,6 +78,7 @@ impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
             clock: FrameClock::new(),
             meters: [const { MeterCell::new() }; METERS],
             tap_dropped: AtomicU32::new(0),
+            scrubbed: AtomicU32::new(0),
             real_voices: AtomicU32::new(0),
             virtual_voices: AtomicU32::new(0),
             claimed: AtomicBool::new(false),
@@ -120,6 +124,7 @@ impl<H, const V: usize, const Q: usize> Shared<H, V, Q> {
                 meters.add(i).write(MeterCell::new());
             }
             addr_of_mut!((*p).tap_dropped).write(AtomicU32::new(0));
+            addr_of_mut!((*p).scrubbed).write(AtomicU32::new(0));
             addr_of_mut!((*p).real_voices).write(AtomicU32::new(0));
             addr_of_mut!((*p).virtual_voices).write(AtomicU32::new(0));
             addr_of_mut!((*p).claimed).write(AtomicBool::new(false));

@@ -43,6 +43,15 @@ pub enum DeviceError {
         /// The ids of the devices there are.
         available: Vec<String>,
     },
+    /// A device call did not return in time (an ALSA plugin that writes into a FIFO nobody
+    /// reads blocks in `open`, for ever): the caller went on without it.
+    #[error("the audio device did not answer within {seconds} s while {doing}")]
+    TimedOut {
+        /// What was being done ("opening the device").
+        doing: &'static str,
+        /// How long was waited.
+        seconds: f64,
+    },
     /// Any other failure of the audio backend.
     #[error("the audio backend failed ({kind:?}: {detail})")]
     Backend {
@@ -90,6 +99,7 @@ impl DeviceError {
             DeviceError::NoDefaultDevice
                 | DeviceError::Unavailable { .. }
                 | DeviceError::NotFound { .. }
+                | DeviceError::TimedOut { .. }
         )
     }
 }

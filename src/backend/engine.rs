@@ -140,6 +140,15 @@ impl<D: Driver> Backend<D> {
         self.mixer.controller.voice_state(v)
     }
 
+    /// Non-finite samples (NaN, ±∞) the audio thread found in a bus or the output and
+    /// replaced by silence, so far (saturating at 2³² − 1). Always 0 for sounds this crate
+    /// made, whose samples are held to [`MAX_SAMPLE`](crate::MAX_SAMPLE); a count above 0
+    /// means a mix overflowed (say, effect gains far past any sane setting), and the bus
+    /// whose chain made it had that chain's state reset rather than ringing NaN for ever.
+    pub fn scrubbed(&self) -> u32 {
+        self.mixer.controller.scrubbed()
+    }
+
     /// The level meter of the bus called `name` (after its effects and its level): peak and
     /// RMS of the last 50 ms window, linear and in dBFS (`MeterReading::peak_db`); `windows`
     /// is 0 before the first window (or with `AudioConfig::meters` off).
@@ -686,15 +695,17 @@ impl<D: Driver> Streaming for Backend<D> {
         }
         let bus_id = mixer.bus_id(bus)?;
         let (rate, channels) = mixer.stream_format_now();
+        mixer.prune_streams();
+        let used = mixer.streams.ring_bytes();
         let (ring, feed) = match stream {
             None => (
-                crate::stream::ring(buffer_seconds, rate, channels)?,
+                crate::stream::ring(buffer_seconds, rate, channels, used)?,
                 Feed::Caller,
             ),
             Some(path) => match crate::stream::container_of(path)? {
                 // As in the original, WAV is always decoded by the caller and fed.
                 Container::Wav => (
-                    crate::stream::ring(buffer_seconds, rate, channels)?,
+                    crate::stream::ring(buffer_seconds, rate, channels, used)?,
                     Feed::Caller,
                 ),
                 _ => {
@@ -703,6 +714,7 @@ impl<D: Driver> Streaming for Backend<D> {
                         buffer_seconds,
                         decoder.rate(),
                         decoder.channel_count(),
+                        used,
                     )?;
                     let name = path.display().to_string();
                     let thread = crate::stream::decoder::DecoderThread::spawn(

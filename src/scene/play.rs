@@ -355,14 +355,28 @@ pub const SCENE_VOICES: usize = 1024;
 /// ```
 ///
 /// # Errors
-/// [`AudioError::Scene`] for a call the backend refuses (naming the event).
+/// [`AudioError::Scene`] for a call the backend refuses (naming the event);
+/// [`AudioError::InvalidParameter`], before anything is rendered, for a scene whose render
+/// would hold more than [`MAX_SOUND_SAMPLES`](crate::MAX_SOUND_SAMPLES) samples (render it
+/// with [`render_scene_to`], in constant memory).
 pub fn render_scene(
     scene: &Scene,
     sounds: &BTreeMap<String, Sound>,
     block: usize,
     progress: impl FnMut(u64),
 ) -> Result<Vec<f32>, AudioError> {
-    let mut out = Vec::with_capacity(scene.frames() as usize * scene.channels as usize);
+    let samples = scene.frames().saturating_mul(u64::from(scene.channels));
+    if samples > crate::MAX_SOUND_SAMPLES as u64 {
+        return Err(AudioError::InvalidParameter {
+            name: "duration",
+            reason: format!(
+                "the render would hold {samples} samples, more than one kept in memory may \
+                 ({}): render it with render_scene_to, which hands out blocks",
+                crate::MAX_SOUND_SAMPLES
+            ),
+        });
+    }
+    let mut out = Vec::with_capacity(samples as usize);
     render_scene_to(
         scene,
         sounds,

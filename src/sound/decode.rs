@@ -17,6 +17,8 @@ use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use symphonia::core::audio::{AudioBufferRef, Channels as Positions, SampleBuffer};
@@ -110,14 +112,19 @@ fn decode_whole(media: Box<dyn MediaSource>, name: &str) -> Result<Sound, AudioE
         let mut src = Source::open(media, name, true)?;
         let channels = src.out_channels;
         let rate = src.rate;
+        src.check_stated_length()?;
         let sound = if src.keep_i16 {
             let mut pcm = Vec::with_capacity(src.reserve_hint());
-            while src.next_packet(Out::I16(&mut pcm))?.is_some() {}
+            while src.next_packet(Out::I16(&mut pcm))?.is_some() {
+                src.check_decoded_length(pcm.len())?;
+            }
             src.check_any(pcm.len())?;
             Sound::from_pcm_i16(pcm, channels, rate)
         } else {
             let mut pcm = Vec::with_capacity(src.reserve_hint());
-            while src.next_packet(Out::F32(&mut pcm))?.is_some() {}
+            while src.next_packet(Out::F32(&mut pcm))?.is_some() {
+                src.check_decoded_length(pcm.len())?;
+            }
             src.check_any(pcm.len())?;
             Sound::from_pcm_f32(pcm, channels, rate)
         };
@@ -500,6 +507,16 @@ struct Source {
 
 impl Source {
     fn open(media: Box<dyn MediaSource>, name: &str, whole: bool) -> Result<Self, AudioError> {
+        let mask = Arc::new(AtomicU64::new(NO_MASK));
+        let mut media = media;
+        let pos = media
+            .stream_position()
+            .map_err(|e| AudioError::InvalidStream(format!("{name}: {e}")))?;
+        let media = Box::new(Masked {
+            inner: media,
+            pos,
+            mask: mask.clone(),
+        });
         let mut mss = MediaSourceStream::new(media, Default::default());
         let mut head = [0u8; 12];
         let got = fill(&mut mss, &mut head)
@@ -516,7 +533,11 @@ impl Source {
             Container::Wav => Box::new(WavReader::try_new(mss, &opts).map_err(|e| bad(header, e))?),
             Container::Ogg => Box::new(OggReader::try_new(mss, &opts).map_err(|e| bad(header, e))?),
             Container::Flac => {
-                check_flac_metadata(&mut mss).map_err(|e| bad(header, e))?;
+                if let Some(m) = check_flac_metadata(&mut mss).map_err(|e| bad(header, e))? {
+                    // Nothing was read since `check_flac_metadata` went back to the start
+                    // (which empties the stream's buffer): symphonia reads the table as padding.
+                    mask.store(m, Ordering::Relaxed);
+                }
                 Box::new(FlacReader::try_new(mss, &opts).map_err(|e| bad(header, e))?)
             }
             Container::Mp3 => {
@@ -560,6 +581,13 @@ impl Source {
             .sample_rate
             .filter(|&r| r > 0)
             .ok_or_else(|| missing("sample rate"))?;
+        // Before anything is sized from it (a stream's ring, a whole decode).
+        crate::limits::check_rate(rate).map_err(|e| match e {
+            AudioError::InvalidStream(m) => {
+                AudioError::InvalidStream(format!("{name}: {}: {m}", container.as_str()))
+            }
+            other => other,
+        })?;
         let positions = params
             .channels
             .filter(|c| c.count() > 0)
@@ -634,6 +662,39 @@ impl Source {
     fn reserve_hint(&self) -> usize {
         let frames = self.frames.unwrap_or(0).min(1 << 20) as usize;
         frames * self.out_channels as usize
+    }
+
+    /// Refuse, before decoding, a compressed file whose stated length is more than a sound
+    /// held whole may be (a header may lie short, so the decode is also watched as it grows).
+    /// Not a WAV's: its data is stored as it is, so the file's size bounds it, and a WAV
+    /// written while streaming states 4 GiB whatever it holds.
+    fn check_stated_length(&self) -> Result<(), AudioError> {
+        let samples = self
+            .frames
+            .unwrap_or(0)
+            .saturating_mul(u64::from(self.out_channels));
+        let compressed = self.container != Container::Wav;
+        if compressed && self.known_length && samples > crate::MAX_SOUND_SAMPLES as u64 {
+            return Err(self.too_long(samples));
+        }
+        Ok(())
+    }
+
+    /// Stop a whole decode once it holds more than a sound held whole may (a file that does
+    /// not state its length, or states less than it holds; ten hours of FLAC silence take
+    /// 472 KB).
+    fn check_decoded_length(&self, samples: usize) -> Result<(), AudioError> {
+        if samples > crate::MAX_SOUND_SAMPLES {
+            return Err(self.too_long(samples as u64));
+        }
+        Ok(())
+    }
+
+    fn too_long(&self, samples: u64) -> AudioError {
+        match crate::limits::too_long("the file", samples) {
+            AudioError::InvalidStream(m) => self.err(m),
+            other => other,
+        }
     }
 
     fn check_any(&self, samples: usize) -> Result<(), AudioError> {
@@ -762,11 +823,11 @@ impl Source {
                     let buf = sample_buffer(&mut self.f32_buf, &decoded);
                     buf.copy_interleaved_ref(decoded);
                     let samples = &buf.samples()[kept];
-                    if let Some(i) = samples.iter().position(|s| !s.is_finite()) {
+                    if let Some(i) = crate::limits::first_out_of_range(samples) {
                         let frame = first + (skip + i / ch) as u64;
-                        let value = samples[i];
+                        let why = crate::limits::why_refused(samples[i]);
                         return Err(self.err(format_args!(
-                            "corrupt data: sample {value} at frame {frame} is not finite"
+                            "corrupt data: the sample at frame {frame}: {why}"
                         )));
                     }
                     if self.downmix.is_empty() {
@@ -936,18 +997,23 @@ fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Refuse a FLAC file whose comment or picture blocks state inner lengths longer than the
-/// block, then go back to the start.
+/// block, then go back to the start. Returns the packed [`Masked`] mask of a seek table to
+/// hide: one whose points are out of order (the format requires ascending sample numbers),
+/// which symphonia would sort by insertion, in time quadratic in its length (200 000 points
+/// in descending order, 3.7 MB, took it 20 s). Seeking works without a table (by search).
 ///
 /// symphonia allocates what those inner length fields say before it reads (a 187-byte file
 /// asked for 4 GiB, which aborts the process where memory is short), so they are checked
 /// here first, reading block by block (a block is at most 16 MiB). Other blocks are skipped.
-fn check_flac_metadata(mss: &mut MediaSourceStream) -> Result<(), SymError> {
+fn check_flac_metadata(mss: &mut MediaSourceStream) -> Result<Option<u64>, SymError> {
     let corrupt = |what: &'static str| Err(SymError::DecodeError(what));
     let mut magic = [0u8; 4];
     if fill(mss, &mut magic)? < 4 {
         return corrupt("flac: no stream marker");
     }
+    let mut hide = None;
     loop {
+        let at = mss.pos();
         let mut header = [0u8; 4];
         if fill(mss, &mut header)? < 4 {
             break; // symphonia reports the truncation
@@ -964,12 +1030,77 @@ fn check_flac_metadata(mss: &mut MediaSourceStream) -> Result<(), SymError> {
         if !ok {
             return corrupt("flac: a metadata block's lengths overrun the block");
         }
+        if kind == 3 && hide.is_none() && !seek_points_ascend(&block) {
+            // PADDING (1), keeping the last-block flag.
+            hide = Some(at << 8 | u64::from(header[0] & 0x80 | 1));
+        }
         if header[0] & 0x80 != 0 || block.len() < len {
             break;
         }
     }
     mss.seek(SeekFrom::Start(0))?;
-    Ok(())
+    Ok(hide)
+}
+
+/// Whether a SEEKTABLE block's points (18 bytes each, a 64-bit sample number first) ascend,
+/// placeholders (sample number 2⁶⁴ − 1) aside.
+fn seek_points_ascend(b: &[u8]) -> bool {
+    let mut last = None;
+    for p in b.chunks_exact(18) {
+        let n = u64::from_be_bytes([p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]]);
+        if n == u64::MAX {
+            continue;
+        }
+        if last.is_some_and(|l| n < l) {
+            return false;
+        }
+        last = Some(n);
+    }
+    true
+}
+
+/// No byte masked.
+const NO_MASK: u64 = u64::MAX;
+
+/// A media source one of whose bytes reads as another: the mask packs the byte's offset
+/// (above bit 8) and what it reads as (the low 8 bits), or is [`NO_MASK`]. How a FLAC seek
+/// table symphonia should not parse is shown to it as padding.
+struct Masked {
+    inner: Box<dyn MediaSource>,
+    pos: u64,
+    mask: Arc<AtomicU64>,
+}
+
+impl Read for Masked {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let m = self.mask.load(Ordering::Relaxed);
+        if m != NO_MASK {
+            let at = m >> 8;
+            if let Some(i) = at.checked_sub(self.pos).filter(|&i| i < n as u64) {
+                buf[i as usize] = m as u8;
+            }
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Masked {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
+}
+
+impl MediaSource for Masked {
+    fn is_seekable(&self) -> bool {
+        self.inner.is_seekable()
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        self.inner.byte_len()
+    }
 }
 
 /// Whether a VORBIS_COMMENT block's vendor and comment lengths fit in it.

@@ -96,21 +96,15 @@ fn channels_of(n: u16) -> Result<Channels, AudioError> {
     })
 }
 
-fn check_rate(rate: u32) -> Result<u32, AudioError> {
-    if rate == 0 || rate > 768_000 {
-        return Err(AudioError::InvalidStream(format!(
-            "sample rate {rate} Hz is outside 1..=768000"
-        )));
-    }
-    Ok(rate)
-}
+use crate::limits::{MAX_SAMPLE, MAX_SOUND_SAMPLES, check_rate};
 
 impl Sound {
     /// A sound over interleaved 16-bit samples. A trailing partial frame is ignored.
     ///
     /// # Errors
     /// [`AudioError::InvalidStream`] for a channel count other than 1 or 2, a sample rate of 0
-    /// (or above 768 kHz), or no whole frame.
+    /// (or above 768 kHz), no whole frame, or more than
+    /// [`MAX_SOUND_SAMPLES`](crate::MAX_SOUND_SAMPLES) samples (stream longer audio).
     pub fn from_pcm_i16(
         samples: Vec<i16>,
         channels: u16,
@@ -123,16 +117,17 @@ impl Sound {
     /// ignored.
     ///
     /// # Errors
-    /// As [`Sound::from_pcm_i16`], and for NaN or infinite samples (they would poison the mix).
+    /// As [`Sound::from_pcm_i16`], and for a sample that is NaN, infinite or beyond
+    /// ±[`MAX_SAMPLE`](crate::MAX_SAMPLE) (+36 dBFS; such values would overflow the mix).
     pub fn from_pcm_f32(
         samples: Vec<f32>,
         channels: u16,
         sample_rate: u32,
     ) -> Result<Self, AudioError> {
-        if let Some(i) = samples.iter().position(|s| !s.is_finite()) {
+        if let Some(i) = crate::limits::first_out_of_range(&samples) {
             return Err(AudioError::InvalidStream(format!(
-                "sample {i} is not finite ({})",
-                samples[i]
+                "sample {i}: {}",
+                crate::limits::why_refused(samples[i])
             )));
         }
         Self::new(Pcm::F32(samples.into()), channels, sample_rate)
@@ -141,6 +136,13 @@ impl Sound {
     fn new(pcm: Pcm, channels: u16, sample_rate: u32) -> Result<Self, AudioError> {
         let channels = channels_of(channels)?;
         let sample_rate = check_rate(sample_rate)?;
+        let samples = match &pcm {
+            Pcm::I16(s) => s.len(),
+            Pcm::F32(s) => s.len(),
+        };
+        if samples > MAX_SOUND_SAMPLES {
+            return Err(crate::limits::too_long("the sound", samples as u64));
+        }
         let sound = Self(Arc::new(Inner {
             pcm,
             channels,
@@ -156,8 +158,10 @@ impl Sound {
     /// channel, computed with `libm` so it is the same on every machine.
     ///
     /// # Errors
-    /// [`AudioError::InvalidParameter`] for a NaN or non-positive frequency or length, and as
-    /// [`Sound::from_pcm_f32`].
+    /// [`AudioError::InvalidParameter`] for a NaN or non-positive frequency or length, an
+    /// amplitude beyond ±[`MAX_SAMPLE`](crate::MAX_SAMPLE), or a length whose samples would
+    /// be more than [`MAX_SOUND_SAMPLES`](crate::MAX_SOUND_SAMPLES) (checked before anything
+    /// is allocated); as [`Sound::from_pcm_f32`].
     pub fn tone(
         frequency: f64,
         amplitude: f32,
@@ -165,14 +169,14 @@ impl Sound {
         sample_rate: u32,
         channels: u16,
     ) -> Result<Self, AudioError> {
-        let frames = frames_for("seconds", seconds, sample_rate)?;
+        let frames = frames_for("seconds", seconds, sample_rate, channels)?;
         if frequency.is_nan() || frequency < 0.0 {
             return Err(AudioError::InvalidParameter {
                 name: "frequency",
                 reason: format!("{frequency} is not a frequency"),
             });
         }
-        crate::error::not_nan("amplitude", amplitude)?;
+        amplitude_in_range(amplitude)?;
         let ch = channels.max(1) as usize;
         let w = 2.0 * std::f64::consts::PI * frequency / sample_rate as f64;
         let mut out = Vec::with_capacity(frames * ch);
@@ -194,8 +198,8 @@ impl Sound {
         seed: u64,
         sample_rate: u32,
     ) -> Result<Self, AudioError> {
-        let frames = frames_for("seconds", seconds, sample_rate)?;
-        crate::error::not_nan("amplitude", amplitude)?;
+        let frames = frames_for("seconds", seconds, sample_rate, 1)?;
+        amplitude_in_range(amplitude)?;
         let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
         if state == 0 {
             state = 0x9E37_79B9_7F4A_7C15;
@@ -257,7 +261,14 @@ impl Sound {
     }
 }
 
-fn frames_for(name: &'static str, seconds: f64, rate: u32) -> Result<usize, AudioError> {
+/// The frames of `seconds` at `rate`, once the rate, the length and the samples they make
+/// (`channels` each) are inside their limits.
+fn frames_for(
+    name: &'static str,
+    seconds: f64,
+    rate: u32,
+    channels: u16,
+) -> Result<usize, AudioError> {
     check_rate(rate)?;
     if !(seconds > 0.0 && seconds <= 24.0 * 3600.0) {
         return Err(AudioError::InvalidParameter {
@@ -265,7 +276,30 @@ fn frames_for(name: &'static str, seconds: f64, rate: u32) -> Result<usize, Audi
             reason: format!("{seconds} is not a length in (0, 86400] seconds"),
         });
     }
-    Ok(libm::round(seconds * rate as f64) as usize)
+    let frames = libm::round(seconds * rate as f64) as u64;
+    let samples = frames.saturating_mul(u64::from(channels.max(1)));
+    if samples > MAX_SOUND_SAMPLES as u64 {
+        return Err(AudioError::InvalidParameter {
+            name,
+            reason: format!(
+                "{seconds} s at {rate} Hz is {samples} samples, more than a sound held whole \
+                 may hold ({MAX_SOUND_SAMPLES}): stream long audio instead"
+            ),
+        });
+    }
+    Ok(frames as usize)
+}
+
+/// `amplitude` unless it is NaN or beyond ±[`MAX_SAMPLE`].
+fn amplitude_in_range(amplitude: f32) -> Result<f32, AudioError> {
+    crate::error::not_nan("amplitude", amplitude)?;
+    if amplitude.abs() > MAX_SAMPLE {
+        return Err(AudioError::InvalidParameter {
+            name: "amplitude",
+            reason: crate::limits::why_refused(amplitude),
+        });
+    }
+    Ok(amplitude)
 }
 
 impl SoundData for Sound {

@@ -19,6 +19,7 @@ use mixer_core::{Channels, Renderer, Samples, Shared, SoundData};
 
 use crate::channel::ChannelId;
 use crate::error::AudioError;
+use crate::limits::MAX_STREAM_RING_BYTES;
 use crate::log::warn_once;
 use crate::sound::{Container, Sound};
 
@@ -61,16 +62,36 @@ impl SoundData for Source {
     }
 }
 
-/// A new ring of `seconds` at `rate` for `channels` (1 or 2).
-pub(crate) fn ring(seconds: f64, rate: u32, channels: u16) -> Result<Arc<Ring>, AudioError> {
+/// A new ring of `seconds` at `rate` for `channels` (1 or 2), when the backend's rings take
+/// `used` bytes already: refused before anything is allocated if the rate is out of range or
+/// the rings would take more than [`MAX_STREAM_RING_BYTES`] together.
+pub(crate) fn ring(
+    seconds: f64,
+    rate: u32,
+    channels: u16,
+    used: usize,
+) -> Result<Arc<Ring>, AudioError> {
     if !(seconds > 0.0 && seconds <= 60.0) {
         return Err(AudioError::InvalidParameter {
             name: "buffer_seconds",
             reason: format!("{seconds} is not in (0, 60]"),
         });
     }
+    let rate = crate::limits::check_rate(rate)?;
     let ch = usize::from(channels.clamp(1, 2));
     let frames = (libm::ceil(seconds * f64::from(rate)) as usize).max(1);
+    let bytes = frames * ch * 4;
+    if used.saturating_add(bytes) > MAX_STREAM_RING_BYTES {
+        return Err(AudioError::InvalidParameter {
+            name: "buffer_seconds",
+            reason: format!(
+                "a ring of {seconds} s at {rate} Hz takes {bytes} bytes, and the backend's \
+                 open streams take {used}: together more than the {MAX_STREAM_RING_BYTES} \
+                 all stream rings may (close streams, or give them shorter buffers; half a \
+                 second is plenty for a decoder thread)"
+            ),
+        });
+    }
     let buf: Box<[AtomicU32]> = (0..frames * ch).map(|_| AtomicU32::new(0)).collect();
     Ok(Arc::new(StreamRing::new(buf, ch as u8, rate)))
 }
@@ -115,6 +136,14 @@ pub(crate) struct Streams {
 }
 
 impl Streams {
+    /// The bytes the rings of the streams still here take.
+    pub(crate) fn ring_bytes(&self) -> usize {
+        self.map
+            .values()
+            .map(|s| s.ring.capacity() * s.ring.channels().count() * 4)
+            .sum()
+    }
+
     pub(crate) fn insert(&mut self, id: ChannelId, state: StreamState) {
         self.map.insert(id, state);
     }

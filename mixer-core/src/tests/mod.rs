@@ -10,6 +10,7 @@ mod footprint;
 mod mix;
 mod platforms;
 mod route;
+mod scrub;
 mod stream;
 mod time;
 mod timeline;

@@ -27,6 +27,7 @@ use crossbeam_utils::atomic::AtomicCell;
 use platform_cpal::{DeviceConfig, DeviceError, Timing};
 
 use super::event::DeviceEvent;
+use super::timed::{Gate, Hung, OPEN_TIMEOUT, open_within};
 use super::watch::{Shared, Target, Update, Watcher, info_of};
 use crate::backend::{BackendInfo, CoreRenderer, Mixer};
 use crate::config::AudioConfig;
@@ -76,21 +77,65 @@ impl std::fmt::Debug for Device {
     }
 }
 
-/// The device callback: take the renderer, render, put it back. Silence if it is elsewhere.
-pub(super) fn callback(slot: Slot) -> impl FnMut(&mut [f32]) + Send + 'static {
-    move |out: &mut [f32]| match slot.take() {
-        Some(mut r) => {
-            r.render(out);
-            slot.store(Some(r));
+/// The device callback: take the renderer, render, put it back. Silence if it is elsewhere,
+/// or until `gate` opens: a stream is only let at the renderer once its opener has kept it (a
+/// stream whose open returned after its deadline never is, so it never races the silent
+/// clock).
+pub(super) fn callback(slot: Slot, gate: Gate) -> impl FnMut(&mut [f32]) + Send + 'static {
+    move |out: &mut [f32]| {
+        if !gate.is_open() {
+            out.fill(0.0);
+            return;
         }
-        None => out.fill(0.0),
+        match slot.take() {
+            Some(mut r) => {
+                r.render(out);
+                slot.store(Some(r));
+            }
+            None => out.fill(0.0),
+        }
     }
 }
 
 impl Device {
     /// Open the output device (the configured one, or the default) with `timing`, and a mixer
     /// at the rate and channel count the device grants (sounds are resampled to it).
+    ///
+    /// The device is opened on a thread of its own, waited for at most
+    /// [`OPEN_TIMEOUT`](super::timed::OPEN_TIMEOUT): a device that hangs in its open is
+    /// [`DeviceError::TimedOut`], not a caller blocked for ever.
     pub(crate) fn open(config: &AudioConfig, timing: Timing) -> Result<(Mixer, Self), DeviceError> {
+        let cfg = config.clone();
+        let ((mixer, slot, output, granted), _) =
+            open_within(OPEN_TIMEOUT, &mut Hung::default(), true, move |gate| {
+                Self::start(&cfg, timing, gate)
+            })?;
+        let target = Target {
+            rate: granted.sample_rate,
+            channels: granted.channels,
+            timings: vec![timing],
+            wanted: config.device.clone(),
+        };
+        let reason = match (&config.device, timing) {
+            (Some(name), _) => format!("the device asked for by name ({name:?})"),
+            (None, Timing::Native) => "the default output device".to_string(),
+            (None, Timing::Legacy) => {
+                "the default output device, with legacy timing (native timing failed)".into()
+            }
+        };
+        let info = info_of(&output, timing, &target, reason);
+        let device = Self::watch(slot, target, Some(output), info, false);
+        Ok((mixer, device))
+    }
+
+    /// Negotiate `timing` with the device `config` names, make the mixer at the format it
+    /// grants, and start the stream (its callback shut out until `gate` opens).
+    #[allow(clippy::type_complexity)]
+    fn start(
+        config: &AudioConfig,
+        timing: Timing,
+        gate: Gate,
+    ) -> Result<(Mixer, Slot, platform_cpal::Output, AudioConfig), DeviceError> {
         let plan = platform_cpal::negotiate_on(
             &DeviceConfig {
                 sample_rate: config.sample_rate,
@@ -110,23 +155,8 @@ impl Device {
         let (mixer, renderer) =
             Mixer::new(core, memory, config.max_pending_commands).map_err(unsupported)?;
         let slot: Slot = Arc::new(AtomicCell::new(Some(renderer)));
-        let output = plan.start(|| callback(slot.clone()))?;
-        let target = Target {
-            rate: granted.sample_rate,
-            channels: granted.channels,
-            timings: vec![timing],
-            wanted: config.device.clone(),
-        };
-        let reason = match (&config.device, timing) {
-            (Some(name), _) => format!("the device asked for by name ({name:?})"),
-            (None, Timing::Native) => "the default output device".to_string(),
-            (None, Timing::Legacy) => {
-                "the default output device, with legacy timing (native timing failed)".into()
-            }
-        };
-        let info = info_of(&output, timing, &target, reason);
-        let device = Self::watch(slot, target, Some(output), info, false);
-        Ok((mixer, device))
+        let output = plan.start(|| callback(slot.clone(), gate.clone()))?;
+        Ok((mixer, slot, output, granted))
     }
 
     /// A device driver with no device yet, for a null backend that keeps looking for one

@@ -11,6 +11,7 @@ mod device;
 mod event;
 mod offline;
 mod silent;
+mod timed;
 mod watch;
 
 pub use clock::{Clock, NullClock};

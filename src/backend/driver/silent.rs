@@ -36,7 +36,9 @@ impl SilentClock {
                         }
                         done += n as u64;
                     }
-                    std::thread::sleep(Duration::from_millis(5));
+                    // Parked, not asleep: a stop wakes it at once (a device stream waits
+                    // for the renderer while it stops).
+                    std::thread::park_timeout(Duration::from_millis(5));
                 }
             })
             .ok();
@@ -48,6 +50,7 @@ impl Drop for SilentClock {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Release);
         if let Some(t) = self.thread.take() {
+            t.thread().unpark();
             let _ = t.join();
         }
     }

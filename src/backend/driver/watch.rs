@@ -25,6 +25,7 @@ use platform_cpal::{DeviceConfig, DeviceError, Health, Loss, Output, Timing};
 use super::device::{Slot, callback};
 use super::event::DeviceEvent;
 use super::silent::SilentClock;
+use super::timed::{Gate, Hung, OPEN_TIMEOUT, open_within};
 use crate::backend::{BackendInfo, BackendKind};
 use crate::log::warn_always;
 
@@ -156,6 +157,10 @@ pub(super) struct Watcher {
     retry_every: Duration,
     /// When the current stream opened.
     opened_at: Instant,
+    /// An open that timed out and may still hang.
+    hung: Hung,
+    /// The gate of the stream just opened, opened when it is adopted.
+    gate: Option<Gate>,
 }
 
 impl std::fmt::Debug for Watcher {
@@ -195,6 +200,8 @@ impl Watcher {
             retry_at: None,
             retry_every: RETRY_INTERVAL,
             opened_at: Instant::now(),
+            hung: Hung::default(),
+            gate: None,
         };
         match output {
             Some(o) => w.adopt(o),
@@ -252,7 +259,12 @@ impl Watcher {
         self.opened_at = Instant::now();
         self.shared.set_health(Some(output.health().clone()));
         self.shared.silent.store(false, Ordering::Release);
+        // The silent clock stops (the renderer goes back into the slot) before the stream's
+        // callback is let at it, so the two never both render.
         self.clock = None;
+        if let Some(gate) = self.gate.take() {
+            gate.open();
+        }
         self.retry_at = None;
         self.info = info_of(&output, self.timing, &self.target, self.info.reason.clone());
         self.output = Some(output);
@@ -381,9 +393,8 @@ impl Watcher {
         if !forced && self.retry_at.is_none_or(|t| now < t) {
             return;
         }
-        // The silent clock stops first (the renderer goes back into the slot), so the new
-        // stream's callback and it never both render; if no device opens, it starts again.
-        self.clock = None;
+        // The silent clock keeps time while the device opens (or hangs in its open); `adopt`
+        // stops it before the new stream may render.
         match self.open() {
             Ok(output) => {
                 self.shared.reopens.fetch_add(1, Ordering::AcqRel);
@@ -536,24 +547,35 @@ impl Watcher {
         Err(last)
     }
 
-    fn open_with(&self, timing: Timing) -> Result<Output, DeviceError> {
+    /// Open the device with `timing`, on a thread of its own, waiting at most
+    /// [`OPEN_TIMEOUT`]: a device that hangs in its open leaves this thread free to keep the
+    /// silent clock going (and starts no second open while the first still hangs). With a
+    /// silent clock running, the stream may render only once `adopt` has stopped the clock;
+    /// without one, from its first callback.
+    fn open_with(&mut self, timing: Timing) -> Result<Output, DeviceError> {
         let request = DeviceConfig {
             sample_rate: self.target.rate,
             channels: self.target.channels,
             timing,
         };
-        let plan = platform_cpal::negotiate_on(&request, self.target.wanted.as_deref())?;
-        let plan = match self.floor {
-            0 | 1 => plan,
-            floor => match plan.above(floor - 1) {
-                Some(p) => p,
-                None => platform_cpal::negotiate_on(&request, self.target.wanted.as_deref())?,
-            },
-        };
+        let (wanted, floor) = (self.target.wanted.clone(), self.floor);
+        let (rate, channels) = (self.target.rate, self.target.channels);
         let slot = self.shared.slot.clone();
-        plan.start_converting(self.target.rate, self.target.channels, || {
-            callback(slot.clone())
-        })
+        let eager = self.clock.is_none();
+        let (output, gate) = open_within(OPEN_TIMEOUT, &mut self.hung, eager, move |g| {
+            let plan = platform_cpal::negotiate_on(&request, wanted.as_deref())?;
+            let plan = match floor {
+                0 | 1 => plan,
+                floor => match plan.above(floor - 1) {
+                    Some(p) => p,
+                    None => platform_cpal::negotiate_on(&request, wanted.as_deref())?,
+                },
+            };
+            plan.start_converting(rate, channels, || callback(slot.clone(), g.clone()))
+        })?;
+        // Opened by `adopt`, once the silent clock has handed the renderer back.
+        self.gate = Some(gate);
+        Ok(output)
     }
 }
 
