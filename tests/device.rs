@@ -566,3 +566,257 @@ fn shutdown_stops_the_silent_clock() {
     drop(d);
     assert_eq!(threads(), before);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Device faults: a device that hangs or fails never holds the game (issue 16).
+// ---------------------------------------------------------------------------------------------
+
+/// A `file` plugin over `null` writing into `target` (a FIFO, `/dev/full`).
+fn file_into(name: &str, dir: &Path, target: &Path) -> std::path::PathBuf {
+    let conf = dir.join(format!("{name}.conf"));
+    std::fs::write(
+        &conf,
+        format!(
+            "pcm.!default {{\n  type file\n  slave.pcm \"nullsink\"\n  file \"{}\"\n  format \"raw\"\n}}\npcm.nullsink {{ type null }}\n",
+            target.display()
+        ),
+    )
+    .unwrap();
+    conf
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+/// What a game loop of `seconds` saw: the slowest call, the calls made, the events.
+struct GameLoop {
+    slowest: Duration,
+    calls: usize,
+    events: Vec<DeviceEvent>,
+}
+
+/// A game loop on `b` for `seconds`: every 10 ms a frame's calls (a play every 100 ms, a
+/// volume and pan update, activity and position queries, the device's events), each timed;
+/// checks that a 0.3 s one-shot played at the start ends within `deadline` all the same.
+fn game_loop(b: &mut Backend, seconds: f64, deadline: Duration) -> GameLoop {
+    let blip = Sound::tone(700.0, 0.5, 0.3, 48_000, 1).unwrap();
+    let long = Sound::tone(300.0, 0.5, 1.0, 48_000, 1).unwrap();
+    let looping = PlayParams {
+        looping: true,
+        ..PlayParams::default()
+    };
+    let mut out = GameLoop {
+        slowest: Duration::ZERO,
+        calls: 0,
+        events: Vec::new(),
+    };
+    let time = |out: &mut GameLoop, f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        out.slowest = out.slowest.max(t.elapsed());
+        out.calls += 1;
+    };
+    let mut drone = None;
+    time(&mut out, &mut || {
+        drone = Some(b.play_audio(&long, &looping).unwrap())
+    });
+    let drone = drone.unwrap();
+    let mut shot = None;
+    time(&mut out, &mut || {
+        shot = Some(b.play_audio(&blip, &PlayParams::default()).unwrap())
+    });
+    let shot = shot.unwrap();
+    let start = Instant::now();
+    let mut frame = 0u64;
+    let mut shot_ended = None;
+    while start.elapsed().as_secs_f64() < seconds {
+        if frame.is_multiple_of(10) {
+            time(&mut out, &mut || {
+                let _ = b.play_audio(&blip, &PlayParams::default());
+            });
+        }
+        let pan = ((frame % 200) as f32 / 100.0) - 1.0;
+        time(&mut out, &mut || {
+            b.update_audio_2d(drone, -6.0, pan).unwrap()
+        });
+        let mut active = true;
+        time(&mut out, &mut || active = b.is_channel_active(shot));
+        if !active && shot_ended.is_none() {
+            shot_ended = Some(start.elapsed());
+        }
+        time(&mut out, &mut || {
+            let _ = b.get_playback_position(drone);
+        });
+        let mut events = Vec::new();
+        time(&mut out, &mut || events = b.take_device_events());
+        out.events.extend(events);
+        frame += 1;
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let ended = shot_ended.expect("the one-shot never ended");
+    assert!(ended < deadline, "a 0.3 s one-shot ended after {ended:?}");
+    assert!(b.is_channel_active(drone), "the looping drone ended");
+    out
+}
+
+/// Tests a device whose open hangs for ever (the `file` plugin into a FIFO nobody reads:
+/// before, `make_backend` never returned): `make_backend` gives up on it after its 2 s
+/// deadline and returns the null backend, which keeps time; for 3 s every game call returns
+/// within 50 ms, a one-shot ends on time, no thread piles up behind the hung open, and
+/// `shutdown` returns (at once, or after the watcher's own bounded wait for an open).
+#[test]
+fn a_device_that_hangs_in_open_never_holds_the_game() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("nobody.fifo");
+    let conf = file_into("hang", dir.path(), &fifo);
+    if in_child(
+        "a_device_that_hangs_in_open_never_holds_the_game",
+        &conf,
+        &fifo,
+    )
+    .is_some()
+    {
+        return;
+    }
+    let fifo = capture_path();
+    mkfifo(&fifo);
+    let t = Instant::now();
+    let mut b = make_backend(&AudioConfig::default()).unwrap();
+    let made = t.elapsed();
+    assert_eq!(b.kind(), BackendKind::Null);
+    assert!(
+        b.info().reason.contains("did not answer"),
+        "{}",
+        b.info().reason
+    );
+    assert!(made < Duration::from_secs(5), "make_backend took {made:?}");
+    // As a game (and the CLI) does with the null backend: follow the wall clock.
+    b.as_null().unwrap().use_wall_clock();
+    let threads = || std::fs::read_dir("/proc/self/task").unwrap().count();
+    let before = threads();
+    let run = game_loop(&mut b, 3.0, Duration::from_secs(1));
+    assert!(
+        threads() <= before + 1,
+        "threads grew from {before} to {}",
+        threads()
+    );
+    let t = Instant::now();
+    b.shutdown();
+    let shut = t.elapsed();
+    println!(
+        "hung open: make_backend {made:?} (the open's deadline, then null), {} calls, slowest \
+         {:?}, shutdown {shut:?}, {} threads, events {:?}",
+        run.calls,
+        run.slowest,
+        threads(),
+        run.events
+    );
+    assert!(run.slowest < Duration::from_millis(50), "{:?}", run.slowest);
+    // At most the watcher's own wait for a hung open (its 2 s deadline), then it is left.
+    assert!(
+        shut < Duration::from_millis(2_500),
+        "shutdown took {shut:?}"
+    );
+}
+
+/// Tests a device whose writes start to block mid-play (a FIFO whose reader reads 200 KB and
+/// then holds it open without reading: before, no loss was detected, `play` never returned
+/// and shutdown blocked until the reader went away): the stalled stream is noticed and lost,
+/// reopened (and stalls again), and after three losses the backend falls to the silent clock
+/// and backs off; every game call returns within 50 ms, a one-shot ends (late by at most the
+/// 1 s it takes to notice the stall: the stuck stream holds the renderer until then), and
+/// `shutdown` returns within its 2 s wait for the stuck stream.
+#[test]
+fn a_device_whose_writes_block_is_lost_not_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("stuck.fifo");
+    let conf = file_into("stuck", dir.path(), &fifo);
+    if in_child(
+        "a_device_whose_writes_block_is_lost_not_waited_for",
+        &conf,
+        &fifo,
+    )
+    .is_some()
+    {
+        return;
+    }
+    let fifo = capture_path();
+    mkfifo(&fifo);
+    // The reader holds the FIFO open on fd 3 for a minute after reading 200 KB.
+    let mut reader = Command::new("sh")
+        .arg("-c")
+        .arg("exec 3<\"$0\"; head -c 200000 <&3 >/dev/null; exec sleep 60")
+        .arg(&fifo)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut b = make_backend(&AudioConfig::default()).unwrap();
+    assert_eq!(b.kind(), BackendKind::Native, "{}", b.info().reason);
+    // A stream stuck in a write holds the renderer until the stall is noticed (1 s).
+    let run = game_loop(&mut b, 8.0, Duration::from_millis(2_500));
+    let t = Instant::now();
+    b.shutdown();
+    let shut = t.elapsed();
+    let _ = reader.kill();
+    let _ = reader.wait();
+    println!(
+        "blocked writes: {} calls, slowest {:?}, shutdown {shut:?}, events {:?}",
+        run.calls, run.slowest, run.events
+    );
+    let lost = run
+        .events
+        .iter()
+        .filter(|e| matches!(e, DeviceEvent::Lost { .. }))
+        .count();
+    assert!(lost >= 1, "the stall was never noticed: {:?}", run.events);
+    assert!(
+        run.events
+            .iter()
+            .any(|e| matches!(e, DeviceEvent::FellBackToSilent { .. })),
+        "never fell to the silent clock: {:?}",
+        run.events
+    );
+    assert!(lost <= 4, "reopened too often: {:?}", run.events);
+    assert!(run.slowest < Duration::from_millis(50), "{:?}", run.slowest);
+    assert!(shut < Duration::from_secs(3), "shutdown took {shut:?}");
+}
+
+/// Tests a device whose every write fails (the `file` plugin into `/dev/full`, a full disk:
+/// before, 170 reopens in 4 s, one per game call): each failure is a loss; after three within
+/// 10 s the backend falls to the silent clock and tries again later, the wait doubling each
+/// time (2 s, then 4 s), so 3 s hold at most six reopens; every game call returns within
+/// 50 ms and sounds end on time.
+#[test]
+fn a_device_whose_writes_fail_never_holds_the_game() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = file_into("full", dir.path(), Path::new("/dev/full"));
+    if in_child(
+        "a_device_whose_writes_fail_never_holds_the_game",
+        &conf,
+        Path::new("/dev/full"),
+    )
+    .is_some()
+    {
+        return;
+    }
+    let mut b = make_backend(&AudioConfig::default()).unwrap();
+    let run = game_loop(&mut b, 3.0, Duration::from_secs(1));
+    let reopens = b.device().map_or(0, |d| d.reopens());
+    b.shutdown();
+    println!(
+        "failed writes: {} calls, slowest {:?}, {reopens} reopens, events {:?}",
+        run.calls, run.slowest, run.events
+    );
+    assert!(reopens <= 6, "{reopens} reopens in 3 s");
+    assert!(
+        run.events
+            .iter()
+            .any(|e| matches!(e, DeviceEvent::FellBackToSilent { .. })),
+        "never fell to the silent clock: {:?}",
+        run.events
+    );
+    assert!(run.slowest < Duration::from_millis(50), "{:?}", run.slowest);
+}
