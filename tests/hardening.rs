@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::media::{silent_flac, vorbis_with};
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -78,126 +80,10 @@ fn float_wav(path: &Path, samples: &[f32]) {
     w.finalize().unwrap();
 }
 
-/// Ogg's page checksum (CRC-32, polynomial 0x04C11DB7, unreflected, initial 0).
-fn ogg_crc(page: &[u8]) -> u32 {
-    let mut crc = 0u32;
-    for &b in page {
-        crc ^= u32::from(b) << 24;
-        for _ in 0..8 {
-            crc = if crc & 0x8000_0000 != 0 {
-                (crc << 1) ^ 0x04C1_1DB7
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc
-}
-
-/// The Vorbis fixture with its identification header stating `rate`, the first page's
-/// checksum made right again (so only the rate is wrong).
+/// The Vorbis fixture with its identification header stating `rate`.
 fn vorbis_at(rate: u32) -> Vec<u8> {
-    let mut f = std::fs::read("tests/fixtures/vorbis_stereo_44100.ogg").unwrap();
-    let segments = usize::from(f[26]);
-    let body = 27 + segments;
-    let len = body + f[27..body].iter().map(|&s| usize::from(s)).sum::<usize>();
-    assert_eq!(&f[body..body + 7], b"\x01vorbis");
-    f[body + 12..body + 16].copy_from_slice(&rate.to_le_bytes());
-    f[22..26].fill(0);
-    let crc = ogg_crc(&f[..len]);
-    f[22..26].copy_from_slice(&crc.to_le_bytes());
-    f
-}
-
-/// FLAC's frame-header checksum (CRC-8, polynomial 0x07).
-fn crc8(bytes: &[u8]) -> u8 {
-    let mut crc = 0u8;
-    for &b in bytes {
-        crc ^= b;
-        for _ in 0..8 {
-            crc = if crc & 0x80 != 0 {
-                (crc << 1) ^ 0x07
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc
-}
-
-/// FLAC's frame checksum (CRC-16, polynomial 0x8005).
-fn crc16(bytes: &[u8]) -> u16 {
-    let mut crc = 0u16;
-    for &b in bytes {
-        crc ^= u16::from(b) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x8005
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc
-}
-
-/// FLAC's UTF-8-like coding of a frame number.
-fn utf8_number(n: u32, out: &mut Vec<u8>) {
-    match n {
-        0..0x80 => out.push(n as u8),
-        0x80..0x800 => out.extend([0xC0 | (n >> 6) as u8, 0x80 | (n & 0x3F) as u8]),
-        0x800..0x1_0000 => out.extend([
-            0xE0 | (n >> 12) as u8,
-            0x80 | ((n >> 6) & 0x3F) as u8,
-            0x80 | (n & 0x3F) as u8,
-        ]),
-        _ => out.extend([
-            0xF0 | (n >> 18) as u8,
-            0x80 | ((n >> 12) & 0x3F) as u8,
-            0x80 | ((n >> 6) & 0x3F) as u8,
-            0x80 | (n & 0x3F) as u8,
-        ]),
-    }
-}
-
-/// A 48 kHz 16-bit stereo FLAC of `frames` blocks of `block` frames of silence, each channel
-/// a CONSTANT subframe (a few bytes a block, whatever its length). STREAMINFO states `stated`
-/// total frames (0: unknown); `seek_points` (sample numbers) become a SEEKTABLE block.
-fn silent_flac(frames: u32, block: u16, stated: u64, seek_points: &[u64]) -> Vec<u8> {
-    let mut f = b"fLaC".to_vec();
-    let last = seek_points.is_empty();
-    f.extend([u8::from(last) << 7, 0, 0, 34]);
-    f.extend(block.to_be_bytes()); // min block size
-    f.extend(block.to_be_bytes()); // max block size
-    f.extend([0; 6]); // frame sizes unknown
-    // 20 bits of rate, 3 of channels − 1, 5 of bits − 1, 36 of total samples.
-    let packed: u64 = (48_000u64 << 44) | (1 << 41) | (15 << 36) | (stated & 0xF_FFFF_FFFF);
-    f.extend(packed.to_be_bytes());
-    f.extend([0; 16]); // MD5 unknown
-    if !last {
-        let len = 18 * seek_points.len() as u32;
-        f.extend([0x80 | 3, (len >> 16) as u8, (len >> 8) as u8, len as u8]);
-        for &p in seek_points {
-            f.extend(p.to_be_bytes());
-            f.extend(0u64.to_be_bytes());
-            f.extend(block.to_be_bytes());
-        }
-    }
-    for n in 0..frames {
-        let start = f.len();
-        // Sync, fixed block size; block size from 16 bits at the end of the header, 48 kHz;
-        // left/right; 16 bits per sample.
-        f.extend([0xFF, 0xF8, 0x7A, 0x18]);
-        utf8_number(n, &mut f);
-        f.extend((block - 1).to_be_bytes());
-        let c = crc8(&f[start..]);
-        f.push(c);
-        // Two CONSTANT subframes of 0.
-        f.extend([0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
-        let c = crc16(&f[start..]);
-        f.extend(c.to_be_bytes());
-    }
-    f
+    let f = std::fs::read("tests/fixtures/vorbis_stereo_44100.ogg").unwrap();
+    vorbis_with(&f, rate, None)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! Measuring helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod media;
+
 /// Split interleaved stereo into (left, right).
 pub fn split_stereo(samples: &[f32]) -> (Vec<f32>, Vec<f32>) {
     samples.chunks_exact(2).map(|f| (f[0], f[1])).unzip()
