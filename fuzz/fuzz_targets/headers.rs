@@ -118,7 +118,11 @@ fuzz_target!(|c: Case| {
     if let Ok(sound) = decode_bytes(bytes.clone(), "headers") {
         let samples = sound.frames() * usize::from(sound.channel_count());
         assert!(samples <= MAX_SOUND_SAMPLES, "{samples} samples from {c:?}");
-        assert!((1..=MAX_SAMPLE_RATE).contains(&sound.rate()), "rate {}", sound.rate());
+        assert!(
+            (1..=MAX_SAMPLE_RATE).contains(&sound.rate()),
+            "rate {}",
+            sound.rate()
+        );
     }
     // The streaming paths size a ring from the stated rate: open the file as a stream, pull a
     // chunk, and open it on a backend (WAV streams are fed by the caller, not decoded).
