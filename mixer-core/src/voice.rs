@@ -859,7 +859,11 @@ impl<H: SoundData> Voice<H> {
             }
             _ => u64::MAX,
         };
-        now.saturating_add(due)
+        // At least a frame on: a voice due now (a one-shot at its very end, a stop whose ramp
+        // has run) is moved on by the next render, and the renderer's wake-up loop, which
+        // runs while wake-ups are due at the current frame, never meets it again in the same
+        // frame (a wake-up at `now` would spin there for ever).
+        now.saturating_add(due.max(1))
     }
 
     /// Add this voice's next `out_l.len()` frames into the two planar buffers.

@@ -1,5 +1,7 @@
 //! Priorities, stealing, and real and virtual voices.
 
+extern crate std;
+
 use super::{Box, Snd, Vec, dc, lcg_noise, sound, vec};
 use crate::spatial::{Emitter, Listener};
 use crate::{
@@ -431,4 +433,51 @@ fn a_bus_fading_in_brings_its_voices_back() {
     }
     assert_eq!(c.voice_state(id), Some(VoiceState::Playing));
     assert!(render(&mut r, 480).iter().any(|&s| s != 0.0));
+}
+
+/// Tests the input the `commands` fuzz target found (the renderer spun for ever in its
+/// wake-up loop): a virtual one-shot of one frame at 8.29 MHz, played at pitch 0 (clamped to
+/// the lowest) on a 705 329 Hz output of 7 channels. Its next wake-up came out at the current
+/// frame, where moving it on changes nothing, so the loop met it again and again. Wake-ups
+/// are now at least a frame ahead: the render returns, the voice ends and the pool empties.
+#[test]
+fn a_virtual_voice_due_now_does_not_spin_the_renderer() {
+    let (done_tx, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut config = Config::new(705_329, 7);
+        config.voice_limit = 7;
+        config.spare_slots = 5;
+        config.when_full = WhenFull::Steal;
+        config.virtual_below = 126.0 / 2550.0;
+        config.smoothing_frames = 78;
+        let (mut c, mut r) = pool::<8>(config);
+        let pcm: &'static [i16] = Box::leak(Box::new([78i16, -213]));
+        let snd: Snd = Box::leak(Box::new(crate::StaticSound::i16(
+            pcm,
+            Channels::Stereo,
+            8_289_870,
+        )));
+        let params = PlayParams {
+            volume_db: -216_059_890.0,
+            pitch: 0.0,
+            priority: 0,
+            ..PlayParams::default()
+        };
+        let id = c.play(snd, &params).unwrap();
+        // As the fuzz target ends: stop everything, then three renders past the fade.
+        while c.stop_all().is_err() {
+            r.render(&mut []);
+        }
+        let mut out = vec![0.0f32; (78 + 256) * 7];
+        for _ in 0..3 {
+            r.render(&mut out);
+        }
+        c.collect();
+        let _ = done_tx.send((c.is_active(id), c.active_voices()));
+    });
+    let (active, voices) = done
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the renderer spun: no render returned within 60 s");
+    assert!(!active);
+    assert_eq!(voices, 0);
 }
