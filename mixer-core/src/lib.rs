@@ -66,6 +66,7 @@ pub mod spatial;
 mod status;
 pub mod stream;
 pub mod synth;
+mod tile;
 mod voice;
 mod wake;
 

@@ -28,6 +28,7 @@ use crate::ring::{Consumer, Producer};
 use crate::shared::{COMMAND_CAPACITY, Shared};
 use crate::source::SoundData;
 use crate::spatial::ListenerFrame;
+use crate::tile::{self, TILE, Unit};
 use crate::voice::{Outcome, Presence, State, Voice};
 use crate::wake::{Wake, Wakes};
 use crate::{QUANTUM, SEGMENT};
@@ -597,6 +598,10 @@ where
             bus.touched = false;
         }
         let interp = self.config.interpolation;
+        // Voices at pitch 1 with steady gains wait in a tile of their bus and are mixed
+        // together; any other voice of that bus mixes the tile first, so every bus frame
+        // sums its voices in their order.
+        let mut tile = Tile::default();
         let mut next = 0;
         while let Some(i) = self.next_mixing(next) {
             next = i + 1;
@@ -606,6 +611,22 @@ where
             }
             let b = voice.bus.index();
             let b = if b < B && self.buses[b].live { b } else { 0 };
+            if voice.tiles(n, interp) {
+                if tile.len > 0 && tile.bus != b {
+                    tile.mix(&mut self.voices, &mut self.buses, n);
+                }
+                tile.bus = b;
+                tile.voices[tile.len] = i as u32;
+                tile.len += 1;
+                if tile.len == TILE {
+                    tile.mix(&mut self.voices, &mut self.buses, n);
+                }
+                continue;
+            }
+            if tile.len > 0 && tile.bus == b {
+                tile.mix(&mut self.voices, &mut self.buses, n);
+            }
+            let voice = &mut self.voices[i];
             let bus = &mut self.buses[b];
             bus.touched = true;
             if voice.mix(&mut bus.left[..n], &mut bus.right[..n], interp) == Outcome::Ended {
@@ -614,6 +635,7 @@ where
                 self.make_virtual(i, self.frame + n as u64);
             }
         }
+        tile.mix(&mut self.voices, &mut self.buses, n);
         self.out_left[..n].fill(0.0);
         self.out_right[..n].fill(0.0);
         let tapped = self.tap_bus.filter(|_| self.tap.is_some());
@@ -1350,5 +1372,40 @@ where
                 voice.code(),
             );
         }
+    }
+}
+
+/// The voices of one bus waiting to be mixed together (see [`tile`](crate::tile)): slots
+/// whose voices said yes to [`Voice::tiles`] for this pass.
+#[derive(Default)]
+struct Tile {
+    voices: [u32; TILE],
+    len: usize,
+    bus: usize,
+}
+
+impl Tile {
+    /// Mix the waiting voices into their bus and move them on; the tile is empty after.
+    fn mix<H: SoundData, const E: usize>(
+        &mut self,
+        voices: &mut [Voice<H>],
+        buses: &mut [Bus<E>],
+        n: usize,
+    ) {
+        if self.len == 0 {
+            return;
+        }
+        let slots = &self.voices[..self.len];
+        let mut units = [Unit::EMPTY; TILE];
+        for (u, &i) in units.iter_mut().zip(slots) {
+            *u = voices[i as usize].unit(n);
+        }
+        let bus = &mut buses[self.bus];
+        bus.touched = true;
+        tile::mix(&units[..self.len], &mut bus.left[..n], &mut bus.right[..n]);
+        for &i in slots {
+            voices[i as usize].unit_ran(n);
+        }
+        self.len = 0;
     }
 }

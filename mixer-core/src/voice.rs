@@ -60,25 +60,28 @@ pub(crate) enum Outcome {
     Ended,
 }
 
-/// The cursor and mix state of a voice (everything but the sound handle).
+/// The cursor and mix state of a voice (everything but the sound handle). In C order, what
+/// every pass reads first (position, step, gains), so a voice's hot fields share few cache
+/// lines.
 #[derive(Debug, Clone)]
+#[repr(C)]
 struct Cursor {
     /// Read position, 32.32 fixed point in the sound's frames.
     pos: u64,
     /// Added to `pos` per output frame.
     step: u64,
-    step_target: u64,
-    step_delta: i64,
+    left: Ramp,
+    right: Ramp,
     step_left: u32,
     looping: bool,
+    /// A stream voice found its ring empty at the end of the last frame it tried.
+    starved: bool,
     sound_rate: u32,
     /// The requested linear gain and pan (the targets while playing).
     gain: f32,
     pan: f32,
-    left: Ramp,
-    right: Ramp,
-    /// A stream voice found its ring empty at the end of the last frame it tried.
-    starved: bool,
+    step_target: u64,
+    step_delta: i64,
 }
 
 /// A spatial voice's own values, before the emitter's attenuation, pan and doppler.
@@ -134,34 +137,37 @@ impl Spatial {
     }
 }
 
-/// A voice slot of the renderer's pool.
+/// A voice slot of the renderer's pool. In C order, the fields every pass reads first (state,
+/// presence, sound, whether an envelope runs, the cursor), so that a pass over a thousand
+/// voices touches few cache lines of each.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct Voice<H> {
-    pub sound: Option<H>,
-    pub generation: u32,
     pub state: State,
     pub bus: BusId,
-    /// Set for voices spatialised by the renderer.
-    pub spatial: Option<Spatial>,
-    /// The mailbox write counts last taken for this slot, per field (see `mailbox`).
-    pub mail_seen: [u32; crate::mailbox::field::COUNT],
-    cursor: Cursor,
-    /// The level multiplier on top of the gain (1 unless a fade moved it), and the fade that
-    /// moves it, if one runs.
-    level: f32,
-    fade: Option<Fade>,
-    /// Tweens of the voice's own gain and pan, and of its pitch.
-    tween: Option<Tween>,
-    pitch_tween: Option<PitchTween>,
     /// Whether the ramps and the pitch glide already aim at the end of the current piece of
     /// the running fade and tweens.
     aimed: bool,
     /// Whether any frame of the voice has been rendered (or advanced) yet.
     heard: bool,
-    /// Mixed, leaving the mix, or virtual.
-    pub presence: Presence,
     /// Its priority (higher is more important).
     pub priority: u8,
+    pub generation: u32,
+    /// The level multiplier on top of the gain (1 unless a fade moved it).
+    level: f32,
+    /// Mixed, leaving the mix, or virtual.
+    pub presence: Presence,
+    pub sound: Option<H>,
+    /// The fade that moves the level, if one runs.
+    fade: Option<Fade>,
+    /// Tweens of the voice's own gain and pan, and of its pitch.
+    tween: Option<Tween>,
+    pitch_tween: Option<PitchTween>,
+    cursor: Cursor,
+    /// Set for voices spatialised by the renderer.
+    pub spatial: Option<Spatial>,
+    /// The mailbox write counts last taken for this slot, per field (see `mailbox`).
+    pub mail_seen: [u32; crate::mailbox::field::COUNT],
 }
 
 impl<H: SoundData> Voice<H> {
@@ -889,6 +895,62 @@ impl<H: SoundData> Voice<H> {
         }
         let (l, r) = (&mut out_l[off..], &mut out_r[off..]);
         self.mix_plain(l, r, interp)
+    }
+
+    /// Whether the next `n` frames of the voice can be mixed in a [tile](crate::tile): it
+    /// plays a static mono `f32` sound at pitch 1, linearly, with steady gains, no fade,
+    /// tween or glide, in the mix (not leaving it), every frame and the one after inside the
+    /// sound. For such a voice [`mix`](Self::mix) adds exactly [`unit`](Self::unit)'s frames
+    /// and then does what [`unit_ran`](Self::unit_ran) does.
+    pub fn tiles(&self, n: usize, interp: Interpolation) -> bool {
+        let c = &self.cursor;
+        let plain = self.state == State::Playing
+            && self.presence == Presence::Real
+            && self.fade.is_none()
+            && self.tween.is_none()
+            && self.pitch_tween.is_none()
+            && interp == Interpolation::Linear
+            && c.step == resample::ONE
+            && c.step_left == 0
+            && c.left.is_settled()
+            && c.right.is_settled();
+        let Some(sound) = self.sound.as_ref().filter(|_| plain) else {
+            return false;
+        };
+        if sound.stream().is_some() || sound.channels() != Channels::Mono {
+            return false;
+        }
+        // The last frame read is `first + n`.
+        let Samples::F32(d) = sound.samples() else {
+            return false;
+        };
+        (c.pos >> 32)
+            .checked_add(n as u64 + 1)
+            .is_some_and(|end| end <= d.len() as u64)
+    }
+
+    /// The voice's next `n` frames as a tile's unit; call only where [`tiles`](Self::tiles)
+    /// said yes (anything else is an empty unit).
+    pub fn unit(&self, n: usize) -> crate::tile::Unit<'_> {
+        let d = match self.sound.as_ref().map(|s| s.samples()) {
+            Some(Samples::F32(d)) => d,
+            _ => return crate::tile::Unit::EMPTY,
+        };
+        let c = &self.cursor;
+        let first = (c.pos >> 32) as usize;
+        crate::tile::Unit {
+            win: &d[first..first + n + 1],
+            t: fraction(c.pos),
+            l: c.left.value,
+            r: c.right.value,
+        }
+    }
+
+    /// The rest of mixing `n` frames of a voice that [`tiles`](Self::tiles), after its unit
+    /// was mixed: the cursor moves on (within the sound, so nothing ends).
+    pub fn unit_ran(&mut self, n: usize) {
+        self.cursor.pos += (n as u64) << 32;
+        self.heard |= n > 0;
     }
 
     fn mix_plain(

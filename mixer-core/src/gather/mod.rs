@@ -169,6 +169,9 @@ pub(crate) fn linear_mono_glide(
 #[path = "x86.rs"]
 mod imp;
 
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) use imp::has_avx2;
+
 #[cfg(target_arch = "aarch64")]
 #[path = "neon.rs"]
 mod imp;

@@ -56,7 +56,7 @@ pub(super) fn linear_mono<const RAMP: bool>(
 
 /// Whether the CPU and OS run AVX2 code, detected once (`cpuid`, and `xgetbv` for the OS
 /// saving the AVX registers). Never under Miri, which does not model `cpuid`.
-pub(super) fn has_avx2() -> bool {
+pub(crate) fn has_avx2() -> bool {
     static STATE: AtomicU8 = AtomicU8::new(0);
     match STATE.load(Ordering::Relaxed) {
         1 => false,
