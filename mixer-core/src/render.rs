@@ -1375,7 +1375,7 @@ where
     }
 }
 
-/// The voices of one bus waiting to be mixed together (see [`tile`](crate::tile)): slots
+/// The voices of one bus waiting to be mixed together (see [`tile`]): slots
 /// whose voices said yes to [`Voice::tiles`] for this pass.
 #[derive(Default)]
 struct Tile {

@@ -7,11 +7,17 @@
 //!
 //! **The same bits as voice by voice.** Each frame of the bus is still the sum of the voices
 //! in their order, each term `s·l` (and `s·r`) with `s = a + (b − a)·t`, the scalar loop's
-//! operations. One shortcut is exact: a voice at fraction 0 (a sound at the output's rate
-//! started on a frame, the common case) adds `a·l`, which equals `(a + (b − a)·0)·l` but for the sign of a zero
-//! (and for a non-finite sample beside it, which the facade never makes): a bus starts at
-//! `+0.0` and only has terms added, so it never holds `−0.0`, and adding `±0.0` to it changes
-//! nothing.
+//! operations. One shortcut: a voice at fraction 0 (a sound at the output's rate started on a
+//! frame, the common case) adds `a·l`. That equals `(a + (b − a)·0)·l` but for the sign of a
+//! zero, and a bus starts at `+0.0` and only has terms added, so it never holds `−0.0` and
+//! adding `±0.0` to it changes nothing: the bits are the same. Two cases differ, neither
+//! reachable from the facade:
+//! - where `b − a` is not finite although `a` is (a NaN or infinite sample next to it, or
+//!   samples of opposite sign beyond `f32::MAX / 2`, all far past
+//!   [`MAX_SAMPLE`](crate::MAX_SAMPLE)), interpolation would make that bus frame NaN, to be
+//!   scrubbed to silence and counted; the shortcut adds the finite `a·l`;
+//! - under a flush-to-zero mode set on the rendering thread (which changes every subnormal
+//!   result anyway), a bus can hold `−0.0`, and the sign of a zero sum can differ.
 
 /// The most voices a tile holds.
 pub(crate) const TILE: usize = 8;
