@@ -19,6 +19,8 @@
 //! - under a flush-to-zero mode set on the rendering thread (which changes every subnormal
 //!   result anyway), a bus can hold `−0.0`, and the sign of a zero sum can differ.
 
+use crate::resample::linear;
+
 /// The most voices a tile holds.
 pub(crate) const TILE: usize = 8;
 
@@ -85,7 +87,7 @@ fn body(units: &[Unit<'_>], out_l: &mut [f32], out_r: &mut [f32]) {
     for k in k..n {
         let (mut l, mut r) = (out_l[k], out_r[k]);
         for u in units {
-            let s = u.win[k] + (u.win[k + 1] - u.win[k]) * u.t;
+            let s = linear(u.win[k], u.win[k + 1], u.t);
             l += s * u.l;
             r += s * u.r;
         }
@@ -114,7 +116,7 @@ fn chunks<const C: usize>(
                 a
             } else {
                 let b: &[f32; C] = u.win[c + 1..c + 1 + C].try_into().unwrap();
-                core::array::from_fn(|i| a[i] + (b[i] - a[i]) * u.t)
+                core::array::from_fn(|i| linear(a[i], b[i], u.t))
             };
             for i in 0..C {
                 al[i] += s[i] * u.l;
@@ -129,8 +131,8 @@ fn chunks<const C: usize>(
 
 #[cfg(test)]
 mod tests {
-    use super::{TILE, Unit, mix};
-    use crate::resample::linear;
+    use super::{TILE, Unit, linear, mix};
+    use crate::tests::xorshift;
 
     /// Tests that a tile gives the bits of its voices added one by one with the scalar
     /// loop's operations, at fraction 0 and not, with equal gains and not, for every tile
@@ -138,20 +140,14 @@ mod tests {
     /// already holds voices (zeros of both signs in the sounds included).
     #[test]
     fn a_tile_is_its_voices_one_by_one() {
-        let mut x = 0x9e37_79b9u32;
-        let mut noise = || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 8) as f32 / 8_388_608.0 - 1.0
-        };
+        let mut seed = 0x9e37_79b9u32;
         let mut sounds = [[0.0f32; 200]; TILE];
         for s in sounds.iter_mut() {
             for (i, v) in s.iter_mut().enumerate() {
                 *v = match i % 17 {
                     3 => 0.0,
                     5 => -0.0,
-                    _ => noise(),
+                    _ => xorshift(&mut seed),
                 };
             }
         }

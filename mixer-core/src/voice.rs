@@ -906,35 +906,38 @@ impl<H: SoundData> Voice<H> {
         let c = &self.cursor;
         let plain = self.state == State::Playing
             && self.presence == Presence::Real
-            && self.fade.is_none()
-            && self.tween.is_none()
-            && self.pitch_tween.is_none()
+            && self.piece().is_none()
             && interp == Interpolation::Linear
             && c.step == resample::ONE
             && c.step_left == 0
             && c.left.is_settled()
             && c.right.is_settled();
-        let Some(sound) = self.sound.as_ref().filter(|_| plain) else {
+        let Some(d) = self.mono_f32().filter(|_| plain) else {
             return false;
         };
-        if sound.stream().is_some() || sound.channels() != Channels::Mono {
-            return false;
-        }
         // The last frame read is `first + n`.
-        let Samples::F32(d) = sound.samples() else {
-            return false;
-        };
         (c.pos >> 32)
             .checked_add(n as u64 + 1)
             .is_some_and(|end| end <= d.len() as u64)
     }
 
+    /// The samples of the voice's sound if it is a static mono `f32` one (the tiles' kind).
+    fn mono_f32(&self) -> Option<&[f32]> {
+        let sound = self.sound.as_ref()?;
+        if sound.stream().is_some() || sound.channels() != Channels::Mono {
+            return None;
+        }
+        match sound.samples() {
+            Samples::F32(d) => Some(d),
+            Samples::I16(_) => None,
+        }
+    }
+
     /// The voice's next `n` frames as a tile's unit; call only where [`tiles`](Self::tiles)
     /// said yes (anything else is an empty unit).
     pub fn unit(&self, n: usize) -> crate::tile::Unit<'_> {
-        let d = match self.sound.as_ref().map(|s| s.samples()) {
-            Some(Samples::F32(d)) => d,
-            _ => return crate::tile::Unit::EMPTY,
+        let Some(d) = self.mono_f32() else {
+            return crate::tile::Unit::EMPTY;
         };
         let c = &self.cursor;
         let first = (c.pos >> 32) as usize;
